@@ -1,0 +1,223 @@
+//! `domainsig`: verify Sigstore bundles with domain separation, for people and for the
+//! sigstore-conformance harness. A thin layer over the library.
+//!
+//! Exit status: 0 verified, 1 rejected, 2 usage or input error.
+
+use domainsig::{Artifact, Outcome, Policy, Request, Status};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage:
+  domainsig verify --policy POLICY.json --bundle BUNDLE [--index-domain DOMAIN] [--name NAME]
+                   [--digest sha256:HEX] [--json] [ARTIFACT]
+  domainsig verify-bundle [--staging] --bundle FILE
+                   (--certificate-identity ID --certificate-oidc-issuer URL | --key KEY.pub)
+                   [--trusted-root FILE] FILE_OR_DIGEST
+  domainsig explain-policy POLICY.json
+  domainsig --version
+
+exit status: 0 verified, 1 rejected, 2 usage or input error";
+
+/// A usage or input problem: exit 2.
+struct Usage(String);
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // Nothing may escape as a panic (exit 101): a bug is reported and exits 2.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("domainsig: INTERNAL: {info}");
+    }));
+    match std::panic::catch_unwind(|| run(&args)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(Usage(msg))) => {
+            eprintln!("domainsig: {msg}");
+            ExitCode::from(2)
+        }
+        Err(_) => ExitCode::from(2),
+    }
+}
+
+fn run(args: &[String]) -> Result<ExitCode, Usage> {
+    match args.first().map(String::as_str) {
+        Some("verify") => verify(&args[1..]),
+        Some("verify-bundle") => verify_bundle(&args[1..]),
+        Some("explain-policy") => explain(&args[1..]),
+        Some("--version" | "-V") => {
+            println!("domainsig {}", domainsig::VERSION);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("--help" | "-h" | "help") => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => Err(Usage(USAGE.into())),
+    }
+}
+
+/// Parsed `--flag value` pairs, boolean flags and positionals.
+struct Args {
+    pairs: Vec<(String, String)>,
+    flags: Vec<String>,
+    positional: Vec<String>,
+}
+
+impl Args {
+    fn parse(args: &[String], with_value: &[&str], boolean: &[&str]) -> Result<Args, Usage> {
+        let mut out = Args { pairs: Vec::new(), flags: Vec::new(), positional: Vec::new() };
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            if let Some((k, v)) = a.split_once('=').filter(|(k, _)| k.starts_with("--")) {
+                if !with_value.contains(&k) {
+                    return Err(Usage(format!("unknown option {k}\n{USAGE}")));
+                }
+                out.pairs.push((k.to_owned(), v.to_owned()));
+            } else if with_value.contains(&a.as_str()) {
+                let v = it.next().ok_or_else(|| Usage(format!("{a} needs a value")))?;
+                out.pairs.push((a.clone(), v.clone()));
+            } else if boolean.contains(&a.as_str()) {
+                out.flags.push(a.clone());
+            } else if a.starts_with("--") && a.len() > 2 {
+                return Err(Usage(format!("unknown option {a}\n{USAGE}")));
+            } else {
+                out.positional.push(a.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    fn get(&self, k: &str) -> Option<&str> {
+        self.pairs.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+    }
+
+    fn need(&self, k: &str) -> Result<&str, Usage> {
+        self.get(k).ok_or_else(|| Usage(format!("{k} is required\n{USAGE}")))
+    }
+
+    fn flag(&self, k: &str) -> bool {
+        self.flags.iter().any(|f| f == k)
+    }
+}
+
+fn read(path: &str, what: &str) -> Result<Vec<u8>, Usage> {
+    std::fs::read(path).map_err(|e| Usage(format!("cannot read {what} {path}: {e}")))
+}
+
+/// `FILE_OR_DIGEST`: a `sha256:<hex>` digest, or a path.
+fn artifact_arg(s: &str) -> Result<Artifact<'_>, Usage> {
+    if let Some((alg, _)) = s.split_once(':') {
+        if matches!(alg, "sha256" | "sha384" | "sha512") && !Path::new(s).exists() {
+            return Artifact::parse_digest(s).map_err(|e| Usage(e.message));
+        }
+    }
+    if !Path::new(s).is_file() {
+        return Err(Usage(format!("cannot read artifact {s}: not a file")));
+    }
+    Ok(Artifact::Path(Path::new(s)))
+}
+
+fn report(outcome: &Outcome, json: bool) -> ExitCode {
+    if json {
+        println!("{}", outcome.to_json());
+    }
+    match &outcome.error {
+        None => {
+            if !json {
+                eprintln!("OK: verified");
+                for w in outcome.decision.iter().flat_map(|d| d.warnings.iter()) {
+                    eprintln!("warning: {w}");
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Some(e) => {
+            if !json {
+                eprintln!("{}: {}", e.status, e.message);
+            }
+            match e.status {
+                Status::InvalidArgument
+                | Status::PolicyInvalid
+                | Status::TrustedRootInvalid
+                | Status::ArtifactUnreadable => ExitCode::from(2),
+                _ => ExitCode::from(1),
+            }
+        }
+    }
+}
+
+fn verify(args: &[String]) -> Result<ExitCode, Usage> {
+    let a = Args::parse(args, &["--policy", "--bundle", "--index-domain", "--name", "--digest"], &["--json"])?;
+    let policy_path = PathBuf::from(a.need("--policy")?);
+    let policy_json = read(&policy_path.to_string_lossy(), "policy")?;
+    let base = policy_path.parent().map(Path::to_path_buf);
+    let policy = Policy::from_json(&policy_json, base.as_deref()).map_err(|e| Usage(e.to_string()))?;
+    let bundle = read(a.need("--bundle")?, "bundle")?;
+    let artifact = match (a.get("--digest"), a.positional.as_slice()) {
+        (Some(d), []) => Artifact::parse_digest(d).map_err(|e| Usage(e.message))?,
+        (None, [p]) => artifact_arg(p)?,
+        (Some(_), [_]) => return Err(Usage("give ARTIFACT or --digest, not both".into())),
+        _ => return Err(Usage(format!("exactly one ARTIFACT (or --digest) is required\n{USAGE}"))),
+    };
+    let outcome = policy.verify(&Request {
+        artifact,
+        name: a.get("--name"),
+        bundle: &bundle,
+        index_domain: a.get("--index-domain"),
+    });
+    Ok(report(&outcome, a.flag("--json")))
+}
+
+fn verify_bundle(args: &[String]) -> Result<ExitCode, Usage> {
+    let a = Args::parse(
+        args,
+        &["--bundle", "--certificate-identity", "--certificate-oidc-issuer", "--key", "--trusted-root"],
+        &["--staging"],
+    )?;
+    let root = match (a.get("--trusted-root"), a.flag("--staging")) {
+        (Some(p), _) => {
+            let p = std::fs::canonicalize(p).map_err(|e| Usage(format!("cannot read trusted root {p}: {e}")))?;
+            serde_json::json!({ "path": p.to_string_lossy() })
+        }
+        (None, true) => serde_json::json!("staging"),
+        (None, false) => serde_json::json!("public-good"),
+    };
+    let mut policy = serde_json::json!({
+        "version": 1,
+        "trusted_root": root,
+        "domains": { "mode": "ignore" },
+        "subject": { "require_name": false },
+    });
+    match (a.get("--key"), a.get("--certificate-identity"), a.get("--certificate-oidc-issuer")) {
+        (Some(k), None, None) => {
+            let pem = String::from_utf8(read(k, "key")?).map_err(|_| Usage(format!("key {k} is not text")))?;
+            policy["keys"] = serde_json::json!([{ "pem": pem }]);
+        }
+        (None, Some(id), Some(iss)) => {
+            policy["identities"] = serde_json::json!([{ "issuer": iss, "san": id }]);
+        }
+        _ => {
+            return Err(Usage(format!(
+                "give --key, or both --certificate-identity and --certificate-oidc-issuer\n{USAGE}"
+            )));
+        }
+    }
+    let policy = Policy::from_json(policy.to_string().as_bytes(), None).map_err(|e| Usage(e.to_string()))?;
+    let bundle = read(a.need("--bundle")?, "bundle")?;
+    let [target] = a.positional.as_slice() else {
+        return Err(Usage(format!("exactly one FILE_OR_DIGEST is required\n{USAGE}")));
+    };
+    let artifact = artifact_arg(target)?;
+    let outcome = policy.verify(&Request { artifact, name: None, bundle: &bundle, index_domain: None });
+    Ok(report(&outcome, false))
+}
+
+fn explain(args: &[String]) -> Result<ExitCode, Usage> {
+    let [path] = args else {
+        return Err(Usage(format!("explain-policy takes one POLICY.json\n{USAGE}")));
+    };
+    let json = read(path, "policy")?;
+    let base = Path::new(path).parent().map(Path::to_path_buf);
+    Policy::from_json(&json, base.as_deref()).map_err(|e| Usage(e.to_string()))?;
+    println!("policy {path} is valid");
+    Ok(ExitCode::SUCCESS)
+}

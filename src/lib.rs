@@ -1,0 +1,164 @@
+//! domainsig: may this artifact, fetched from this index, be installed under this policy?
+//!
+//! Data flows one way: **parse** ([`bundle`], [`trust_root`], [`policy`]) → **prove**
+//! ([`verify`]: pure cryptography, producing a [`VerifiedBundle`]) → **decide**
+//! ([`Policy::evaluate`], no cryptography) → **result** ([`Outcome`], a status and JSON).
+//!
+//! ```no_run
+//! use domainsig::{Artifact, Policy, Request};
+//! let policy = Policy::from_json(br#"{"version": 1, "identities": [...]}"#, None)?;
+//! let bundle = std::fs::read("pkg.whl.sigstore.json").unwrap();
+//! let outcome = policy.verify(&Request {
+//!     artifact: Artifact::Path("pkg.whl".as_ref()),
+//!     name: Some("pkg-1.0-py3-none-any.whl"),
+//!     bundle: &bundle,
+//!     index_domain: Some("pypi.org"),
+//! });
+//! println!("{}", outcome.to_json());
+//! # Ok::<(), domainsig::Error>(())
+//! ```
+
+#![forbid(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+pub mod artifact;
+pub mod bundle;
+pub mod dsse;
+pub mod error;
+pub mod ffi;
+pub mod intoto;
+pub mod json;
+pub mod keys;
+pub mod limits;
+pub mod policy;
+pub mod time;
+pub mod timestamp;
+pub mod tlog;
+pub mod trust_root;
+pub mod verified;
+pub mod verify;
+pub mod x509;
+
+pub use artifact::Artifact;
+pub use bundle::Bundle;
+pub use error::{Error, Family, Result, Status};
+pub use policy::{Context, Decision, Policy};
+pub use trust_root::TrustRoot;
+pub use verified::VerifiedBundle;
+
+use serde::Serialize;
+
+/// The library version (`domainsig_version()` in C).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// One verification request.
+#[derive(Clone, Debug)]
+pub struct Request<'a> {
+    /// The artifact (bytes, path or digest).
+    pub artifact: Artifact<'a>,
+    /// The artifact's filename or purl, for subject binding.
+    pub name: Option<&'a str>,
+    /// The bundle (or PEP 740 attestation) bytes.
+    pub bundle: &'a [u8],
+    /// Where the artifact was fetched from.
+    pub index_domain: Option<&'a str>,
+}
+
+/// The answer: accepted (with what was proven and decided) or refused (with why).
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The refusal, if any.
+    pub error: Option<Error>,
+    /// What was proven, when the cryptography passed (present on policy refusals too).
+    pub verified: Option<VerifiedBundle>,
+    /// What the policy decided, when it accepted.
+    pub decision: Option<Decision>,
+}
+
+#[derive(Serialize)]
+struct OutcomeJson<'a> {
+    status: &'static str,
+    code: u32,
+    family: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verified: Option<&'a VerifiedBundle>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decision: Option<&'a Decision>,
+}
+
+impl Outcome {
+    /// A refusal with nothing proven.
+    pub fn refused(error: Error) -> Self {
+        Outcome { error: Some(error), verified: None, decision: None }
+    }
+
+    /// `Status::Ok` or the refusal's status.
+    pub fn status(&self) -> Status {
+        self.error.as_ref().map_or(Status::Ok, |e| e.status)
+    }
+
+    /// Whether the artifact may be installed.
+    pub fn is_ok(&self) -> bool {
+        self.error.is_none()
+    }
+
+    /// The result as JSON: `status`, `code`, `family`, then `message`/`field` on refusal and
+    /// `verified`/`decision` when available.
+    pub fn to_json(&self) -> String {
+        let st = self.status();
+        let j = OutcomeJson {
+            status: st.name(),
+            code: st.code(),
+            family: st.family().name(),
+            message: self.error.as_ref().map(|e| e.message.as_str()),
+            field: self.error.as_ref().and_then(|e| e.field.as_deref()),
+            verified: self.verified.as_ref(),
+            decision: self.decision.as_ref(),
+        };
+        serde_json::to_string(&j).unwrap_or_else(|e| {
+            format!(
+                r#"{{"status":"INTERNAL","code":99,"family":"internal","message":"result serialisation failed: {e}"}}"#
+            )
+        })
+    }
+}
+
+/// Current Unix time, read once per verification and passed down (verification never reads it).
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+impl Policy {
+    /// Parses, proves and decides one request.
+    pub fn verify(&self, req: &Request<'_>) -> Outcome {
+        let bundle = match Bundle::parse(req.bundle) {
+            Ok(b) => b,
+            Err(e) => return Outcome::refused(e),
+        };
+        self.verify_parsed(&bundle, req)
+    }
+
+    /// As [`Policy::verify`], for an already-parsed bundle.
+    pub fn verify_parsed(&self, bundle: &Bundle, req: &Request<'_>) -> Outcome {
+        let opts = verify::Options {
+            root: self.trust_root(),
+            keys: self.keys(),
+            tlog_threshold: self.tlog_threshold(),
+            timestamp_threshold: self.timestamp_threshold(),
+            now: now(),
+        };
+        let vb = match verify::verify(bundle, &req.artifact, &opts) {
+            Ok(vb) => vb,
+            Err(e) => return Outcome::refused(e),
+        };
+        let ctx = Context { index_domain: req.index_domain, name: req.name };
+        match self.evaluate(&vb, &ctx) {
+            Ok(d) => Outcome { error: None, verified: Some(vb), decision: Some(d) },
+            Err(e) => Outcome { error: Some(e), verified: Some(vb), decision: None },
+        }
+    }
+}

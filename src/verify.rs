@@ -1,0 +1,256 @@
+//! The prove layer: a parsed [`Bundle`] plus trust material in, a [`VerifiedBundle`] out.
+//!
+//! Reads top to bottom like the Sigstore client spec's checklist: signer, content and artifact,
+//! transparency log, timestamps, verified time, certificate chain and SCT at that time. No policy
+//! here: identities, domains and subjects are judged by `policy` over the result.
+
+use crate::artifact::Artifact;
+use crate::bundle::{Bundle, Content, Material};
+use crate::error::{self, Result};
+use crate::keys::{HashAlgorithm, PublicKey};
+use crate::trust_root::TrustRoot;
+use crate::verified::{DigestValue, Sealed, Signer, TimeSource, VerifiedBundle, VerifiedTime};
+use crate::x509::chain::EKU_CODE_SIGNING;
+use crate::{dsse, intoto, timestamp, tlog, x509};
+
+/// Largest artifact read into memory for Ed25519 message signatures (the only scheme that needs it).
+const MAX_ED25519_ARTIFACT: usize = 256 << 20;
+/// Allowed clock skew when rejecting integrated times in the future.
+const FUTURE_SKEW_SECS: i64 = 60;
+
+/// Trust inputs and thresholds for one verification.
+pub struct Options<'a> {
+    /// The trusted root.
+    pub root: &'a TrustRoot,
+    /// Managed keys the caller accepts (bundles with `publicKey` material).
+    pub keys: &'a [PublicKey],
+    /// Minimum number of verified transparency-log entries.
+    pub tlog_threshold: usize,
+    /// Minimum number of verified RFC 3161 timestamps.
+    pub timestamp_threshold: usize,
+    /// The current time, Unix seconds: only to refuse log times in the future, never for validity.
+    pub now: i64,
+}
+
+enum SignerKey {
+    Cert { leaf_der: Vec<u8>, cert: Box<x509_cert::Certificate> },
+    Managed { index: usize, key: PublicKey },
+}
+
+/// Verifies everything cryptographic about `bundle` for `artifact`.
+pub fn verify(bundle: &Bundle, artifact: &Artifact<'_>, opts: &Options<'_>) -> Result<VerifiedBundle> {
+    // 1. Signer material and the signature over the content.
+    let (signer, digest, statement) = match &bundle.material {
+        Material::Certificate { leaf, .. } => {
+            let cert =
+                x509::parse(leaf, "signing certificate").map_err(|e| e.at("verificationMaterial.certificate"))?;
+            let spki = der::Encode::to_der(&cert.tbs_certificate.subject_public_key_info)
+                .map_err(|e| error::certificate(format!("signing certificate key cannot be encoded: {e}")))?;
+            let key = PublicKey::from_spki(&spki, None)
+                .map_err(|e| error::certificate(format!("signing certificate key: {}", e.message)))?;
+            let (digest, statement) = verify_content(&bundle.content, artifact, &key)?;
+            (SignerKey::Cert { leaf_der: leaf.clone(), cert: Box::new(cert) }, digest, statement)
+        }
+        Material::PublicKey { .. } => {
+            if opts.keys.is_empty() {
+                return Err(error::key_mismatch("the bundle is signed by a managed key, but the policy names no keys"));
+            }
+            let mut last = None;
+            let mut found = None;
+            for (index, key) in opts.keys.iter().enumerate() {
+                match verify_content(&bundle.content, artifact, key) {
+                    Ok((digest, statement)) => {
+                        found = Some((SignerKey::Managed { index, key: key.clone() }, digest, statement));
+                        break;
+                    }
+                    Err(e) => last = Some(e),
+                }
+            }
+            match found {
+                Some(f) => f,
+                None => {
+                    let e = last.unwrap_or_else(|| error::key_mismatch("no key"));
+                    // A signature no policy key verifies is a key mismatch; other failures
+                    // (artifact digest, malformed statement) keep their own status.
+                    return Err(if e.status == error::Status::SignatureInvalid {
+                        error::key_mismatch(format!(
+                            "the signature does not verify under any of the policy's {} key(s)",
+                            opts.keys.len()
+                        ))
+                    } else {
+                        e
+                    });
+                }
+            }
+        }
+    };
+
+    // 2. Transparency log.
+    let signer_der: Vec<u8> = match &signer {
+        SignerKey::Cert { leaf_der, .. } => leaf_der.clone(),
+        SignerKey::Managed { key, .. } => key.spki().to_vec(),
+    };
+    let ctx = tlog::EntryContext {
+        bundle_version: bundle.version,
+        content: &bundle.content,
+        signer_der: &signer_der,
+        signer_is_certificate: matches!(signer, SignerKey::Cert { .. }),
+        artifact_digest: (digest.0, &digest.1),
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let mut entries = Vec::with_capacity(bundle.tlog_entries.len());
+    for (i, entry) in bundle.tlog_entries.iter().enumerate() {
+        if !seen.insert((entry.log_id.clone(), entry.log_index)) {
+            return Err(error::tlog_missing(format!(
+                "duplicate transparency-log entry (log index {})",
+                entry.log_index
+            ))
+            .at(format!("verificationMaterial.tlogEntries[{i}]")));
+        }
+        let fact = tlog::verify_entry(entry, opts.root, &ctx)
+            .map_err(|e| e.at(format!("verificationMaterial.tlogEntries[{i}]")))?;
+        entries.push(fact);
+    }
+    if entries.len() < opts.tlog_threshold {
+        return Err(error::tlog_missing(format!(
+            "at least {} verified transparency-log entr{} required, found {}",
+            opts.tlog_threshold,
+            if opts.tlog_threshold == 1 { "y is" } else { "ies are" },
+            entries.len()
+        ))
+        .at("verificationMaterial.tlogEntries"));
+    }
+
+    // 3. Verified times: SET-backed integrated times and RFC 3161 timestamps.
+    let mut times = Vec::new();
+    for fact in &entries {
+        if let Some(t) = fact.integrated_time {
+            if t > opts.now + FUTURE_SKEW_SECS {
+                return Err(error::no_verified_time(format!(
+                    "log entry {} has an integrated time in the future ({}, now {})",
+                    fact.log_index,
+                    crate::time::format_rfc3339(t),
+                    crate::time::format_rfc3339(opts.now)
+                )));
+            }
+            times.push(VerifiedTime::new(TimeSource::Tlog { log: fact.log.clone(), log_index: fact.log_index }, t));
+        }
+    }
+    let ts_times = timestamp::verify_all(&bundle.timestamps, bundle.content.signature(), opts.root)?;
+    if ts_times.len() < opts.timestamp_threshold && opts.timestamp_threshold > 0 && !ts_times.is_empty() {
+        return Err(error::timestamp(format!(
+            "at least {} verified RFC 3161 timestamps are required, found {}",
+            opts.timestamp_threshold,
+            ts_times.len()
+        )));
+    }
+    let has_v2 = entries.iter().any(|e| e.integrated_time.is_none() && !e.promise);
+    if has_v2 && ts_times.is_empty() {
+        return Err(error::no_verified_time(
+            "Rekor v2 entries carry no signed time; the bundle needs an RFC 3161 timestamp",
+        ));
+    }
+    times.extend(ts_times);
+    if times.is_empty() {
+        return Err(error::no_verified_time(
+            "no verified time: neither a log entry with a signed entry timestamp nor an RFC 3161 timestamp",
+        ));
+    }
+
+    // 4. Certificate chain and SCT at the verified times.
+    let signer = match signer {
+        SignerKey::Cert { leaf_der, cert, .. } => {
+            let at: Vec<i64> = times.iter().map(|t| t.unix).collect();
+            let chained = opts.root.fulcio.verify_leaf(&leaf_der, &at, EKU_CODE_SIGNING)?;
+            x509::sct::verify(&cert, chained.issuer_spki, opts.root)?;
+            Signer::Certificate { identity: x509::claims::identity(&cert)?, ca: chained.ca_uri.to_owned() }
+        }
+        SignerKey::Managed { index, key } => Signer::Key { index, key_id: crate::json::hex(&key.key_id()) },
+    };
+
+    let (content, payload_type) = match &bundle.content {
+        Content::MessageSignature { .. } => ("message_signature", None),
+        Content::Dsse(env) => ("dsse", Some(env.payload_type.clone())),
+    };
+    Ok(VerifiedBundle {
+        media_type: bundle.media_type.clone(),
+        bundle_version: bundle.version.as_str(),
+        content,
+        signer,
+        artifact_digest: DigestValue { algorithm: digest.0.name().to_owned(), hex: crate::json::hex(&digest.1) },
+        payload_type,
+        statement,
+        times,
+        tlog_entries: entries,
+        sealed: Sealed::new(),
+    })
+}
+
+type Proven = ((HashAlgorithm, Vec<u8>), Option<crate::verified::Statement>);
+
+/// Verifies the signature over the content and binds the artifact to it.
+fn verify_content(content: &Content, artifact: &Artifact<'_>, key: &PublicKey) -> Result<Proven> {
+    match content {
+        Content::MessageSignature { digest, signature } => {
+            let alg = match (digest, key.hash()) {
+                (Some((a, _)), _) => *a,
+                (None, Some(h)) => h,
+                (None, None) => HashAlgorithm::Sha256,
+            };
+            let actual = artifact.digest(alg)?;
+            if let Some((_, claimed)) = digest {
+                if *claimed != actual {
+                    return Err(error::artifact_mismatch(format!(
+                        "the bundle signs {} {}, the artifact's is {}",
+                        alg.name(),
+                        crate::json::hex(claimed),
+                        crate::json::hex(&actual)
+                    ))
+                    .at("messageSignature.messageDigest"));
+                }
+            }
+            let ok = if key.hash().is_none() {
+                key.verify(&artifact.bytes(MAX_ED25519_ARTIFACT)?, signature)
+            } else {
+                key.verify_prehashed(alg, &actual, signature)
+            };
+            if !ok {
+                return Err(error::signature(
+                    "the message signature does not verify over the artifact with the signing key",
+                )
+                .at("messageSignature.signature"));
+            }
+            Ok(((alg, actual), None))
+        }
+        Content::Dsse(env) => {
+            let sig = &env.signatures[0].sig;
+            if !key.verify(&dsse::pae(&env.payload_type, &env.payload), sig) {
+                return Err(error::signature("the DSSE signature does not verify over the envelope's PAE")
+                    .at("dsseEnvelope.signatures[0].sig"));
+            }
+            if env.payload_type != dsse::IN_TOTO_PAYLOAD_TYPE {
+                return Err(error::unsupported(format!(
+                    "DSSE payload type {:?} is not {}",
+                    env.payload_type,
+                    dsse::IN_TOTO_PAYLOAD_TYPE
+                ))
+                .at("dsseEnvelope.payloadType"));
+            }
+            let st = intoto::parse(&env.payload)?;
+            let alg = intoto::subject_algorithm(&st, |a| artifact.has(a)).ok_or_else(|| {
+                error::artifact_mismatch("no statement subject carries a digest the artifact can be checked against")
+                    .at("dsseEnvelope.payload.subject")
+            })?;
+            let actual = artifact.digest(alg)?;
+            if intoto::matching_subjects(&st, alg, &actual).is_empty() {
+                return Err(error::artifact_mismatch(format!(
+                    "no statement subject has the artifact's {} digest {}",
+                    alg.name(),
+                    crate::json::hex(&actual)
+                ))
+                .at("dsseEnvelope.payload.subject"));
+            }
+            Ok(((alg, actual), Some(st)))
+        }
+    }
+}

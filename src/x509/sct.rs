@@ -1,0 +1,177 @@
+//! Embedded signed certificate timestamps (RFC 6962 §3.2) in Fulcio certificates.
+//!
+//! The SCT signs the *precertificate*: the leaf's TBSCertificate without the SCT list extension,
+//! plus the SHA-256 of the issuer's public key. At least one SCT must come from a CT log in the
+//! trusted root, signed while that log's key was valid.
+
+use crate::error::{self, Result};
+use crate::trust_root::TrustRoot;
+use der::asn1::{ObjectIdentifier as Oid, OctetStringRef};
+use der::{Decode, Encode};
+use x509_cert::Certificate;
+
+/// The embedded SCT list extension.
+pub const OID_SCT_LIST: Oid = Oid::new_unwrap("1.3.6.1.4.1.11129.2.4.2");
+/// Most SCTs read from one certificate.
+const MAX_SCTS: usize = 32;
+
+/// One parsed SCT (v1).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Sct<'a> {
+    /// The CT log's ID.
+    pub log_id: &'a [u8],
+    /// Milliseconds since the epoch.
+    pub timestamp: u64,
+    /// CT extensions (signed).
+    pub extensions: &'a [u8],
+    /// TLS hash algorithm byte.
+    pub hash_alg: u8,
+    /// TLS signature algorithm byte.
+    pub sig_alg: u8,
+    /// The signature.
+    pub signature: &'a [u8],
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Some(a)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    fn u16(&mut self) -> Option<usize> {
+        self.take(2).map(|b| u16::from_be_bytes([b[0], b[1]]) as usize)
+    }
+    fn u64(&mut self) -> Option<u64> {
+        self.take(8).map(|b| u64::from_be_bytes(b.try_into().unwrap_or([0; 8])))
+    }
+    fn vec16(&mut self) -> Option<&'a [u8]> {
+        let n = self.u16()?;
+        self.take(n)
+    }
+}
+
+/// Parses a TLS-encoded `SignedCertificateTimestampList`.
+pub fn parse_list(list: &[u8]) -> Option<Vec<Sct<'_>>> {
+    let mut outer = Reader(list);
+    let body = outer.vec16()?;
+    if !outer.0.is_empty() {
+        return None;
+    }
+    let mut r = Reader(body);
+    let mut out = Vec::new();
+    while !r.0.is_empty() {
+        if out.len() >= MAX_SCTS {
+            return None;
+        }
+        let mut s = Reader(r.vec16()?);
+        if s.u8()? != 0 {
+            continue; // Only v1 SCTs exist; skip unknown versions rather than misparse them.
+        }
+        let sct = Sct {
+            log_id: s.take(32)?,
+            timestamp: s.u64()?,
+            extensions: s.vec16()?,
+            hash_alg: s.u8()?,
+            sig_alg: s.u8()?,
+            signature: s.vec16()?,
+        };
+        if !s.0.is_empty() {
+            return None;
+        }
+        out.push(sct);
+    }
+    Some(out)
+}
+
+/// Verifies that `leaf` carries at least one valid SCT from a CT log in `root`.
+///
+/// `issuer_spki` is the DER SPKI of the CA certificate that issued the leaf.
+pub fn verify(leaf: &Certificate, issuer_spki: &[u8], root: &TrustRoot) -> Result<()> {
+    let ext = leaf
+        .tbs_certificate
+        .extensions
+        .iter()
+        .flatten()
+        .find(|e| e.extn_id == OID_SCT_LIST)
+        .ok_or_else(|| error::sct("signing certificate has no embedded SCT"))?;
+    let list = OctetStringRef::from_der(ext.extn_value.as_bytes())
+        .map_err(|e| error::sct(format!("SCT list extension is not an OCTET STRING: {e}")))?;
+    let scts = parse_list(list.as_bytes()).ok_or_else(|| error::sct("SCT list is malformed"))?;
+    if scts.is_empty() {
+        return Err(error::sct("SCT list is empty"));
+    }
+
+    let mut tbs = leaf.tbs_certificate.clone();
+    if let Some(exts) = tbs.extensions.as_mut() {
+        exts.retain(|e| e.extn_id != OID_SCT_LIST);
+    }
+    let precert = tbs.to_der().map_err(|e| error::sct(format!("cannot re-encode the precertificate: {e}")))?;
+    let issuer_key_hash = crate::keys::HashAlgorithm::Sha256.digest(issuer_spki);
+
+    let mut reasons = Vec::new();
+    for sct in &scts {
+        let Some(log) = root.ctlog(sct.log_id) else {
+            reasons.push(format!("SCT from unknown CT log {}", crate::json::b64encode(sct.log_id)));
+            continue;
+        };
+        let secs = (sct.timestamp / 1000) as i64;
+        if !log.valid.contains(secs) {
+            reasons.push(format!("CT log {} key was not valid at {}", log.base_url, crate::time::format_rfc3339(secs)));
+            continue;
+        }
+        let signed = signed_data(sct, &issuer_key_hash, &precert);
+        if log.key.verify(&signed, sct.signature) {
+            return Ok(());
+        }
+        reasons.push(format!("SCT signature from CT log {} does not verify", log.base_url));
+    }
+    Err(error::sct(format!("no valid SCT from a trusted CT log: {}", reasons.join("; "))))
+}
+
+/// The RFC 6962 `digitally-signed` struct for a precertificate entry.
+fn signed_data(sct: &Sct<'_>, issuer_key_hash: &[u8], precert_tbs: &[u8]) -> Vec<u8> {
+    let mut d = Vec::with_capacity(precert_tbs.len() + 64 + sct.extensions.len());
+    d.push(0); // version v1
+    d.push(0); // signature_type certificate_timestamp
+    d.extend_from_slice(&sct.timestamp.to_be_bytes());
+    d.extend_from_slice(&1u16.to_be_bytes()); // entry_type precert_entry
+    d.extend_from_slice(issuer_key_hash);
+    let n = precert_tbs.len() as u32;
+    d.extend_from_slice(&n.to_be_bytes()[1..]);
+    d.extend_from_slice(precert_tbs);
+    d.extend_from_slice(&(sct.extensions.len() as u16).to_be_bytes());
+    d.extend_from_slice(sct.extensions);
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_parsing_rejects_truncation() {
+        let mut one = vec![0u8];
+        one.extend_from_slice(&[7; 32]);
+        one.extend_from_slice(&5u64.to_be_bytes());
+        one.extend_from_slice(&[0, 0, 4, 3, 0, 2, 0xaa, 0xbb]);
+        let mut list = Vec::new();
+        list.extend_from_slice(&((one.len() + 2) as u16).to_be_bytes());
+        list.extend_from_slice(&(one.len() as u16).to_be_bytes());
+        list.extend_from_slice(&one);
+        let scts = parse_list(&list).expect("parses");
+        assert_eq!(scts.len(), 1);
+        assert_eq!(scts[0].timestamp, 5);
+        assert_eq!(scts[0].signature, &[0xaa, 0xbb]);
+        for cut in 0..list.len() {
+            assert!(parse_list(&list[..cut]).is_none_or(|v| v.is_empty() && cut == 2), "cut {cut}");
+        }
+    }
+}
