@@ -19,8 +19,7 @@ use std::ffi::{CStr, CString, c_char, c_int};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::ptr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 
 /// A compiled policy: opaque, immutable and safe to share between threads.
 ///
@@ -419,7 +418,7 @@ pub unsafe extern "C" fn domainsig_verify_many(
                     unsafe { request_arg(&r.artifact, r.bundle, r.bundle_len, r.index_domain, &format!("requests[{i}].")) }
                 })
                 .collect();
-            verify_batch(policy, &parsed)
+            verify_batch(policy, parsed)
         };
         let mut first_refusal = Status::Ok;
         for (slot, outcome) in results.iter_mut().zip(&outcomes) {
@@ -432,40 +431,30 @@ pub unsafe extern "C" fn domainsig_verify_many(
     }
 }
 
-/// Verifies a batch on up to [`MAX_WORKERS`] scoped threads pulling indexes from one counter.
-fn verify_batch(policy: &Policy, parsed: &[Result<Request<'_>, Error>]) -> Vec<Outcome> {
-    let next = AtomicUsize::new(0);
-    let done: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::with_capacity(parsed.len()));
-    let work = || {
-        let mut mine = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(item) = parsed.get(i) else { break };
-            mine.push((
-                i,
-                match item {
-                    Ok(req) => verify_guarded(policy, req),
-                    Err(e) => Outcome::refused(e.clone()),
-                },
-            ));
-        }
-        done.lock().unwrap_or_else(|p| p.into_inner()).extend(mine);
-    };
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, MAX_WORKERS).min(parsed.len());
-    std::thread::scope(|s| {
-        for _ in 1..workers {
-            // A thread that cannot be spawned is simply one worker fewer: this thread works too.
-            let _ = std::thread::Builder::new().name("domainsig-verify".into()).spawn_scoped(s, work);
-        }
-        work();
-    });
-    let mut out: Vec<Option<Outcome>> = vec![None; parsed.len()];
-    for (i, o) in done.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        if let Some(slot) = out.get_mut(i) {
-            *slot = Some(o);
+/// Verifies the well-formed requests of a batch with [`Policy::verify_many`] on at most
+/// [`MAX_WORKERS`] threads; malformed ones keep their argument error.
+fn verify_batch(policy: &Policy, parsed: Vec<Result<Request<'_>, Error>>) -> Vec<Outcome> {
+    let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(parsed.len());
+    let mut valid = Vec::new();
+    let mut positions = Vec::new();
+    for (i, item) in parsed.into_iter().enumerate() {
+        match item {
+            Ok(req) => {
+                outcomes.push(None);
+                positions.push(i);
+                valid.push(req);
+            }
+            Err(e) => outcomes.push(Some(Outcome::refused(e))),
         }
     }
-    out.into_iter()
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_WORKERS);
+    for (i, outcome) in positions.into_iter().zip(policy.verify_many(&valid, jobs, &|_| {})) {
+        if let Some(slot) = outcomes.get_mut(i) {
+            *slot = Some(outcome);
+        }
+    }
+    outcomes
+        .into_iter()
         .map(|o| o.unwrap_or_else(|| Outcome::refused(error::internal("a batch item was never verified"))))
         .collect()
 }
