@@ -9,7 +9,7 @@ root=$(pwd)
 valgrind=()
 if [ "${1:-}" = "--valgrind" ]; then
   command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)" >&2; exit 2; }
-  valgrind=(valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible
+  valgrind=(valgrind --quiet --leak-check=full --suppressions="$root/tests/c/valgrind.supp" --show-leak-kinds=definite,indirect,possible
             --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1)
 fi
 
