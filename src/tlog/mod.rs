@@ -158,3 +158,6 @@ pub fn check_key_windows(entries: &[LogEntryFact], root: &TrustRoot, times: &[i6
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
