@@ -67,7 +67,7 @@ fn std_b64(s: &str) -> Option<Vec<u8>> {
 
 /// Splits a signed note into text and signature lines.
 pub fn parse_note(envelope: &str) -> Result<SignedNote<'_>> {
-    if let Some(c) = envelope.chars().find(|c| c.is_ascii_control() && *c != '\n') {
+    if let Some(c) = envelope.chars().find(|c| (*c as u32) < 0x20 && *c != '\n') {
         return Err(error::checkpoint(format!(
             "the checkpoint contains the control character U+{:04X}; only newlines are allowed",
             c as u32
