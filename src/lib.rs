@@ -22,7 +22,9 @@
 #![warn(missing_docs)]
 
 pub mod artifact;
+pub mod attestation;
 pub mod bundle;
+pub mod domain;
 pub mod dsse;
 pub mod error;
 pub mod ffi;
@@ -31,6 +33,7 @@ pub mod json;
 pub mod keys;
 pub mod limits;
 pub mod policy;
+pub mod subject;
 pub mod time;
 pub mod timestamp;
 pub mod tlog;
