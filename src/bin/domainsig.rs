@@ -217,7 +217,7 @@ fn explain(args: &[String]) -> Result<ExitCode, Usage> {
     };
     let json = read(path, "policy")?;
     let base = Path::new(path).parent().map(Path::to_path_buf);
-    Policy::from_json(&json, base.as_deref()).map_err(|e| Usage(e.to_string()))?;
-    println!("policy {path} is valid");
+    let policy = Policy::from_json(&json, base.as_deref()).map_err(|e| Usage(e.to_string()))?;
+    print!("{}", policy.explain());
     Ok(ExitCode::SUCCESS)
 }

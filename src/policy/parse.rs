@@ -380,3 +380,210 @@ fn valid_pointer_escapes(p: &str) -> bool {
     let b = p.as_bytes();
     b.iter().enumerate().all(|(i, c)| *c != b'~' || matches!(b.get(i + 1), Some(b'0' | b'1')))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Mode, Policy};
+    use crate::error::Status;
+    use serde_json::{Value, json};
+
+    const ID: &str = r#"{"issuer": "https://token.actions.githubusercontent.com", "san": "s"}"#;
+
+    fn with(extra: Value) -> Value {
+        let mut v = json!({"version": 1, "identities": [serde_json::from_str::<Value>(ID).unwrap()]});
+        for (k, x) in extra.as_object().unwrap() {
+            if x.is_null() {
+                v.as_object_mut().unwrap().remove(k);
+            } else {
+                v[k] = x.clone();
+            }
+        }
+        v
+    }
+
+    fn parse(v: &Value) -> crate::Result<Policy> {
+        Policy::from_json(v.to_string().as_bytes(), None)
+    }
+
+    /// Asserts POLICY_INVALID whose field is `path`.
+    fn invalid(v: Value, path: &str) {
+        let e = parse(&v).expect_err(&v.to_string());
+        assert_eq!(e.status, Status::PolicyInvalid, "{v}: {e}");
+        assert_eq!(e.field.as_deref(), Some(path), "{v}: {e}");
+        assert!(e.message.starts_with(path), "message names the path: {}", e.message);
+    }
+
+    #[test]
+    fn the_cli_policies_parse() {
+        let p = parse(&json!({"version": 1, "trusted_root": "public-good", "domains": {"mode": "ignore"},
+            "subject": {"require_name": false}, "identities": [{"issuer": "i", "san": "s"}]}))
+        .unwrap();
+        assert_eq!(p.domain_mode(), Mode::Ignore);
+        assert_eq!((p.tlog_threshold(), p.timestamp_threshold()), (1, 0));
+    }
+
+    #[test]
+    fn defaults_are_fail_closed() {
+        let p = parse(&with(json!({}))).unwrap();
+        assert_eq!(p.domain_mode(), Mode::Require);
+        assert!(p.require_name);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_path() {
+        invalid(with(json!({"identitys": []})), "identitys");
+        invalid(with(json!({"identities": [{"issuer": "i", "san": "s", "subject": "x"}]})), "identities[0].subject");
+        invalid(with(json!({"domains": {"mode": "warn", "mirror": {}}})), "domains.mirror");
+        invalid(with(json!({"subject": {"require": true}})), "subject.require");
+        invalid(with(json!({"thresholds": {"rekor": 1}})), "thresholds.rekor");
+        invalid(with(json!({"keys": [{"pem": "x", "hint": "y"}]})), "keys[0].hint");
+        invalid(with(json!({"packages": {"a": {"identities": [], "keys": []}}})), "packages[\"a\"].keys");
+        invalid(
+            with(json!({"domains": {"predicates": [{"type": "t", "pointer": "/a", "x": 1}]}})),
+            "domains.predicates[0].x",
+        );
+        invalid(with(json!({"trusted_root": {"path": "x", "other": 1}})), "trusted_root.other");
+    }
+
+    #[test]
+    fn wrong_types_are_refused_with_their_path() {
+        invalid(with(json!({"version": 2})), "version");
+        invalid(with(json!({"version": "1"})), "version");
+        invalid(with(json!({"version": null})), "version");
+        invalid(with(json!({"identities": {}})), "identities");
+        invalid(with(json!({"identities": [{"issuer": 1, "san": "s"}]})), "identities[0].issuer");
+        invalid(with(json!({"identities": [{"issuer": "", "san": "s"}]})), "identities[0].issuer");
+        invalid(with(json!({"identities": [{"san": "s"}]})), "identities[0].issuer");
+        invalid(with(json!({"identities": [{"issuer": "i"}]})), "identities[0].san");
+        invalid(with(json!({"identities": [{"issuer": "i", "san": "s", "claims": []}]})), "identities[0].claims");
+        invalid(
+            with(json!({"identities": [{"issuer": "i", "san": "s", "claims": {"build_trigger": 1}}]})),
+            "identities[0].claims.build_trigger",
+        );
+        invalid(
+            with(json!({"identities": [{"issuer": "i", "san": "s", "claims": {"repo": "x"}}]})),
+            "identities[0].claims.repo",
+        );
+        invalid(with(json!({"keys": [{"pem": "not a key"}]})), "keys[0].pem");
+        invalid(with(json!({"keys": [{}]})), "keys[0].pem");
+        invalid(with(json!({"domains": {"mode": "strict"}})), "domains.mode");
+        invalid(with(json!({"domains": {"mode": true}})), "domains.mode");
+        invalid(with(json!({"domains": {"audiences": "pypi.org"}})), "domains.audiences");
+        invalid(with(json!({"domains": {"audiences": ["*.pypi.org"]}})), "domains.audiences[0]");
+        invalid(with(json!({"domains": {"mirrors": []}})), "domains.mirrors");
+        invalid(with(json!({"domains": {"mirrors": {"m.example": "pypi.org"}}})), "domains.mirrors[\"m.example\"]");
+        invalid(with(json!({"domains": {"mirrors": {"m..example": ["pypi.org"]}}})), "domains.mirrors[\"m..example\"]");
+        invalid(
+            with(json!({"domains": {"mirrors": {"m.example": ["user@pypi.org"]}}})),
+            "domains.mirrors[\"m.example\"][0]",
+        );
+        invalid(
+            with(json!({"domains": {"predicates": [{"type": "t", "pointer": "index"}]}})),
+            "domains.predicates[0].pointer",
+        );
+        invalid(
+            with(json!({"domains": {"predicates": [{"type": "t", "pointer": "/a~2"}]}})),
+            "domains.predicates[0].pointer",
+        );
+        invalid(with(json!({"domains": {"predicates": [{"pointer": "/a"}]}})), "domains.predicates[0].type");
+        invalid(with(json!({"domains": {"certificate_oid": "not.an.oid"}})), "domains.certificate_oid");
+        invalid(with(json!({"domains": {"certificate_oid": 1}})), "domains.certificate_oid");
+        invalid(with(json!({"subject": {"require_name": "yes"}})), "subject.require_name");
+        invalid(with(json!({"thresholds": {"tlog": -1}})), "thresholds.tlog");
+        invalid(with(json!({"thresholds": {"tlog": 1.5}})), "thresholds.tlog");
+        invalid(with(json!({"trusted_root": "production"})), "trusted_root");
+        invalid(with(json!({"trusted_root": 1})), "trusted_root");
+        invalid(with(json!({"packages": []})), "packages");
+        invalid(with(json!({"packages": {"": {"identities": [{"issuer": "i", "san": "s"}]}}})), "packages[\"\"]");
+        assert_eq!(Policy::from_json(b"[]", None).unwrap_err().status, Status::PolicyInvalid);
+        assert_eq!(Policy::from_json(b"{", None).unwrap_err().status, Status::PolicyInvalid);
+    }
+
+    #[test]
+    fn contradictions_are_refused() {
+        invalid(with(json!({"identities": [{"issuer": "i", "san": "s", "san_regex": "s"}]})), "identities[0]");
+        invalid(with(json!({"identities": []})), "identities");
+        invalid(with(json!({"identities": null})), "identities");
+        invalid(
+            with(json!({"domains": {"mirrors": {"pypi.org": ["https://PyPI.org/"]}}})),
+            "domains.mirrors[\"pypi.org\"][0]",
+        );
+        invalid(with(json!({"domains": {"mirrors": {"m.example": []}}})), "domains.mirrors[\"m.example\"]");
+        invalid(
+            with(json!({"domains": {"mirrors": {"m.example": ["a.example"], "https://M.example/": ["b.example"]}}})),
+            "domains.mirrors[\"m.example\"]",
+        );
+        invalid(with(json!({"domains": {"audiences": []}})), "domains.audiences");
+        invalid(with(json!({"domains": {"mode": "ignore", "audiences": ["pypi.org"]}})), "domains.audiences");
+        invalid(
+            with(json!({"domains": {"mode": "ignore", "mirrors": {"m.example": ["pypi.org"]}}})),
+            "domains.mirrors",
+        );
+        invalid(
+            with(
+                json!({"domains": {"predicates": [{"type": crate::attestation::NPM_PUBLISH_V0_1, "pointer": "/registry"}]}}),
+            ),
+            "domains.predicates[0].type",
+        );
+        invalid(
+            with(json!({"domains": {"predicates": [{"type": "t", "pointer": "/a"}, {"type": "t", "pointer": "/a"}]}})),
+            "domains.predicates[1]",
+        );
+        invalid(with(json!({"domains": {"certificate_oid": "1.3.6.1.4.1.57264.1.8"}})), "domains.certificate_oid");
+        invalid(with(json!({"thresholds": {"tlog": 0}})), "thresholds.tlog");
+        invalid(with(json!({"thresholds": {"tlog": 33}})), "thresholds.tlog");
+        invalid(with(json!({"thresholds": {"timestamps": 33}})), "thresholds.timestamps");
+        invalid(with(json!({"packages": {"a": {"identities": []}}})), "packages[\"a\"].identities");
+    }
+
+    #[test]
+    fn san_regex_cannot_escape_its_anchors() {
+        // Valid only when wrapped: `x)|(.*` would close the anchoring group and match anything.
+        invalid(with(json!({"identities": [{"issuer": "i", "san_regex": "x)|(.*"}]})), "identities[0].san_regex");
+        invalid(with(json!({"identities": [{"issuer": "i", "san_regex": "("}]})), "identities[0].san_regex");
+        // Huge automata are refused rather than built.
+        invalid(
+            with(json!({"identities": [{"issuer": "i", "san_regex": "(\\w{100}){100}"}]})),
+            "identities[0].san_regex",
+        );
+    }
+
+    #[test]
+    fn trusted_root_forms() {
+        assert!(parse(&with(json!({"trusted_root": "staging"}))).is_ok());
+        assert!(parse(&with(json!({"trusted_root": "public-good"}))).is_ok());
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/_roots");
+        let rel = json!({"path": "public-good-staging.trusted_root.json"});
+        Policy::from_json(with(json!({"trusted_root": rel})).to_string().as_bytes(), Some(&dir)).unwrap();
+        let inline: Value =
+            serde_json::from_slice(&std::fs::read(dir.join("public-good-staging.trusted_root.json")).unwrap()).unwrap();
+        parse(&with(json!({"trusted_root": inline}))).unwrap();
+        let e = parse(&with(json!({"trusted_root": {"path": "/nonexistent/root.json"}}))).unwrap_err();
+        assert_eq!(e.status, Status::TrustedRootInvalid);
+        let e = parse(&with(json!({"trusted_root": {"mediaType": "x"}}))).unwrap_err();
+        assert_eq!(e.status, Status::TrustedRootInvalid);
+    }
+
+    #[test]
+    fn a_full_policy_parses() {
+        let p = parse(&json!({
+            "version": 1,
+            "trusted_root": "public-good",
+            "identities": [{"issuer": "https://token.actions.githubusercontent.com",
+                "san_regex": "https://github\\.com/o/r/\\.github/workflows/release\\.yml@refs/tags/v.*",
+                "claims": {"source_repository_uri": "https://github.com/o/r", "build_trigger": "push",
+                    "deployment_environment": "pypi", "1.3.6.1.4.1.57264.1.99": "x"}}],
+            "keys": [],
+            "packages": {"sampleproject": {"identities": [{"issuer": "https://gitlab.com", "san": "x"}]}},
+            "domains": {"mode": "require", "audiences": ["pypi.org"], "mirrors": {"pypi.corp.example": ["pypi.org"]},
+                "predicates": [{"type": "https://ex/p", "pointer": "/index"}, {"type": "https://ex/p", "pointer": ""}],
+                "certificate_oid": "1.3.6.1.4.1.99999.1"},
+            "subject": {"require_name": true},
+            "thresholds": {"tlog": 2, "timestamps": 1}
+        }))
+        .unwrap();
+        assert_eq!((p.tlog_threshold(), p.timestamp_threshold()), (2, 1));
+        assert_eq!(p.domains.mirrors.len(), 1);
+        assert_eq!(p.packages.len(), 1);
+    }
+}
