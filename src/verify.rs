@@ -144,10 +144,13 @@ pub fn verify(bundle: &Bundle, artifact: &Artifact<'_>, opts: &Options<'_>) -> R
             ts_times.len()
         )));
     }
+    let ts_unix: Vec<i64> = ts_times.iter().map(|t| t.unix).collect();
+    tlog::check_key_windows(&entries, opts.root, &ts_unix)?;
     let has_v2 = entries.iter().any(|e| e.integrated_time.is_none() && !e.promise);
     if has_v2 && ts_times.is_empty() {
         return Err(error::no_verified_time(
-            "Rekor v2 entries carry no signed time; the bundle needs an RFC 3161 timestamp",
+            "log entries without a signed entry timestamp (Rekor v2, or Rekor v1 with only an inclusion proof) \
+             carry no signed time; the bundle needs an RFC 3161 timestamp",
         ));
     }
     times.extend(ts_times);
