@@ -607,7 +607,8 @@ mod tests {
 
     #[test]
     fn malformed_fields_are_named() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut Value)>, Status)> = vec![
+        type Mutation = Box<dyn Fn(&mut Value)>;
+        let cases: Vec<(&str, Mutation, Status)> = vec![
             (
                 "verificationMaterial",
                 Box::new(|v| {
