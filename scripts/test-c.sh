@@ -47,7 +47,7 @@ cat >"$out/policy.json" <<'JSON'
 {"version": 1, "trusted_root": "public-good",
  "identities": [{"issuer": "https://token.actions.githubusercontent.com",
    "san": "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"}],
- "domains": {"mode": "ignore"}}
+ "domains": {"mode": "ignore"}, "subject": {"require_name": false}}
 JSON
 "${valgrind[@]}" "$out/c_gate" "$out/policy.json" "$v/bundle.sigstore.json" "$v/artifact" pypi.org
 printf 'tampered' >"$out/tampered"

@@ -25,7 +25,7 @@ cat >policy.json <<'JSON'
 {"version": 1, "trusted_root": "public-good",
  "identities": [{"issuer": "https://token.actions.githubusercontent.com",
    "san": "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"}],
- "domains": {"mode": "ignore"}}
+ "domains": {"mode": "ignore"}, "subject": {"require_name": false}}
 JSON
 cp "$root/examples/npm_gate.js" .
 node npm_gate.js policy.json "$v/bundle.sigstore.json" "$v/artifact"

@@ -23,18 +23,18 @@ cd "$work"
 echo "import domainsig: $(awk -F'|' '/ domainsig$/ {gsub(/ /,"",$2); print $2}' "$work/importtime") us cumulative"
 DOMAINSIG_REPO=$root "$work/venv/bin/python" -m pytest -q -p no:cacheprovider "$root/bindings/python/tests"
 
-# The example: the real artifact passes, a changed copy is refused.
-v=$root/tests/vectors/conformance--happy-path-v0.3
+# The example on a real PEP 740 attestation (staging-signed rfc8785 wheel): the wheel passes under
+# its own name and is refused when re-hosted under another name.
+v=$root/tests/vectors/pypi-attestations--rfc8785-0.1.2-whl-attestation
 cat >"$work/policy.json" <<'JSON'
-{"version": 1, "trusted_root": "public-good",
- "identities": [{"issuer": "https://token.actions.githubusercontent.com",
-   "san": "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"}],
- "domains": {"mode": "ignore"}}
+{"version": 1, "trusted_root": "staging",
+ "identities": [{"issuer": "https://github.com/login/oauth", "san": "william@yossarian.net"}],
+ "domains": {"mode": "warn"}}
 JSON
-cp "$v/artifact" "$work/good.txt"; cp "$v/bundle.sigstore.json" "$work/good.txt.sigstore.json"
-printf 'changed' >"$work/bad.txt"; cp "$v/bundle.sigstore.json" "$work/bad.txt.sigstore.json"
-"$work/venv/bin/python" "$root/examples/pip_gate.py" "$work/policy.json" pypi.org "$work/good.txt"
-if "$work/venv/bin/python" "$root/examples/pip_gate.py" "$work/policy.json" pypi.org "$work/bad.txt"; then
-  echo "pip_gate accepted a changed artifact" >&2; exit 1
+good=$work/rfc8785-0.1.2-py3-none-any.whl bad=$work/rfc8785-9.9.9-py3-none-any.whl
+for f in "$good" "$bad"; do cp "$v/artifact" "$f"; cp "$v/attestation.json" "$f.publish.attestation"; done
+"$work/venv/bin/python" "$root/examples/pip_gate.py" "$work/policy.json" test.pypi.org "$good"
+if "$work/venv/bin/python" "$root/examples/pip_gate.py" "$work/policy.json" test.pypi.org "$bad"; then
+  echo "pip_gate accepted a wheel re-hosted under another name" >&2; exit 1
 fi
-echo "pip_gate: accepted the real artifact, refused the changed one"
+echo "pip_gate: accepted the wheel, refused it under another name"

@@ -71,7 +71,7 @@ static domainsig_policy *make_policy(const char *json) {
 static const char *POLICY_JSON =
     "{\"version\": 1, \"trusted_root\": \"public-good\","
     " \"identities\": [{\"issuer\": \"" ISSUER "\", \"san\": \"" SAN "\"}],"
-    " \"domains\": {\"mode\": \"ignore\"}}";
+    " \"domains\": {\"mode\": \"ignore\"}, \"subject\": {\"require_name\": false}}";
 
 static char *bundle;
 static size_t bundle_len;
@@ -134,12 +134,27 @@ static void test_tampering(const domainsig_policy *policy) {
     domainsig_policy *other = make_policy(
         "{\"version\": 1, \"identities\": [{\"issuer\": \"" ISSUER "\","
         " \"san\": \"https://github.com/someone/else/.github/workflows/release.yml@refs/heads/main\"}],"
-        " \"domains\": {\"mode\": \"ignore\"}}");
+        " \"domains\": {\"mode\": \"ignore\"}, \"subject\": {\"require_name\": false}}");
     domainsig_artifact ok = {(const uint8_t *)artifact, artifact_len, NULL, NULL, NULL};
     st = verify(other, &ok, bundle, bundle_len, &r);
     CHECK_STATUS(st, DOMAINSIG_IDENTITY_MISMATCH, r);
     domainsig_result_free(r);
     domainsig_policy_free(other);
+
+    /* Domain separation: this bundle declares no index it was signed for, so a policy that
+     * requires signed domains refuses it, while the same policy with domains ignored accepts it. */
+    domainsig_policy *strict = make_policy(
+        "{\"version\": 1, \"identities\": [{\"issuer\": \"" ISSUER "\", \"san\": \"" SAN "\"}],"
+        " \"domains\": {\"mode\": \"require\"}, \"subject\": {\"require_name\": false}}");
+    st = verify(strict, &ok, bundle, bundle_len, &r);
+    CHECK_STATUS(st, DOMAINSIG_DOMAIN_MISSING, r);
+    domainsig_result_free(r);
+    /* ... and it needs to know where the artifact came from. */
+    st = domainsig_verify_bundle(strict, &ok, (const uint8_t *)bundle, bundle_len, NULL, &r);
+    CHECK_STATUS(st, DOMAINSIG_INVALID_ARGUMENT, r);
+    CHECK(strstr(domainsig_result_json(r), "\"field\":\"index_domain\"") != NULL, "names index_domain");
+    domainsig_result_free(r);
+    domainsig_policy_free(strict);
 }
 
 static void test_nulls(const domainsig_policy *policy) {

@@ -11,7 +11,7 @@ const happyDir = path.join(repo, 'tests', 'vectors', 'conformance--happy-path-v0
 const SAN = 'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const policyObject = (san = SAN) => ({
-  version: 1, trusted_root: 'public-good', identities: [{ issuer: ISSUER, san }], domains: { mode: 'ignore' },
+  version: 1, trusted_root: 'public-good', identities: [{ issuer: ISSUER, san }], domains: { mode: 'ignore' }, subject: { require_name: false },
 });
 
 const artifact = fs.readFileSync(path.join(happyDir, 'artifact'));
@@ -59,6 +59,12 @@ test('tampered artifact rejects with code, status and details', async () => {
 test('wrong signer is IDENTITY_MISMATCH', async () => {
   const other = domainsig.Policy.fromJSON(JSON.stringify(policyObject('https://github.com/x/y/.github/workflows/r.yml@refs/heads/main')));
   await assert.rejects(other.verify({ artifact, bundle, indexDomain: 'pypi.org' }), { code: 'IDENTITY_MISMATCH', status: 30 });
+});
+
+test('a bundle signed for no index is DOMAIN_MISSING under a require policy', async () => {
+  const strict = domainsig.Policy.fromJSON({ ...policyObject(), domains: { mode: 'require' } });
+  await assert.rejects(strict.verify({ artifact, bundle, indexDomain: 'registry.npmjs.org' }), (e) =>
+    e.code === 'DOMAIN_MISSING' && e.status === 42 && e.family === 'domain');
 });
 
 test('bad policy throws POLICY_INVALID with details', () => {

@@ -48,6 +48,14 @@ def test_wrong_signer_is_an_identity_error(happy):
     assert e.value.code == "IDENTITY_MISMATCH"
 
 
+def test_unsigned_domain_is_a_domain_error(happy):
+    strict = domainsig.Policy.from_dict({**policy_dict(), "domains": {"mode": "require"}})
+    with pytest.raises(domainsig.DomainError) as e:
+        strict.verify(happy["artifact"], happy["bundle"], "pypi.org")
+    assert e.value.code == "DOMAIN_MISSING" and e.value.status == 42
+    assert e.value.details["verified"]["artifact_digest"]["hex"] == happy["digest"].split(":")[1]
+
+
 def test_bad_policy_is_an_input_error():
     with pytest.raises(domainsig.InputError) as e:
         domainsig.Policy.from_json("[1, 2")
@@ -108,3 +116,24 @@ def test_closed_policy(happy):
     with pytest.raises(ValueError):
         p.verify(happy["artifact"], happy["bundle"], "pypi.org")
     p.close()  # twice is fine
+
+
+def test_pep740_wheel_is_bound_to_its_name():
+    from conftest import VECTORS
+
+    case = VECTORS / "pypi-attestations--rfc8785-0.1.2-whl-attestation"
+    policy = domainsig.Policy.from_dict(
+        {
+            "version": 1,
+            "trusted_root": "staging",
+            "identities": [{"issuer": "https://github.com/login/oauth", "san": "william@yossarian.net"}],
+            "domains": {"mode": "warn"},
+        }
+    )
+    wheel = (case / "artifact").read_bytes()
+    attestation = case / "attestation.json"
+    ok = policy.verify(wheel, attestation, "test.pypi.org", name="rfc8785-0.1.2-py3-none-any.whl")
+    assert ok.details["decision"]["domains"]["mode"] == "warn"
+    with pytest.raises(domainsig.DomainError) as e:
+        policy.verify(wheel, attestation, "test.pypi.org", name="rfc8785-0.1.3-py3-none-any.whl")
+    assert e.value.code == "SUBJECT_MISMATCH"
