@@ -208,7 +208,7 @@ fn check(bytes: &[u8], signature: &[u8], tsas: &Authorities) -> Result<(Checked,
     let tst = &token.tst;
     // Attribution first: what an untrusted token claims (even about which signature it
     // covers) is not evidence of anything, so it is skipped rather than judged.
-    let Some((index, auth, signer_der, signer)) = attribute(&token, tsas)? else {
+    let Some(Signer { index, auth, der: signer_der, cert: signer }) = attribute(&token, tsas)? else {
         return Ok((Checked::Untrusted(error::timestamp(untrusted_message(&token))), None));
     };
 
@@ -304,16 +304,22 @@ fn untrusted_message(token: &Token<'_>) -> String {
     format!("the timestamp is signed by {who}, which is not a timestamp authority of the trusted root")
 }
 
+/// The trusted TSA a token is attributed to, and the certificate that signed it.
+struct Signer<'t> {
+    /// The TSA's index in the root.
+    index: usize,
+    auth: &'t Authority,
+    der: &'t [u8],
+    cert: &'t Certificate,
+}
+
 /// Finds the trusted TSA whose certificate signed the token, and that certificate.
 ///
 /// With a signing certificate in the root, the token's signer must be that certificate; an
 /// embedded certificate that claims to be it (same issuer and serial, or key identifier) but is
 /// not byte-identical is a forgery and refused. With only an issuing CA in the root, the signer
 /// must be embedded in the token and signed directly by that CA.
-fn attribute<'t>(
-    token: &'t Token<'_>,
-    tsas: &'t Authorities,
-) -> Result<Option<(usize, &'t Authority, &'t [u8], &'t Certificate)>> {
+fn attribute<'t>(token: &'t Token<'_>, tsas: &'t Authorities) -> Result<Option<Signer<'t>>> {
     let embedded: Vec<(&'t [u8], &'t Certificate)> = token
         .certs
         .iter()
@@ -334,7 +340,7 @@ fn attribute<'t>(
                         auth.uri
                     )));
                 }
-                return Ok(Some((index, auth, der.as_slice(), cert)));
+                return Ok(Some(Signer { index, auth, der: der.as_slice(), cert }));
             }
             None => {
                 let issued = embedded.iter().find(|(d, c)| {
@@ -342,7 +348,7 @@ fn attribute<'t>(
                         && signed_by(d, c, &auth.issuer).is_ok()
                 });
                 if let Some((d, c)) = issued {
-                    return Ok(Some((index, auth, d, c)));
+                    return Ok(Some(Signer { index, auth, der: d, cert: c }));
                 }
             }
         }
@@ -1082,7 +1088,7 @@ mod tests {
         let mut json: serde_json::Value = serde_json::from_slice(&read("trusted_root.json")).unwrap();
         json["timestampAuthorities"] = serde_json::json!([]);
         let root = TrustRoot::from_json(json.to_string().as_bytes()).unwrap();
-        let checked = check_all(&[tok.clone()], &sig, &root).unwrap();
+        let checked = check_all(std::slice::from_ref(&tok), &sig, &root).unwrap();
         assert!(
             matches!(&checked[..], [Checked::Untrusted(e)] if e.message.contains("serial 0a35a106")),
             "{checked:?}"
@@ -1113,7 +1119,7 @@ mod tests {
             let mut json: serde_json::Value = serde_json::from_slice(&read("trusted_root.json")).unwrap();
             json["timestampAuthorities"][0]["validFor"] = serde_json::json!({"start": start, "end": end});
             let root = TrustRoot::from_json(json.to_string().as_bytes()).unwrap();
-            match verify_all(&[tok.clone()], &sig, &root) {
+            match verify_all(std::slice::from_ref(&tok), &sig, &root) {
                 Ok(t) => assert!(ok && t.len() == 1, "{start}..{end}"),
                 Err(e) => assert!(!ok && e.message.contains("trusted root's validity window"), "{start}..{end}: {e}"),
             }
