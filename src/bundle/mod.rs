@@ -316,6 +316,11 @@ impl Bundle {
         if pep740::is_attestation(&value) {
             return pep740::attestation_to_bundle(&value);
         }
+        if pep740::is_provenance(&value) {
+            return Err(error::unsupported(
+                "a PyPI provenance object holds several attestations; pass it to Policy::verify, not Bundle::parse",
+            ));
+        }
         let raw: RawBundle = serde_json::from_value(value)
             .map_err(|e| error::malformed(format!("bundle does not have the Sigstore bundle shape: {e}")))?;
         Self::from_raw(raw)
