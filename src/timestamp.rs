@@ -148,6 +148,16 @@ pub enum Checked {
     Untrusted(Error),
 }
 
+impl Checked {
+    /// The proven time, if the token verified.
+    pub fn verified(self) -> Option<VerifiedTime> {
+        match self {
+            Checked::Verified(t) => Some(t),
+            Checked::Untrusted(_) => None,
+        }
+    }
+}
+
 /// Verifies the bundle's timestamps and returns the times they prove, in token order.
 ///
 /// Strict: a token that is malformed or repeats another (byte for byte, or the same TSA and
@@ -159,13 +169,7 @@ pub enum Checked {
 /// anyway, and real bundles carry tokens from TSAs a given verifier does not trust (sigstore-go
 /// and sigstore-python skip those too; the sigstore-python `tsa-txt` vector has one).
 pub fn verify_all(tokens: &[Vec<u8>], signature: &[u8], root: &TrustRoot) -> Result<Vec<VerifiedTime>> {
-    Ok(check_all(tokens, signature, root)?
-        .into_iter()
-        .filter_map(|c| match c {
-            Checked::Verified(t) => Some(t),
-            Checked::Untrusted(_) => None,
-        })
-        .collect())
+    Ok(check_all(tokens, signature, root)?.into_iter().filter_map(Checked::verified).collect())
 }
 
 /// As [`verify_all`], but reports each token, including the skipped ones and why.
