@@ -56,18 +56,32 @@ const MAX_SIGNED_ATTRIBUTES: usize = 32;
 pub struct Authority {
     /// The TSA's URI, for results and messages.
     uri: String,
-    /// The root's signing certificate for this TSA (DER and parsed), when its chain starts with
-    /// one; tokens must then be signed by exactly this certificate.
-    leaf: Option<(Vec<u8>, Certificate)>,
+    /// The root's signing certificate for this TSA, when its chain starts with one; tokens
+    /// must then be signed by exactly this certificate.
+    leaf: Option<Leaf>,
     /// The certificate that issued the signer (the chain's second certificate after a signing
     /// certificate, else its first), parsed.
     issuer: Certificate,
+    /// Its subject name, DER exactly as in the root.
+    issuer_subject: Vec<u8>,
     /// The same certificate as a webpki anchor.
     anchor: TrustAnchor<'static>,
     /// The root's `validFor`.
     valid_for: Window,
     /// The intersection of the validity of every certificate above the signer.
     issuers_valid: Window,
+}
+
+/// A TSA signing certificate from the trusted root, with the identifiers a token names it by.
+#[derive(Debug)]
+struct Leaf {
+    der: Vec<u8>,
+    cert: Certificate,
+    /// Issuer name DER and serial number content octets, exactly as in the certificate.
+    issuer: Vec<u8>,
+    serial: Vec<u8>,
+    /// The subject key identifier, if the certificate has one.
+    key_id: Option<Vec<u8>>,
 }
 
 /// All timestamp authorities of a trusted root.
@@ -109,11 +123,23 @@ fn compile(ca: &CertificateAuthority, i: usize) -> Result<Authority> {
     let first = certs.first().ok_or_else(|| error::trust_root(format!("{field}.certChain has no certificates")))?;
     // A chain that starts with a non-CA certificate starts with the TSA's own signing
     // certificate; one that starts with a CA names only who may issue signing certificates.
+    fn ids<'d>(der: &'d [u8], field: &str) -> Result<CertIds<'d>> {
+        cert_ids(der).map_err(|e| error::trust_root(format!("{field}: {}", e.message)))
+    }
     let (leaf, issuer_at) = if is_ca(first) {
         (None, 0)
     } else {
         let der = ca.chain.first().cloned().unwrap_or_default();
-        (Some((der, first.clone())), usize::from(certs.len() > 1))
+        let (issuer, serial) = {
+            let i = ids(&der, &field)?;
+            (i.issuer.to_vec(), i.serial.to_vec())
+        };
+        let key_id = first.tbs_certificate.extensions.iter().flatten().find_map(|e| {
+            (e.extn_id == OID_SUBJECT_KEY_ID)
+                .then(|| OctetString::from_der(e.extn_value.as_bytes()).ok().map(|k| k.as_bytes().to_vec()))
+                .flatten()
+        });
+        (Some(Leaf { der, cert: first.clone(), issuer, serial, key_id }), usize::from(certs.len() > 1))
     };
     let (Some(issuer), Some(issuer_der)) = (certs.get(issuer_at), ca.chain.get(issuer_at)) else {
         return Err(error::trust_root(format!("{field}.certChain has no issuing certificate")));
@@ -128,7 +154,16 @@ fn compile(ca: &CertificateAuthority, i: usize) -> Result<Authority> {
     let anchor = webpki::anchor_from_trusted_cert(&CertificateDer::from(issuer_der.as_slice()))
         .map_err(|e| error::trust_root(format!("{field} cannot be a trust anchor: {e:?}")))?
         .to_owned();
-    Ok(Authority { uri: ca.uri.clone(), leaf, issuer: issuer.clone(), anchor, valid_for: ca.valid, issuers_valid })
+    let issuer_subject = ids(issuer_der, &field)?.subject.to_vec();
+    Ok(Authority {
+        uri: ca.uri.clone(),
+        leaf,
+        issuer: issuer.clone(),
+        issuer_subject,
+        anchor,
+        valid_for: ca.valid,
+        issuers_valid,
+    })
 }
 
 fn is_ca(cert: &Certificate) -> bool {
@@ -279,9 +314,12 @@ fn check(bytes: &[u8], signature: &[u8], tsas: &Authorities) -> Result<(Checked,
         ))
     })?;
     token.ess.check(signer_der)?;
-    verify_signature(&token, signer)?;
+    verify_signature(&token, &signer)?;
     if let Some(name) = &tst.tsa {
-        check_tsa_name(name, signer)?;
+        // Decoded only now that a trusted TSA's signature covers it.
+        let name = GeneralName::from_der(&name.to_der().unwrap_or_default())
+            .map_err(|e| error::timestamp(format!("TSTInfo.tsa is not a GeneralName: {e}")))?;
+        check_tsa_name(&name, &signer)?;
     }
     let key = (index, tst.serial_number.as_bytes().to_vec());
     Ok((Checked::Verified(VerifiedTime::new(TimeSource::Timestamp { tsa: auth.uri.clone() }, gen_time)), Some(key)))
@@ -293,17 +331,18 @@ fn describe(w: Window) -> String {
 }
 
 fn untrusted_message(token: &Token<'_>) -> String {
-    let who = match &token.sid {
-        cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(s) => {
-            format!(
-                "the certificate with serial {} issued by {}",
-                crate::json::hex(s.serial_number.as_bytes()),
-                s.issuer
-            )
+    let who = match token.sid {
+        Sid::IssuerSerial { issuer, serial } => {
+            // Names are decoded only when small: der sorts each SET OF as it decodes, in time
+            // quadratic in its length, and this name is not yet authenticated.
+            let name = match issuer.len() <= 1024 {
+                true => x509_cert::name::Name::from_der(issuer).ok().map(|n| n.to_string()),
+                false => None,
+            };
+            let name = name.unwrap_or_else(|| format!("a {}-byte name", issuer.len()));
+            format!("the certificate with serial {} issued by {name}", crate::json::hex(serial))
         }
-        cms::signed_data::SignerIdentifier::SubjectKeyIdentifier(k) => {
-            format!("the key with identifier {}", crate::json::hex(k.0.as_bytes()))
-        }
+        Sid::KeyId(k) => format!("the key with identifier {}", crate::json::hex(k)),
     };
     format!("the timestamp is signed by {who}, which is not a timestamp authority of the trusted root")
 }
@@ -314,45 +353,60 @@ struct Signer<'t> {
     index: usize,
     auth: &'t Authority,
     der: &'t [u8],
-    cert: &'t Certificate,
+    cert: std::borrow::Cow<'t, Certificate>,
 }
 
 /// Finds the trusted TSA whose certificate signed the token, and that certificate.
 ///
 /// With a signing certificate in the root, the token's signer must be that certificate; an
-/// embedded certificate that claims to be it (same issuer and serial, or key identifier) but is
-/// not byte-identical is a forgery and refused. With only an issuing CA in the root, the signer
-/// must be embedded in the token and signed directly by that CA.
+/// embedded certificate with its issuer and serial number that is not byte-identical is a
+/// forgery and refused. With only an issuing CA in the root, the signer must be embedded in the
+/// token and signed directly by that CA. Identifiers are compared as DER bytes, so nothing
+/// unauthenticated is decoded unless it names a trusted issuer.
 fn attribute<'t>(token: &'t Token<'_>, tsas: &'t Authorities) -> Result<Option<Signer<'t>>> {
-    let embedded: Vec<(&'t [u8], &'t Certificate)> = token
-        .certs
-        .iter()
-        .zip(&token.parsed)
-        .filter(|(_, c)| identifies(&token.sid, c))
-        .map(|(d, c)| (*d, c))
-        .collect();
     for (index, auth) in tsas.0.iter().enumerate() {
         match &auth.leaf {
-            Some((der, cert)) => {
-                if !identifies(&token.sid, cert) {
+            Some(leaf) => {
+                let named = match token.sid {
+                    Sid::IssuerSerial { issuer, serial } => issuer == leaf.issuer && serial == leaf.serial,
+                    Sid::KeyId(k) => leaf.key_id.as_deref() == Some(k),
+                };
+                if !named {
                     continue;
                 }
-                if embedded.iter().any(|(e, _)| *e != der.as_slice()) {
+                let impostor = token.certs.iter().any(|(der, ids)| {
+                    ids.issuer == leaf.issuer && ids.serial == leaf.serial && *der != leaf.der.as_slice()
+                });
+                if impostor {
                     return Err(error::timestamp(format!(
-                        "the timestamp embeds a signing certificate that claims to be TSA {}'s but differs from \
-                         the trusted root's copy",
+                        "the timestamp embeds a certificate with the issuer and serial number of TSA {}'s signing \
+                         certificate that is not that certificate",
                         auth.uri
                     )));
                 }
-                return Ok(Some(Signer { index, auth, der: der.as_slice(), cert }));
+                let cert = std::borrow::Cow::Borrowed(&leaf.cert);
+                return Ok(Some(Signer { index, auth, der: leaf.der.as_slice(), cert }));
             }
             None => {
-                let issued = embedded.iter().find(|(d, c)| {
-                    c.tbs_certificate.issuer == auth.issuer.tbs_certificate.subject
-                        && signed_by(d, c, &auth.issuer).is_ok()
-                });
-                if let Some((d, c)) = issued {
-                    return Ok(Some(Signer { index, auth, der: d, cert: c }));
+                for (i, (der, ids)) in token.certs.iter().enumerate() {
+                    if ids.issuer != auth.issuer_subject.as_slice() {
+                        continue;
+                    }
+                    if let Sid::IssuerSerial { issuer, serial } = token.sid {
+                        if issuer != ids.issuer || serial != ids.serial {
+                            continue;
+                        }
+                    }
+                    let cert = crate::x509::parse(der, &format!("embedded certificate {i}"))
+                        .map_err(|e| error::timestamp(e.message))?;
+                    if let Sid::KeyId(k) = token.sid {
+                        if key_id(&cert).as_deref() != Some(k) {
+                            continue;
+                        }
+                    }
+                    if signed_by(der, &cert, &auth.issuer).is_ok() {
+                        return Ok(Some(Signer { index, auth, der, cert: std::borrow::Cow::Owned(cert) }));
+                    }
                 }
             }
         }
@@ -360,17 +414,53 @@ fn attribute<'t>(token: &'t Token<'_>, tsas: &'t Authorities) -> Result<Option<S
     Ok(None)
 }
 
-fn identifies(sid: &cms::signed_data::SignerIdentifier, cert: &Certificate) -> bool {
-    match sid {
-        cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(s) => {
-            s.serial_number == cert.tbs_certificate.serial_number && s.issuer == cert.tbs_certificate.issuer
+fn key_id(cert: &Certificate) -> Option<Vec<u8>> {
+    cert.tbs_certificate.extensions.iter().flatten().find_map(|e| {
+        (e.extn_id == OID_SUBJECT_KEY_ID)
+            .then(|| OctetString::from_der(e.extn_value.as_bytes()).ok().map(|k| k.as_bytes().to_vec()))
+            .flatten()
+    })
+}
+
+/// How a `SignerInfo` names its signer, as DER read without decoding the name.
+#[derive(Clone, Copy)]
+enum Sid<'a> {
+    /// Issuer name (complete DER) and serial number (INTEGER content octets).
+    IssuerSerial { issuer: &'a [u8], serial: &'a [u8] },
+    /// Subject key identifier.
+    KeyId(&'a [u8]),
+}
+
+/// A certificate's serial number, issuer and subject, read from its DER without decoding names.
+#[derive(Clone, Copy)]
+struct CertIds<'a> {
+    serial: &'a [u8],
+    issuer: &'a [u8],
+    subject: &'a [u8],
+}
+
+/// Reads [`CertIds`] from `Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version
+/// OPTIONAL, serialNumber, signature, issuer, validity, subject, ... }, ... }`.
+fn cert_ids(der: &[u8]) -> Result<CertIds<'_>> {
+    let what = "a certificate";
+    let cert = single(der, Tag::Sequence, what)?;
+    let parts = tlvs(cert.value, what)?;
+    expect_tag(parts.first(), Tag::Sequence, "a certificate's tbsCertificate")?;
+    let tbs = tlvs(parts.first().map_or(&[][..], |t| t.value), what)?;
+    let mut f = tbs.iter().skip_while(|t| t.tag == context(0, true));
+    let serial = f.next();
+    expect_tag(serial, Tag::Integer, "a certificate's serial number")?;
+    expect_tag(f.next(), Tag::Sequence, "a certificate's signature algorithm")?;
+    let issuer = f.next();
+    expect_tag(issuer, Tag::Sequence, "a certificate's issuer")?;
+    expect_tag(f.next(), Tag::Sequence, "a certificate's validity")?;
+    let subject = f.next();
+    expect_tag(subject, Tag::Sequence, "a certificate's subject")?;
+    match (serial, issuer, subject) {
+        (Some(serial), Some(issuer), Some(subject)) => {
+            Ok(CertIds { serial: serial.value, issuer: issuer.raw, subject: subject.raw })
         }
-        cms::signed_data::SignerIdentifier::SubjectKeyIdentifier(k) => {
-            cert.tbs_certificate.extensions.iter().flatten().any(|e| {
-                e.extn_id == OID_SUBJECT_KEY_ID
-                    && OctetString::from_der(e.extn_value.as_bytes()).is_ok_and(|v| v.as_bytes() == k.0.as_bytes())
-            })
-        }
+        _ => Err(error::timestamp("a certificate is truncated")),
     }
 }
 
@@ -550,7 +640,7 @@ struct TstInfo {
     #[asn1(optional = "true")]
     nonce: Option<Int>,
     #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
-    tsa: Option<GeneralName>,
+    tsa: Option<der::Any>,
     #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
     extensions: Option<Vec<x509_cert::ext::Extension>>,
 }
@@ -680,11 +770,9 @@ struct Token<'a> {
     tst: TstInfo,
     /// The `TSTInfo` DER exactly as encapsulated (the message-digest attribute covers it).
     tst_der: &'a [u8],
-    /// Embedded certificates, exactly as received.
-    certs: Vec<&'a [u8]>,
-    /// The same, parsed.
-    parsed: Vec<Certificate>,
-    sid: cms::signed_data::SignerIdentifier,
+    /// Embedded certificates, exactly as received, with their identifiers.
+    certs: Vec<(&'a [u8], CertIds<'a>)>,
+    sid: Sid<'a>,
     digest_alg: HashAlgorithm,
     /// The `[0] IMPLICIT` signed attributes, exactly as received.
     signed_attrs: &'a [u8],
@@ -753,7 +841,16 @@ impl<'a> Token<'a> {
             let list = tlvs(t.value, "the SignedData certificates")?;
             limits::check("certificates in one RFC 3161 timestamp", limits::MAX_CHAIN_LEN, list.len())?;
             // Only X.509 certificates (a SEQUENCE); other CertificateChoices are ignored.
-            certs = list.iter().filter(|c| c.tag == Tag::Sequence).map(|c| c.raw).collect();
+            certs = list
+                .iter()
+                .filter(|c| c.tag == Tag::Sequence)
+                .enumerate()
+                .map(|(i, c)| {
+                    cert_ids(c.raw)
+                        .map(|ids| (c.raw, ids))
+                        .map_err(|e| error::timestamp(format!("embedded certificate {i}: {}", e.message)))
+                })
+                .collect::<Result<Vec<_>>>()?;
             next = f.next();
         }
         if next.is_some_and(|t| t.tag == context(1, true)) {
@@ -803,11 +900,19 @@ impl<'a> Token<'a> {
         let mut s = si.iter();
         let version = s.next();
         expect_tag(version, Tag::Integer, "the SignerInfo version")?;
-        let sid: cms::signed_data::SignerIdentifier =
-            decode(s.next().map_or(&[][..], |t| t.raw), "the SignerInfo signer identifier")?;
+        let sid = match s.next() {
+            Some(t) if t.tag == Tag::Sequence => match tlvs(t.value, "the SignerInfo signer identifier")?.as_slice() {
+                [issuer, serial] if issuer.tag == Tag::Sequence && serial.tag == Tag::Integer => {
+                    Sid::IssuerSerial { issuer: issuer.raw, serial: serial.value }
+                }
+                _ => return Err(error::timestamp("the SignerInfo issuerAndSerialNumber is malformed")),
+            },
+            Some(t) if t.tag == context(0, false) => Sid::KeyId(t.value),
+            _ => return Err(error::timestamp("the SignerInfo has no signer identifier")),
+        };
         let want: u8 = match sid {
-            cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(_) => 1,
-            cms::signed_data::SignerIdentifier::SubjectKeyIdentifier(_) => 3,
+            Sid::IssuerSerial { .. } => 1,
+            Sid::KeyId(_) => 3,
         };
         if version.map(|t| t.value) != Some(&[want][..]) {
             return Err(error::timestamp(format!(
@@ -872,19 +977,10 @@ impl<'a> Token<'a> {
             error::timestamp("the signed attributes have no ESS signing-certificate attribute (RFC 3161 §2.4.1)")
         })?;
         let ess = EssCertId::parse(ess_value, ess_oid == OID_SIGNING_CERTIFICATE_V2)?;
-        let parsed = certs
-            .iter()
-            .enumerate()
-            .map(|(i, d)| {
-                crate::x509::parse(d, &format!("embedded certificate {i}")).map_err(|e| error::timestamp(e.message))
-            })
-            .collect::<Result<Vec<_>>>()?;
-
         Ok(Token {
             tst,
             tst_der,
             certs,
-            parsed,
             sid,
             digest_alg,
             signed_attrs: signed.raw,
@@ -1055,6 +1151,17 @@ mod tests {
         let last = tok.len() - 1;
         tok[last] ^= 1;
         assert_refused(&tok, &sig, &root, "CMS signature does not verify");
+    }
+
+    /// A token embedding a certificate with the trusted signing certificate's issuer and serial
+    /// but other contents is refused, not quietly checked against the root's copy.
+    #[test]
+    fn impostor_embedded_certificate() {
+        let (mut tok, sig, root) = fixture();
+        // A byte of the embedded certificate's public key (the SPKI starts at 437).
+        assert_eq!(&tok[437..441], &[0x30, 0x76, 0x30, 0x10]);
+        tok[500] ^= 1;
+        assert_refused(&tok, &sig, &root, "is not that certificate");
     }
 
     #[test]
