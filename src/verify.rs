@@ -137,11 +137,21 @@ pub fn verify(bundle: &Bundle, artifact: &Artifact<'_>, opts: &Options<'_>) -> R
             times.push(VerifiedTime::new(TimeSource::Tlog { log: fact.log.clone(), log_index: fact.log_index }, t));
         }
     }
-    let ts_times = timestamp::verify_all(&bundle.timestamps, bundle.content.signature(), opts.root)?;
-    if ts_times.len() < opts.timestamp_threshold && opts.timestamp_threshold > 0 && !ts_times.is_empty() {
+    let checked = timestamp::check_all(&bundle.timestamps, bundle.content.signature(), opts.root)?;
+    // Why tokens were skipped, for the messages below when no verified time is left.
+    let skipped = checked
+        .iter()
+        .find_map(|c| match c {
+            timestamp::Checked::Untrusted(e) => Some(format!(" (the bundle has one, but {})", e.message)),
+            timestamp::Checked::Verified(_) => None,
+        })
+        .unwrap_or_default();
+    let ts_times: Vec<VerifiedTime> = checked.into_iter().filter_map(timestamp::Checked::verified).collect();
+    if ts_times.len() < opts.timestamp_threshold {
         return Err(error::timestamp(format!(
-            "at least {} verified RFC 3161 timestamps are required, found {}",
+            "the policy requires at least {} verified RFC 3161 timestamp{}, found {}{skipped}",
             opts.timestamp_threshold,
+            if opts.timestamp_threshold == 1 { "" } else { "s" },
             ts_times.len()
         )));
     }
@@ -149,16 +159,16 @@ pub fn verify(bundle: &Bundle, artifact: &Artifact<'_>, opts: &Options<'_>) -> R
     tlog::check_key_windows(&entries, opts.root, &ts_unix)?;
     let has_v2 = entries.iter().any(|e| e.integrated_time.is_none() && !e.promise);
     if has_v2 && ts_times.is_empty() {
-        return Err(error::no_verified_time(
+        return Err(error::no_verified_time(format!(
             "log entries without a signed entry timestamp (Rekor v2, or Rekor v1 with only an inclusion proof) \
-             carry no signed time; the bundle needs an RFC 3161 timestamp",
-        ));
+             carry no signed time; the bundle needs an RFC 3161 timestamp{skipped}"
+        )));
     }
     times.extend(ts_times);
     if times.is_empty() {
-        return Err(error::no_verified_time(
-            "no verified time: neither a log entry with a signed entry timestamp nor an RFC 3161 timestamp",
-        ));
+        return Err(error::no_verified_time(format!(
+            "no verified time: neither a log entry with a signed entry timestamp nor an RFC 3161 timestamp{skipped}"
+        )));
     }
 
     // 4. Certificate chain and SCT at the verified times.
