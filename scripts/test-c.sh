@@ -6,9 +6,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+# A fresh machine may lack the tools; as root on Debian, fetch them rather than skip the checks.
+need() {
+  command -v "$1" >/dev/null && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+  fi
+  command -v "$1" >/dev/null || { echo "$1 is required (apt-get install $2)" >&2; exit 2; }
+}
+need pkg-config pkg-config
+need nm binutils
 valgrind=()
 if [ "${1:-}" = "--valgrind" ]; then
-  command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)" >&2; exit 2; }
+  need valgrind valgrind
   valgrind=(valgrind --quiet --leak-check=full --suppressions="$root/tests/c/valgrind.supp" --show-leak-kinds=definite,indirect,possible
             --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1)
 fi
