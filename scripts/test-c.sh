@@ -49,7 +49,11 @@ if command -v g++ >/dev/null; then
   echo '#include "domainsig.h"' | g++ -x c++ -std=c++11 -Wall -Wextra -Werror -fsyntax-only -I include -
 fi
 
+gcc "${flags[@]}" tests/c/test_vectors.c -o "$out/test_vectors" "${libs[@]}"
+
 "${valgrind[@]}" "$out/test_domainsig" "$root/tests/vectors"
+python3 tests/c/vector_manifest.py "$root/tests/vectors" "$out/vectors"
+"${valgrind[@]}" "$out/test_vectors" "$out/vectors/manifest.tsv"
 
 # The example, as its README shows it: accepted once, refused for a changed artifact.
 v=$root/tests/vectors/conformance--happy-path-v0.3
@@ -65,3 +69,10 @@ if "${valgrind[@]}" "$out/c_gate" "$out/policy.json" "$v/bundle.sigstore.json" "
   echo "c_gate accepted a tampered artifact" >&2; exit 1
 fi
 echo "c_gate: accepted the real artifact, refused the tampered one"
+
+# The static library links too, with the pkg-config file's private libraries.
+# shellcheck disable=SC2046
+gcc "${flags[@]}" examples/c_gate.c -o "$out/c_gate_static" \
+  -Wl,-Bstatic -L"$prefix/lib" -ldomainsig -Wl,-Bdynamic $(pkg-config --static --libs-only-l domainsig | sed 's/-ldomainsig//')
+"$out/c_gate_static" "$out/policy.json" "$v/bundle.sigstore.json" "$v/artifact" pypi.org >/dev/null
+echo "c_gate (static): accepted the real artifact"
