@@ -14,8 +14,10 @@ trap 'rm -rf "$work"' EXIT
 pip=("$work/venv/bin/python" -m pip --disable-pip-version-check -q)
 SETUPTOOLS_RUST_CARGO_PROFILE=${DOMAINSIG_PY_PROFILE:-dev} CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target} \
   "${pip[@]}" install "$root/bindings/python"
-"${pip[@]}" install pytest
+"${pip[@]}" install pytest mypy
 rm -rf "$root/bindings/python/build" "$root/bindings/python/domainsig.egg-info"
+
+"$work/venv/bin/python" -m mypy --strict --cache-dir "$work/mypy-cache" "$root/bindings/python/domainsig"
 
 # Run from outside the source tree so the installed package (with its native library) is tested.
 cd "$work"

@@ -9,6 +9,7 @@ from ._status import STATUS_NAME, VerificationError, make_error
 # Importing domainsig stays cheap: typing, json and ctypes load only when first needed.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from types import ModuleType
     from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
     PathLike = Union[str, "os.PathLike[str]"]
@@ -61,13 +62,13 @@ class VerificationResult:
         return f"<VerificationResult {self.code}>"
 
 
-def _ffi():
+def _ffi() -> ModuleType:
     from . import _ffi as ffi  # deferred: importing domainsig must not load the library
 
     return ffi
 
 
-def _take_result(lib, ptr) -> VerificationResult:
+def _take_result(lib: Any, ptr: Any) -> VerificationResult:
     """Reads and frees a domainsig_result."""
     try:
         status = int(lib.domainsig_result_status(ptr))
@@ -80,7 +81,7 @@ def _take_result(lib, ptr) -> VerificationResult:
     return VerificationResult(status, details)
 
 
-def _artifact(ffi, artifact: ArtifactLike, name: Optional[str], keep: list):
+def _artifact(ffi: ModuleType, artifact: ArtifactLike, name: Optional[str], keep: List[Any]) -> Any:
     a = ffi.Artifact()
     if isinstance(artifact, (bytes, bytearray, memoryview)):
         data = bytes(artifact)
@@ -121,6 +122,8 @@ class Policy:
     """
 
     __slots__ = ("_ptr", "_lib")
+    _ptr: Any
+    _lib: Any
 
     def __init__(self) -> None:
         raise TypeError("use Policy.from_json or Policy.from_dict")
@@ -173,7 +176,7 @@ class Policy:
     ) -> VerificationResult:
         """As :meth:`verify`, but returns a refusal as a result instead of raising it."""
         ffi = _ffi()
-        keep: list = []
+        keep: List[Any] = []
         a = _artifact(ffi, artifact, name, keep)
         b = _bundle_bytes(bundle)
         out = ffi.ResultP()
@@ -194,7 +197,7 @@ class Policy:
         items = list(items)
         if not items:
             return []
-        keep: list = []
+        keep: List[Any] = []
         reqs = (ffi.Request * len(items))()
         domain = _domain(index_domain)
         for i, item in enumerate(items):
@@ -211,7 +214,7 @@ class Policy:
         self._lib.domainsig_verify_many(self._handle(), reqs, len(items), results)
         return [_take_result(self._lib, results[i]) for i in range(len(items))]
 
-    def _handle(self):
+    def _handle(self) -> Any:
         if self._ptr is None:
             raise ValueError("the policy was closed")
         return self._ptr
@@ -237,12 +240,14 @@ class Policy:
 
 def version() -> str:
     """The native library's version (loads the library)."""
-    return _ffi().lib().domainsig_version().decode()
+    raw: bytes = _ffi().lib().domainsig_version()
+    return raw.decode()
 
 
 def status_name(status: int) -> str:
     """The native library's name for a status number (loads the library)."""
-    return _ffi().lib().domainsig_status_name(status).decode()
+    raw: bytes = _ffi().lib().domainsig_status_name(status)
+    return raw.decode()
 
 
 __all__ = ("Policy", "VerificationResult", "version", "status_name")

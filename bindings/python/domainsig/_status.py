@@ -60,7 +60,7 @@ class VerificationError(Exception):
     status: int
     details: dict[str, Any]
 
-    def __init__(self, status: int, details: Optional[dict[str, Any]] = None) -> None:
+    def __init__(self, status: int, details: dict[str, Any] | None = None) -> None:
         self.status = status
         self.code = STATUS_NAME.get(status, "UNKNOWN")
         self.details = details or {}
@@ -88,7 +88,7 @@ class InternalError(VerificationError):
     """A resource limit was exceeded or domainsig has a bug (statuses 90-99)."""
 
 
-def error_class(status: int) -> type:
+def error_class(status: int) -> type[VerificationError]:
     """The exception class for a status's family, mirroring the Rust ``Status::family``."""
     if 1 <= status <= 9:
         return InputError
@@ -101,6 +101,6 @@ def error_class(status: int) -> type:
     return InternalError
 
 
-def make_error(status: int, details: Optional[dict[str, Any]] = None) -> VerificationError:
+def make_error(status: int, details: dict[str, Any] | None = None) -> VerificationError:
     """The family-specific exception for a refusal."""
     return error_class(status)(status, details)

@@ -11,3 +11,13 @@ def test_import_loads_no_native_code():
         "assert 'domainsig._ffi' not in sys.modules, 'native library loaded eagerly'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_package_ships_types_and_its_library():
+    import pathlib
+
+    import domainsig
+
+    here = pathlib.Path(domainsig.__file__).parent
+    assert (here / "py.typed").is_file()
+    assert list(here.glob("_native*")), "the native library is installed inside the package"
