@@ -20,6 +20,26 @@ npm init -y >/dev/null
 npm install --silent "$work/$tarball"
 DOMAINSIG_REPO=$root node --test node_modules/domainsig/test/
 
+# The shipped TypeScript types describe the API the tests just exercised.
+npm install --silent --no-save typescript@5 @types/node@20
+cat >check.ts <<'TS'
+import { Policy, VerificationError, STATUS, VerificationResult } from 'domainsig';
+const policy: Policy = Policy.fromJSON({ version: 1 });
+async function gate(artifact: Buffer | string, bundle: string): Promise<boolean> {
+  try {
+    const r: VerificationResult = await policy.verify({ artifact, bundle, indexDomain: 'registry.npmjs.org', name: null });
+    return r.ok && r.status === STATUS.OK;
+  } catch (e) {
+    if (e instanceof VerificationError) return e.code === 'DOMAIN_MISMATCH' && e.details.status === e.code;
+    throw e;
+  }
+}
+const many: Promise<VerificationResult[]> = policy.verifyMany([{ artifact: 'sha256:00', bundle: {} }], { indexDomain: null });
+void gate; void many; void policy.verifySync;
+TS
+npx tsc --noEmit --strict --types node check.ts
+echo "index.d.ts: type-checks"
+
 v=$root/tests/vectors/conformance--happy-path-v0.3
 cat >policy.json <<'JSON'
 {"version": 1, "trusted_root": "public-good",

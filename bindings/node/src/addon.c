@@ -157,10 +157,15 @@ static void policy_finalize(napi_env env, void *data, void *hint) {
     domainsig_policy_free(data);
 }
 
+/* Tags our policy handles, so another addon's External can never be taken for one. */
+static const napi_type_tag POLICY_TAG = {0x646f6d61696e7369ULL, 0x67706f6c69637931ULL};
+
 static domainsig_policy *get_policy(napi_env env, napi_value v) {
     void *p = NULL;
     napi_valuetype t;
+    bool tagged = false;
     if (napi_typeof(env, v, &t) != napi_ok || t != napi_external ||
+        napi_check_object_type_tag(env, v, &POLICY_TAG, &tagged) != napi_ok || !tagged ||
         napi_get_value_external(env, v, &p) != napi_ok || !p) {
         napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "not a domainsig policy");
         return NULL;
@@ -196,6 +201,7 @@ static napi_value policy_new(napi_env env, napi_callback_info info) {
         throw_last(env);
         return NULL;
     }
+    CALL(env, napi_type_tag_object(env, out, &POLICY_TAG), NULL);
     return out;
 }
 

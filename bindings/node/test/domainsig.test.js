@@ -79,6 +79,9 @@ test('garbage never crashes', async () => {
   await assert.rejects(policy.verify({ artifact: 42, bundle }), TypeError);
   await assert.rejects(policy.verify({ artifact: 'a\0b', bundle }), TypeError);
   assert.throws(() => policy.verifySync(null), TypeError);
+  const forged = Object.create(domainsig.Policy.prototype);
+  forged._handle = {};
+  assert.throws(() => forged.verifySync({ artifact, bundle }), TypeError);
 });
 
 test('40 concurrent verifications agree with the sequential answers', async () => {
