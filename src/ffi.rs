@@ -659,6 +659,22 @@ mod tests {
     }
 
     #[test]
+    fn panics_stop_at_the_boundary() {
+        fn status() -> Status {
+            ffi_boundary! { panic!("a bug") }
+        }
+        fn string() -> *const c_char {
+            ffi_boundary! { panic!("a bug") }
+        }
+        fn nothing() {
+            ffi_boundary! { panic!("a bug") }
+        }
+        assert_eq!(status(), Status::Internal);
+        assert!(string().is_null());
+        nothing();
+    }
+
+    #[test]
     fn status_names_match_the_enum() {
         for s in Status::ALL {
             // SAFETY: a static NUL-terminated string.
