@@ -31,8 +31,8 @@ impl Artifact<'static> {
         let alg = HashAlgorithm::parse(alg).filter(|a| a.name() == alg).ok_or_else(|| {
             error::artifact_unreadable(format!("digest algorithm {alg:?} is not sha256, sha384 or sha512"))
         })?;
-        let bytes = crate::json::unhex(hex).filter(|b| b.len() == alg.len()).ok_or_else(|| {
-            error::artifact_unreadable(format!("{} digest must be {} hex digits", alg.name(), alg.len() * 2))
+        let bytes = crate::json::unhex(hex).filter(|b| b.len() == alg.output_len()).ok_or_else(|| {
+            error::artifact_unreadable(format!("{} digest must be {} hex digits", alg.name(), alg.output_len() * 2))
         })?;
         Ok(Artifact::Digest(alg, bytes))
     }

@@ -41,7 +41,7 @@ impl HashAlgorithm {
     }
 
     /// Output length in bytes.
-    pub fn len(self) -> usize {
+    pub fn output_len(self) -> usize {
         self.aws().output_len
     }
 

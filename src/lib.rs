@@ -142,6 +142,52 @@ impl Policy {
         self.verify_parsed(&bundle, req)
     }
 
+    /// Verifies many requests on up to `jobs` threads (0 = one per available core), returning
+    /// one outcome per request in the same order. `progress` is called after each item with the
+    /// number done so far (from worker threads).
+    ///
+    /// Work is handed out one item at a time from a shared counter, so a slow item (a huge
+    /// artifact) does not hold back a whole pre-assigned slice.
+    pub fn verify_many(&self, reqs: &[Request<'_>], jobs: usize, progress: &(dyn Fn(usize) + Sync)) -> Vec<Outcome> {
+        use std::sync::Mutex;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let jobs = if jobs == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { jobs };
+        let jobs = jobs.clamp(1, reqs.len().max(1));
+        let next = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        let slots: Vec<Mutex<Option<Outcome>>> = reqs.iter().map(|_| Mutex::new(None)).collect();
+        let work = || {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(req) = reqs.get(i) else { break };
+                let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.verify(req)))
+                    .unwrap_or_else(|_| Outcome::refused(error::internal("verification panicked")));
+                if let Ok(mut slot) = slots[i].lock() {
+                    *slot = Some(out);
+                }
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+            }
+        };
+        if jobs == 1 {
+            work();
+        } else {
+            std::thread::scope(|s| {
+                for _ in 0..jobs {
+                    s.spawn(work);
+                }
+            });
+        }
+        slots
+            .into_iter()
+            .map(|m| {
+                m.into_inner()
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| Outcome::refused(error::internal("batch item was not verified")))
+            })
+            .collect()
+    }
+
     /// As [`Policy::verify`], for an already-parsed bundle.
     pub fn verify_parsed(&self, bundle: &Bundle, req: &Request<'_>) -> Outcome {
         let opts = verify::Options {

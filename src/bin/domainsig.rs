@@ -14,6 +14,8 @@ usage:
   domainsig verify-bundle [--staging] --bundle FILE
                    (--certificate-identity ID --certificate-oidc-issuer URL | --key KEY.pub)
                    [--trusted-root FILE] FILE_OR_DIGEST
+  domainsig verify-dir --policy POLICY.json [--index-domain DOMAIN] [--jobs N] [--json] DIR
+                   (each ARTIFACT in DIR with ARTIFACT.sigstore.json, .sigstore or .publish.attestation)
   domainsig explain-policy POLICY.json
   domainsig --version
 
@@ -42,6 +44,7 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
     match args.first().map(String::as_str) {
         Some("verify") => verify(&args[1..]),
         Some("verify-bundle") => verify_bundle(&args[1..]),
+        Some("verify-dir") => verify_dir(&args[1..]),
         Some("explain-policy") => explain(&args[1..]),
         Some("--version" | "-V") => {
             println!("domainsig {}", domainsig::VERSION);
@@ -147,10 +150,7 @@ fn report(outcome: &Outcome, json: bool) -> ExitCode {
 
 fn verify(args: &[String]) -> Result<ExitCode, Usage> {
     let a = Args::parse(args, &["--policy", "--bundle", "--index-domain", "--name", "--digest"], &["--json"])?;
-    let policy_path = PathBuf::from(a.need("--policy")?);
-    let policy_json = read(&policy_path.to_string_lossy(), "policy")?;
-    let base = policy_path.parent().map(Path::to_path_buf);
-    let policy = Policy::from_json(&policy_json, base.as_deref()).map_err(|e| Usage(e.to_string()))?;
+    let policy = load_policy(a.need("--policy")?)?;
     let bundle = read(a.need("--bundle")?, "bundle")?;
     let artifact = match (a.get("--digest"), a.positional.as_slice()) {
         (Some(d), []) => Artifact::parse_digest(d).map_err(|e| Usage(e.message))?,
@@ -211,13 +211,113 @@ fn verify_bundle(args: &[String]) -> Result<ExitCode, Usage> {
     Ok(report(&outcome, false))
 }
 
+/// Bundle file suffixes `verify-dir` pairs with an artifact, in order of preference.
+const BUNDLE_SUFFIXES: &[&str] = &[".sigstore.json", ".sigstore", ".publish.attestation"];
+
+fn load_policy(path: &str) -> Result<Policy, Usage> {
+    let json = read(path, "policy")?;
+    let base = Path::new(path).parent().map(Path::to_path_buf);
+    Policy::from_json(&json, base.as_deref()).map_err(|e| Usage(e.to_string()))
+}
+
+fn verify_dir(args: &[String]) -> Result<ExitCode, Usage> {
+    use std::io::{IsTerminal, Write};
+    let a = Args::parse(args, &["--policy", "--index-domain", "--jobs"], &["--json"])?;
+    let policy = load_policy(a.need("--policy")?)?;
+    let [dir] = a.positional.as_slice() else {
+        return Err(Usage(format!("verify-dir takes one DIR\n{USAGE}")));
+    };
+    let jobs: usize = match a.get("--jobs") {
+        Some(j) => j.parse().map_err(|_| Usage(format!("--jobs must be a number, got {j}")))?,
+        None => 0,
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Usage(format!("cannot read directory {dir}: {e}")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    let mut items: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    for f in &files {
+        let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if BUNDLE_SUFFIXES.iter().any(|s| name.ends_with(s)) {
+            continue;
+        }
+        let Some(bundle) =
+            BUNDLE_SUFFIXES.iter().map(|s| PathBuf::from(format!("{}{s}", f.display()))).find(|p| p.is_file())
+        else {
+            continue;
+        };
+        items.push((f.clone(), read(&bundle.to_string_lossy(), "bundle")?));
+    }
+    if items.is_empty() {
+        return Err(Usage(format!("no ARTIFACT with a bundle (ARTIFACT{{{}}}) in {dir}", BUNDLE_SUFFIXES.join(","))));
+    }
+    let names: Vec<String> = items
+        .iter()
+        .map(|(p, _)| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+        .collect();
+    let reqs: Vec<Request<'_>> = items
+        .iter()
+        .zip(&names)
+        .map(|((p, b), n)| Request {
+            artifact: Artifact::Path(p),
+            name: Some(n.as_str()),
+            bundle: b,
+            index_domain: a.get("--index-domain"),
+        })
+        .collect();
+    let total = reqs.len();
+    let tty = std::io::stderr().is_terminal() && !a.flag("--json");
+    let progress = |done: usize| {
+        if tty {
+            let width = 30;
+            let filled = done * width / total;
+            let mut e = std::io::stderr().lock();
+            let _ = write!(e, "\r[{}{}] {done}/{total}", "#".repeat(filled), ".".repeat(width - filled));
+            let _ = e.flush();
+        }
+    };
+    let start = std::time::Instant::now();
+    let outcomes = policy.verify_many(&reqs, jobs, &progress);
+    let elapsed = start.elapsed();
+    if tty {
+        eprintln!();
+    }
+    let ok = outcomes.iter().filter(|o| o.is_ok()).count();
+    if a.flag("--json") {
+        let rows: Vec<serde_json::Value> = names
+            .iter()
+            .zip(&outcomes)
+            .map(|(n, o)| {
+                let mut v: serde_json::Value = serde_json::from_str(&o.to_json()).unwrap_or_default();
+                v["artifact"] = serde_json::json!(n);
+                v
+            })
+            .collect();
+        println!("{}", serde_json::json!({ "verified": ok, "rejected": total - ok, "results": rows }));
+    } else {
+        let w = names.iter().map(String::len).max().unwrap_or(8).clamp(8, 60);
+        println!("{:<w$}  {:<22}  reason", "artifact", "status");
+        for (n, o) in names.iter().zip(&outcomes) {
+            let reason = o.error.as_ref().map(|e| e.message.as_str()).unwrap_or("");
+            println!("{n:<w$}  {:<22}  {reason}", o.status().name());
+        }
+        println!(
+            "\n{ok} verified, {} rejected, {total} total in {:.1} ms ({:.2} ms/item)",
+            total - ok,
+            elapsed.as_secs_f64() * 1e3,
+            elapsed.as_secs_f64() * 1e3 / total as f64
+        );
+    }
+    Ok(if ok == total { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
 fn explain(args: &[String]) -> Result<ExitCode, Usage> {
     let [path] = args else {
         return Err(Usage(format!("explain-policy takes one POLICY.json\n{USAGE}")));
     };
-    let json = read(path, "policy")?;
-    let base = Path::new(path).parent().map(Path::to_path_buf);
-    Policy::from_json(&json, base.as_deref()).map_err(|e| Usage(e.to_string()))?;
+    load_policy(path)?;
     println!("policy {path} is valid");
     Ok(ExitCode::SUCCESS)
 }

@@ -408,12 +408,12 @@ impl Bundle {
                             .at("messageSignature.messageDigest.algorithm")
                         })?;
                         let value = nonempty(d.digest, "messageSignature.messageDigest.digest")?;
-                        if value.len() != alg.len() {
+                        if value.len() != alg.output_len() {
                             return Err(error::malformed(format!(
                                 "message digest is {} bytes, {} needs {}",
                                 value.len(),
                                 alg.name(),
-                                alg.len()
+                                alg.output_len()
                             ))
                             .at("messageSignature.messageDigest.digest"));
                         }
