@@ -253,7 +253,7 @@ pub enum Fault {
     SctWrongKey,
     /// The SCT comes from a CT log the trusted root does not know (its ID and key).
     SctUnknownLog,
-    /// The SCT signs the final TBS's issuer key hash of another key (wrong precert binding).
+    /// The SCT binds the precertificate to another issuer key (wrong `issuer_key_hash`).
     SctWrongIssuerKeyHash,
     /// The message signature or DSSE signature is made by a key other than the certificate's.
     SignatureWrongKey,
