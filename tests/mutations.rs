@@ -113,6 +113,7 @@ fn virtual_sigstore_bundles_refuse_every_single_bit_forgery() {
         .predicate(json!({"domains": ["pypi.org"]}));
     let message = vs.message(&artifact).claim(12, "https://github.com/example/project").mint();
     let dsse = vs.dsse(&st).domains_extension(TEST_DOMAINS_OID, &["pypi.org"]).mint();
+    let stamped = vs.message(&artifact).timestamp_after(2).mint();
     let subjects = vec![
         Subject {
             name: "virtual message".into(),
@@ -120,7 +121,18 @@ fn virtual_sigstore_bundles_refuse_every_single_bit_forgery() {
             bundle: message.bundle,
             artifact: Owned::Bytes(artifact.clone()),
         },
-        Subject { name: "virtual dsse".into(), policy: p, bundle: dsse.bundle, artifact: Owned::Bytes(artifact) },
+        Subject {
+            name: "virtual dsse".into(),
+            policy: p.clone(),
+            bundle: dsse.bundle,
+            artifact: Owned::Bytes(artifact.clone()),
+        },
+        Subject {
+            name: "virtual message with RFC 3161 timestamp".into(),
+            policy: p,
+            bundle: stamped.bundle,
+            artifact: Owned::Bytes(artifact),
+        },
     ];
     // Every field kind is exercised (the field list is not silently empty).
     for s in &subjects {

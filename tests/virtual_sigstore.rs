@@ -182,6 +182,8 @@ const ALL_FAULTS: &[Fault] = &[
     Fault::BodyOtherDigest,
     Fault::BodyOtherSignature,
     Fault::BodyOtherCertificate,
+    Fault::TimestampWrongKey,
+    Fault::TimestampOtherImprint,
 ];
 
 /// Each fault is refused by the check it targets (and by no weaker family).
@@ -204,6 +206,8 @@ fn every_fault_is_refused_by_its_check() {
         (BodyOtherDigest, &[Status::TlogBodyMismatch]),
         (BodyOtherSignature, &[Status::TlogBodyMismatch]),
         (BodyOtherCertificate, &[Status::TlogBodyMismatch]),
+        (TimestampWrongKey, &[Status::TimestampInvalid]),
+        (TimestampOtherImprint, &[Status::TimestampInvalid]),
     ];
     assert_eq!(cases.len(), ALL_FAULTS.len(), "every fault has an expectation");
     let mut vs = VirtualSigstore::new();
@@ -225,6 +229,37 @@ fn every_fault_is_refused_by_its_check() {
         }
     }
     assert!(wrong.is_empty(), "{} fault(s) not refused as expected:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+#[test]
+fn rfc3161_timestamps_verify_beside_the_log_time() {
+    let mut vs = VirtualSigstore::new();
+    let p = policy(&vs.policy(&[(DEFAULT_ISSUER, DEFAULT_SAN)]));
+    let m = vs.message(ARTIFACT).timestamp_after(2).timestamp_after(4).mint();
+    let o = verify(&p, &m.bytes(), Artifact::Bytes(ARTIFACT));
+    assert_eq!(o.status(), Status::Ok, "{}", o.to_json());
+    let mut times: Vec<i64> = o.verified.unwrap().times.iter().map(|t| t.unix).collect();
+    times.sort();
+    let t0 = DEFAULT_SIGNING_TIME;
+    assert_eq!(times, vec![t0 + 2, t0 + 4, t0 + 5]);
+}
+
+#[test]
+fn a_timestamp_alone_can_supply_the_verified_time() {
+    let mut vs = VirtualSigstore::new();
+    let p = policy(&vs.policy(&[(DEFAULT_ISSUER, DEFAULT_SAN)]));
+    let mut m = vs.message(ARTIFACT).timestamp_after(3).mint();
+    m.drop_inclusion_promise();
+    let o = verify(&p, &m.bytes(), Artifact::Bytes(ARTIFACT));
+    assert_eq!(o.status(), Status::Ok, "{}", o.to_json());
+    let times: Vec<i64> = o.verified.unwrap().times.iter().map(|t| t.unix).collect();
+    assert_eq!(times, vec![DEFAULT_SIGNING_TIME + 3]);
+
+    // Without the SET and with a broken timestamp there is no verified time at all.
+    let mut m = vs.message(ARTIFACT).fault(Fault::TimestampWrongKey).mint();
+    m.drop_inclusion_promise();
+    let o = verify(&p, &m.bytes(), Artifact::Bytes(ARTIFACT));
+    assert!(matches!(o.status(), Status::TimestampInvalid | Status::NoVerifiedTime), "{}", o.to_json());
 }
 
 /// Removing the proofs: v0.3 needs an inclusion proof; a bundle without log entries has no time.
@@ -260,6 +295,8 @@ fn dump_for_cross_check() {
     std::fs::write(dir.join("artifact.txt"), ARTIFACT).unwrap();
     std::fs::write(dir.join("message.sigstore.json"), message.bytes()).unwrap();
     std::fs::write(dir.join("dsse.sigstore.json"), dsse.bytes()).unwrap();
+    let stamped = vs.message(ARTIFACT).timestamp_after(3).mint();
+    std::fs::write(dir.join("timestamped.sigstore.json"), stamped.bytes()).unwrap();
     for fault in ALL_FAULTS {
         let m = vs.message(ARTIFACT).fault(*fault).mint();
         std::fs::write(dir.join(format!("fault-{fault:?}.sigstore.json")), m.bytes()).unwrap();

@@ -6,6 +6,7 @@
 
 pub mod merkle;
 pub mod mutate;
+pub mod tsa;
 pub mod virtual_sigstore;
 
 pub use virtual_sigstore::*;

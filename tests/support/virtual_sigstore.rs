@@ -13,6 +13,7 @@
 //!   proof; a C2SP signed-note checkpoint whose ECDSA key hint is the first 4 bytes of the log ID.
 
 use super::merkle::{self, Tree};
+use super::tsa::{TSA_URL, TokenFaults, Tsa};
 use aws_lc_rs::digest::{SHA256, digest};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
@@ -179,6 +180,11 @@ impl Key {
         self.ecdsa.sign(&SystemRandom::new(), msg).expect("signing").as_ref().to_vec()
     }
 
+    /// The key as rcgen uses it to sign certificates.
+    pub fn rcgen(&self) -> &rcgen::KeyPair {
+        &self.rc
+    }
+
     /// PEM `PUBLIC KEY` block.
     pub fn public_pem(&self) -> String {
         self.rc.public_key_pem()
@@ -199,7 +205,8 @@ pub struct Ca {
     pub intermediate_der: Vec<u8>,
 }
 
-fn set_validity(p: &mut CertificateParams, not_before: i64, not_after: i64) {
+/// Sets a certificate's validity window from Unix seconds.
+pub fn set_validity(p: &mut CertificateParams, not_before: i64, not_after: i64) {
     let epoch = rcgen::date_time_ymd(1970, 1, 1);
     p.not_before = epoch + std::time::Duration::from_secs(not_before.max(0) as u64);
     p.not_after = epoch + std::time::Duration::from_secs(not_after.max(0) as u64);
@@ -277,6 +284,10 @@ pub enum Fault {
     BodyOtherSignature,
     /// The log body names another certificate; SET and proof valid over it.
     BodyOtherCertificate,
+    /// The RFC 3161 timestamp is signed by a key other than the TSA certificate's.
+    TimestampWrongKey,
+    /// The RFC 3161 timestamp's message imprint is not the hash of the bundle's signature.
+    TimestampOtherImprint,
 }
 
 /// What gets signed.
@@ -449,6 +460,8 @@ pub struct VirtualSigstore {
     pub ctlog_key: Key,
     /// The Rekor log.
     pub rekor: Log,
+    /// The RFC 3161 timestamp authority.
+    pub tsa: Tsa,
     /// A key no trusted root names, for faults that need "someone else's" signature.
     pub stranger: Key,
 }
@@ -477,6 +490,7 @@ impl VirtualSigstore {
             rogue_ca: Ca::new("rogue fulcio"),
             ctlog_key: Key::p256(),
             rekor,
+            tsa: Tsa::new(),
             stranger: Key::p256(),
         }
     }
@@ -513,7 +527,15 @@ impl VirtualSigstore {
                 "publicKey": key(&self.ctlog_key),
                 "logId": {"keyId": b64(&self.ctlog_key.key_id())},
             }],
-            "timestampAuthorities": [],
+            "timestampAuthorities": [{
+                "subject": {"organization": "virtual-sigstore.test", "commonName": "virtual tsa"},
+                "uri": TSA_URL,
+                "certChain": {"certificates": [
+                    {"rawBytes": b64(&self.tsa.cert_der)},
+                    {"rawBytes": b64(&self.tsa.root_der)},
+                ]},
+                "validFor": {"start": rfc3339(VALID_FROM)},
+            }],
         })
     }
 
@@ -554,6 +576,7 @@ pub struct Mint<'a> {
     extensions: Vec<(String, Vec<u8>, bool)>,
     signing_time: i64,
     integration_delay: i64,
+    timestamps: Vec<i64>,
     faults: Vec<Fault>,
 }
 
@@ -566,6 +589,7 @@ impl<'a> Mint<'a> {
             extensions: Vec::new(),
             signing_time: DEFAULT_SIGNING_TIME,
             integration_delay: 5,
+            timestamps: Vec::new(),
             faults: Vec::new(),
         };
         m.claim(8, DEFAULT_ISSUER)
@@ -643,6 +667,13 @@ impl<'a> Mint<'a> {
         self
     }
 
+    /// Adds an RFC 3161 timestamp over the signature, `secs` after signing (any number may be
+    /// added; the verifier then has both log and TSA times).
+    pub fn timestamp_after(mut self, secs: i64) -> Self {
+        self.timestamps.push(secs);
+        self
+    }
+
     /// Breaks one thing (see [`Fault`]); may be called more than once.
     pub fn fault(mut self, f: Fault) -> Self {
         self.faults.push(f);
@@ -655,12 +686,16 @@ impl<'a> Mint<'a> {
 
     /// Mints the bundle.
     pub fn mint(mut self) -> Minted {
+        if (self.has(Fault::TimestampWrongKey) || self.has(Fault::TimestampOtherImprint)) && self.timestamps.is_empty()
+        {
+            self.timestamps.push(self.integration_delay);
+        }
         let signer = Key::p256();
         let leaf_der = self.issue_leaf(&signer);
         let content_key = if self.has(Fault::SignatureWrongKey) { &self.vs.stranger } else { &signer };
 
         // The signed content, and what the log body says about it.
-        let (content_json, body) = match &self.content {
+        let (content_json, body, signature) = match &self.content {
             Content::Message(artifact) => {
                 let digest = sha256(artifact);
                 let sig = content_key.sign(artifact);
@@ -684,7 +719,7 @@ impl<'a> Mint<'a> {
                         "signature": b64(&sig),
                     }
                 });
-                (content, body)
+                (content, body, sig)
             }
             Content::Dsse { payload_type, payload } => {
                 let sig = content_key.sign(&pae(payload_type, payload));
@@ -710,7 +745,7 @@ impl<'a> Mint<'a> {
                         }],
                     },
                 });
-                (json!({"dsseEnvelope": envelope}), body)
+                (json!({"dsseEnvelope": envelope}), body, sig)
             }
         };
         let kind = body["kind"].as_str().expect("kind").to_owned();
@@ -730,6 +765,23 @@ impl<'a> Mint<'a> {
                 "tlogEntries": [entry],
             },
         });
+        if !self.timestamps.is_empty() {
+            let faults = TokenFaults {
+                wrong_key: self.has(Fault::TimestampWrongKey),
+                other_imprint: self.has(Fault::TimestampOtherImprint),
+            };
+            let tokens: Vec<Value> = self
+                .timestamps
+                .iter()
+                .enumerate()
+                .map(|(i, after)| {
+                    let serial = (self.vs.rekor.tree.size() as u64) << 8 | i as u64;
+                    let token = self.vs.tsa.response(&signature, self.signing_time + after, serial, faults);
+                    json!({"signedTimestamp": b64(&token)})
+                })
+                .collect();
+            bundle["verificationMaterial"]["timestampVerificationData"] = json!({"rfc3161Timestamps": tokens});
+        }
         for (k, v) in content_json.as_object().expect("object") {
             bundle[k] = v.clone();
         }
@@ -943,5 +995,14 @@ impl Minted {
     /// The only tlog entry.
     pub fn entry(&mut self) -> &mut Value {
         &mut self.bundle["verificationMaterial"]["tlogEntries"][0]
+    }
+
+    /// Removes the SET, so the log entry proves inclusion but no time (RFC 3161 timestamps are
+    /// then the only time source, as for Rekor v2).
+    pub fn drop_inclusion_promise(&mut self) -> &mut Self {
+        if let Some(e) = self.entry().as_object_mut() {
+            e.remove("inclusionPromise");
+        }
+        self
     }
 }
