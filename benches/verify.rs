@@ -103,5 +103,23 @@ fn whole(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, floor, whole);
+fn hashing(c: &mut Criterion) {
+    // aws-lc-rs's own SHA-256 throughput: the ceiling for hashing a large artifact.
+    let buf = vec![0x5au8; 64 << 20];
+    let mut g = c.benchmark_group("hash");
+    g.throughput(criterion::Throughput::Bytes(buf.len() as u64));
+    g.sample_size(10);
+    g.bench_function("sha256_64mib_in_memory", |b| {
+        b.iter(|| aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, black_box(&buf)))
+    });
+    let path = std::env::temp_dir().join(format!("domainsig-bench-{}.bin", std::process::id()));
+    std::fs::write(&path, &buf).expect("temp file");
+    g.bench_function("sha256_64mib_file_streamed", |b| {
+        b.iter(|| domainsig::artifact::hash_file(black_box(&path), domainsig::keys::HashAlgorithm::Sha256).is_ok())
+    });
+    g.finish();
+    let _ = std::fs::remove_file(&path);
+}
+
+criterion_group!(benches, floor, whole, hashing);
 criterion_main!(benches);

@@ -33,5 +33,9 @@ if target == "domain_normalize":
     seeds += [s.encode() for s in ["pypi.org", "https://test.pypi.org/", "HTTPS://PyPI.org:443/simple/",
               "mirror.corp.example:8443/pypi", "conda.anaconda.org/conda-forge", "bücher.example",
               "*.example.com", "user@host", "host?q=1", "a..b", "https://registry.npmjs.org/"]]
+if target == "subject_names":
+    seeds += [s.encode() for s in ["rfc8785-0.1.2-py3-none-any.whlrfc8785-0.1.2-py3-none-any.whl",
+              "pkg:npm/%40sigstore/sign@1.0.0sigstore-sign-1.0.0.tgz", "numpy-2.0.0.tar.gzNumPy-2.0.tar.gz",
+              "libfoo-1.0-h123_0.condalibfoo-1.0-h123_0.tar.bz2"]]
 for s in seeds:
     (out / hashlib.sha256(s).hexdigest()[:16]).write_bytes(s)

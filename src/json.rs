@@ -49,8 +49,18 @@ pub fn parse<T: for<'de> Deserialize<'de>>(bytes: &[u8], max: usize, what: &str,
 
 /// Standard base64 with padding, as protobuf JSON writes `bytes`; URL-safe and unpadded forms are
 /// also accepted because protobuf JSON parsers accept them.
+///
+/// Line breaks are skipped, as Go's and Python's decoders (and so sigstore-go and sigstore-python)
+/// skip them: PEM-style wrapped base64 appears in real bundles.
 pub fn b64decode(s: &str) -> Option<Vec<u8>> {
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let unwrapped: String;
+    let s = if s.contains(['\r', '\n']) {
+        unwrapped = s.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+        unwrapped.as_str()
+    } else {
+        s
+    };
     STANDARD
         .decode(s)
         .or_else(|_| STANDARD_NO_PAD.decode(s))

@@ -22,7 +22,9 @@
 #![warn(missing_docs)]
 
 pub mod artifact;
+pub mod attestation;
 pub mod bundle;
+pub mod domain;
 pub mod dsse;
 pub mod error;
 pub mod ffi;
@@ -31,6 +33,7 @@ pub mod json;
 pub mod keys;
 pub mod limits;
 pub mod policy;
+pub mod subject;
 pub mod time;
 pub mod timestamp;
 pub mod tlog;
@@ -134,12 +137,48 @@ fn now() -> i64 {
 
 impl Policy {
     /// Parses, proves and decides one request.
+    ///
+    /// `req.bundle` may be a Sigstore bundle, a PEP 740 attestation object or a PyPI provenance
+    /// object. For a provenance object every attestation must verify and at least one must satisfy
+    /// the policy (see [`bundle::pep740`]); the outcome is that attestation's, or the first refusal.
     pub fn verify(&self, req: &Request<'_>) -> Outcome {
-        let bundle = match Bundle::parse(req.bundle) {
-            Ok(b) => b,
-            Err(e) => return Outcome::refused(e),
-        };
-        self.verify_parsed(&bundle, req)
+        match bundle::pep740::parse_input(req.bundle) {
+            Ok(bundle::pep740::Input::Bundle(b)) => self.verify_parsed(&b, req),
+            Ok(bundle::pep740::Input::Provenance(atts)) => self.verify_provenance(&atts, req),
+            Err(e) => Outcome::refused(e),
+        }
+    }
+
+    fn verify_provenance(&self, atts: &[bundle::pep740::ProvenanceAttestation], req: &Request<'_>) -> Outcome {
+        let mut outcomes = Vec::with_capacity(atts.len());
+        for a in atts {
+            let o = self.verify_parsed(&a.bundle, req);
+            // A cryptographic failure in any attestation refuses the whole object.
+            if o.verified.is_none() {
+                let e = o.error.unwrap_or_else(|| error::internal("refusal without an error"));
+                let field = e.field.clone().map_or(a.path.clone(), |f| format!("{}.{f}", a.path));
+                return Outcome::refused(Error { field: Some(field), ..e });
+            }
+            outcomes.push((a, o));
+        }
+        let mut first_refusal = None;
+        for (a, mut o) in outcomes {
+            match (&mut o.decision, &o.error) {
+                (Some(d), None) => {
+                    d.attestation = Some(a.path.clone());
+                    return o;
+                }
+                _ => {
+                    if first_refusal.is_none() {
+                        if let Some(e) = o.error.as_mut() {
+                            e.field.get_or_insert_with(|| a.path.clone());
+                        }
+                        first_refusal = Some(o);
+                    }
+                }
+            }
+        }
+        first_refusal.unwrap_or_else(|| Outcome::refused(error::malformed("the provenance object has no attestations")))
     }
 
     /// Verifies many requests on up to `jobs` threads (0 = one per available core), returning

@@ -18,6 +18,8 @@ pub const MAX_CHAIN_LEN: usize = 8;
 pub const MAX_TLOG_ENTRIES: usize = 32;
 /// Most RFC 3161 timestamps in one bundle.
 pub const MAX_TIMESTAMPS: usize = 32;
+/// Largest RFC 3161 timestamp response, in bytes (real ones, certificates included, are 1-6 KiB).
+pub const MAX_TIMESTAMP_BYTES: usize = 32 << 10;
 /// Most subjects in one in-toto statement.
 pub const MAX_SUBJECTS: usize = 1024;
 /// Most hashes in one inclusion proof (a tree of 2^64 leaves needs 64).

@@ -56,6 +56,8 @@ pub struct TrustRoot {
     pub tsas: Vec<CertificateAuthority>,
     /// Caches derived from `cas`, built once (anchors for chain building).
     pub(crate) fulcio: crate::x509::chain::Anchors,
+    /// The same for `tsas`: checked chains and the certificates that sign or issue tokens.
+    pub(crate) tsa: crate::timestamp::Authorities,
 }
 
 #[derive(Deserialize)]
@@ -235,7 +237,8 @@ impl TrustRoot {
             .map(|(i, c)| ca(c, &format!("timestampAuthorities[{i}]")))
             .collect::<Result<Vec<_>>>()?;
         let fulcio = crate::x509::chain::Anchors::build(&cas)?;
-        Ok(TrustRoot { tlogs, ctlogs, cas, tsas, fulcio })
+        let tsa = crate::timestamp::Authorities::build(&tsas)?;
+        Ok(TrustRoot { tlogs, ctlogs, cas, tsas, fulcio, tsa })
     }
 
     /// The embedded public-good production root.

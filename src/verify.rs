@@ -41,7 +41,8 @@ enum SignerKey {
 pub fn verify(bundle: &Bundle, artifact: &Artifact<'_>, opts: &Options<'_>) -> Result<VerifiedBundle> {
     // 1. Signer material and the signature over the content.
     let (signer, digest, statement) = match &bundle.material {
-        Material::Certificate { leaf, .. } => {
+        Material::Certificate { leaf, chain } => {
+            check_bundle_chain(leaf, chain, opts.root)?;
             let cert =
                 x509::parse(leaf, "signing certificate").map_err(|e| e.at("verificationMaterial.certificate"))?;
             let spki = der::Encode::to_der(&cert.tbs_certificate.subject_public_key_info)
@@ -136,7 +137,16 @@ pub fn verify(bundle: &Bundle, artifact: &Artifact<'_>, opts: &Options<'_>) -> R
             times.push(VerifiedTime::new(TimeSource::Tlog { log: fact.log.clone(), log_index: fact.log_index }, t));
         }
     }
-    let ts_times = timestamp::verify_all(&bundle.timestamps, bundle.content.signature(), opts.root)?;
+    let checked = timestamp::check_all(&bundle.timestamps, bundle.content.signature(), opts.root)?;
+    // Why tokens were skipped, for the messages below when no verified time is left.
+    let skipped = checked
+        .iter()
+        .find_map(|c| match c {
+            timestamp::Checked::Untrusted(e) => Some(format!(" (the bundle has one, but {})", e.message)),
+            timestamp::Checked::Verified(_) => None,
+        })
+        .unwrap_or_default();
+    let ts_times: Vec<VerifiedTime> = checked.into_iter().filter_map(timestamp::Checked::verified).collect();
     if ts_times.len() < opts.timestamp_threshold && opts.timestamp_threshold > 0 && !ts_times.is_empty() {
         return Err(error::timestamp(format!(
             "at least {} verified RFC 3161 timestamps are required, found {}",
@@ -144,17 +154,20 @@ pub fn verify(bundle: &Bundle, artifact: &Artifact<'_>, opts: &Options<'_>) -> R
             ts_times.len()
         )));
     }
+    let ts_unix: Vec<i64> = ts_times.iter().map(|t| t.unix).collect();
+    tlog::check_key_windows(&entries, opts.root, &ts_unix)?;
     let has_v2 = entries.iter().any(|e| e.integrated_time.is_none() && !e.promise);
     if has_v2 && ts_times.is_empty() {
-        return Err(error::no_verified_time(
-            "Rekor v2 entries carry no signed time; the bundle needs an RFC 3161 timestamp",
-        ));
+        return Err(error::no_verified_time(format!(
+            "log entries without a signed entry timestamp (Rekor v2, or Rekor v1 with only an inclusion proof) \
+             carry no signed time; the bundle needs an RFC 3161 timestamp{skipped}"
+        )));
     }
     times.extend(ts_times);
     if times.is_empty() {
-        return Err(error::no_verified_time(
-            "no verified time: neither a log entry with a signed entry timestamp nor an RFC 3161 timestamp",
-        ));
+        return Err(error::no_verified_time(format!(
+            "no verified time: neither a log entry with a signed entry timestamp nor an RFC 3161 timestamp{skipped}"
+        )));
     }
 
     // 4. Certificate chain and SCT at the verified times.
@@ -252,5 +265,71 @@ fn verify_content(content: &Content, artifact: &Artifact<'_>, key: &PublicKey) -
             }
             Ok(((alg, actual), Some(st)))
         }
+    }
+}
+
+/// Checks the certificates a v0.1/v0.2 bundle ships after its leaf.
+///
+/// Only the leaf is used for verification: anchors come from the trusted root alone. But a chain
+/// that is not the trusted CA chain, in issuing order, is refused rather than ignored: it is
+/// either a confused signer or an attempt to smuggle in another anchor. Real npm bundles ship
+/// `[leaf, intermediate, root]` exactly as the trusted root has them, and are accepted; the
+/// conformance suite's `[leaf, root, intermediate]` is refused (`bundle-with-root-cert_fail`).
+fn check_bundle_chain(leaf: &[u8], chain: &[Vec<u8>], root: &TrustRoot) -> Result<()> {
+    let mut issued = x509::parse(leaf, "signing certificate")?;
+    for (i, der_bytes) in chain.iter().enumerate() {
+        let field = format!("verificationMaterial.x509CertificateChain.certificates[{}]", i + 1);
+        let cert = x509::parse(der_bytes, "chain certificate").map_err(|e| e.at(field.clone()))?;
+        if issued.tbs_certificate.issuer != cert.tbs_certificate.subject {
+            return Err(error::certificate(format!(
+                "the bundle's certificate chain is out of order: certificate {} did not issue certificate {i}",
+                i + 1
+            ))
+            .at(field));
+        }
+        if !root.cas.iter().any(|ca| ca.chain.iter().any(|c| c == der_bytes)) {
+            return Err(error::certificate(format!(
+                "the bundle's certificate chain carries certificate {} that is not in the trusted root",
+                i + 1
+            ))
+            .at(field));
+        }
+        issued = cert;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain_of(case: &str) -> (Vec<u8>, Vec<Vec<u8>>) {
+        let p = format!("{}/tests/vectors/{case}/bundle.sigstore.json", env!("CARGO_MANIFEST_DIR"));
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).expect("vector")).expect("json");
+        let certs = v["verificationMaterial"]["x509CertificateChain"]["certificates"].as_array().expect("chain");
+        let mut der: Vec<Vec<u8>> =
+            certs.iter().map(|c| crate::json::b64decode(c["rawBytes"].as_str().expect("b64")).expect("der")).collect();
+        let leaf = der.remove(0);
+        (leaf, der)
+    }
+
+    #[test]
+    fn a_root_out_of_order_in_the_bundle_chain_is_refused() {
+        let root = TrustRoot::production().expect("root");
+        let (leaf, chain) = chain_of("conformance--bundle-with-root-cert_fail");
+        let e = check_bundle_chain(&leaf, &chain, &root).expect_err("misordered chain with a root");
+        assert_eq!(e.status, error::Status::CertificateInvalid);
+        assert!(e.message.contains("out of order"), "{}", e.message);
+    }
+
+    #[test]
+    fn the_trusted_chain_in_order_is_accepted_and_a_foreign_one_refused() {
+        let root = TrustRoot::production().expect("root");
+        let (leaf, chain) = chain_of("sigstore-go--examples-npm-provenance-sigstore-1.3.0");
+        check_bundle_chain(&leaf, &chain, &root).expect("npm's [leaf, intermediate, root]");
+        // The same chain judged against a root that does not hold those CA certificates.
+        let staging = TrustRoot::staging().expect("staging");
+        let e = check_bundle_chain(&leaf, &chain, &staging).expect_err("not in the trusted root");
+        assert!(e.message.contains("not in the trusted root"), "{}", e.message);
     }
 }

@@ -317,7 +317,7 @@ fn explain(args: &[String]) -> Result<ExitCode, Usage> {
     let [path] = args else {
         return Err(Usage(format!("explain-policy takes one POLICY.json\n{USAGE}")));
     };
-    load_policy(path)?;
-    println!("policy {path} is valid");
+    let policy = load_policy(path)?;
+    print!("{}", policy.explain());
     Ok(ExitCode::SUCCESS)
 }

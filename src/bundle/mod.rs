@@ -316,6 +316,11 @@ impl Bundle {
         if pep740::is_attestation(&value) {
             return pep740::attestation_to_bundle(&value);
         }
+        if pep740::is_provenance(&value) {
+            return Err(error::unsupported(
+                "a PyPI provenance object holds several attestations; pass it to Policy::verify, not Bundle::parse",
+            ));
+        }
         let raw: RawBundle = serde_json::from_value(value)
             .map_err(|e| error::malformed(format!("bundle does not have the Sigstore bundle shape: {e}")))?;
         Self::from_raw(raw)
@@ -517,4 +522,179 @@ fn parse_entry(e: RawTlogEntry, i: usize, version: BundleVersion) -> Result<Tlog
 /// sniff inputs (the CLI uses it to pick an error message).
 pub fn is_bundle_status(s: Status) -> bool {
     matches!(s, Status::BundleMalformed | Status::BundleUnsupported)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn happy() -> Value {
+        let p = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/conformance--happy-path-v0.3/bundle.sigstore.json");
+        serde_json::from_slice(&std::fs::read(p).expect("vector")).expect("json")
+    }
+
+    fn parse(v: &Value) -> Result<Bundle> {
+        Bundle::parse(v.to_string().as_bytes())
+    }
+
+    fn status_and_field(v: &Value) -> (Status, String) {
+        let e = parse(v).expect_err("must be refused");
+        (e.status, e.field.unwrap_or_default())
+    }
+
+    #[test]
+    fn the_real_v03_bundle_parses() {
+        let b = parse(&happy()).expect("parses");
+        assert_eq!(b.version, BundleVersion::V0_3);
+        assert!(matches!(b.material, Material::Certificate { ref chain, .. } if chain.is_empty()));
+        assert_eq!(b.tlog_entries.len(), 1);
+        assert!(matches!(b.content, Content::MessageSignature { digest: Some((HashAlgorithm::Sha256, _)), .. }));
+    }
+
+    #[test]
+    fn both_v03_media_type_spellings_are_accepted_and_others_refused() {
+        let mut v = happy();
+        v["mediaType"] = json!("application/vnd.dev.sigstore.bundle.v0.3+json");
+        assert_eq!(parse(&v).expect("new spelling").version, BundleVersion::V0_3);
+        for bad in ["application/vnd.dev.sigstore.bundle+json;version=99.9", "application/json", ""] {
+            v["mediaType"] = json!(bad);
+            assert_eq!(status_and_field(&v), (Status::BundleUnsupported, "mediaType".into()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn v01_needs_a_promise_and_v02_a_proof() {
+        let mut v = happy();
+        v["mediaType"] = json!("application/vnd.dev.sigstore.bundle+json;version=0.1");
+        v["verificationMaterial"]["tlogEntries"][0].as_object_mut().unwrap().remove("inclusionPromise");
+        let (s, f) = status_and_field(&v);
+        assert_eq!(s, Status::TlogSet);
+        assert!(f.ends_with("inclusionPromise"), "{f}");
+
+        let mut v = happy();
+        v["mediaType"] = json!("application/vnd.dev.sigstore.bundle+json;version=0.2");
+        v["verificationMaterial"]["tlogEntries"][0].as_object_mut().unwrap().remove("inclusionProof");
+        let (s, f) = status_and_field(&v);
+        assert_eq!(s, Status::TlogInclusionProof);
+        assert!(f.ends_with("inclusionProof"), "{f}");
+    }
+
+    #[test]
+    fn a_proof_without_checkpoint_is_refused_in_every_version() {
+        for mt in
+            ["application/vnd.dev.sigstore.bundle+json;version=0.1", "application/vnd.dev.sigstore.bundle.v0.3+json"]
+        {
+            let mut v = happy();
+            v["mediaType"] = json!(mt);
+            v["verificationMaterial"]["tlogEntries"][0]["inclusionProof"].as_object_mut().unwrap().remove("checkpoint");
+            assert_eq!(status_and_field(&v).0, Status::TlogCheckpoint, "{mt}");
+        }
+    }
+
+    #[test]
+    fn v03_refuses_a_chain_and_older_versions_accept_one() {
+        let mut v = happy();
+        let cert = v["verificationMaterial"]["certificate"].clone();
+        v["verificationMaterial"].as_object_mut().unwrap().remove("certificate");
+        v["verificationMaterial"]["x509CertificateChain"] = json!({"certificates": [cert]});
+        let (s, f) = status_and_field(&v);
+        assert_eq!(s, Status::BundleUnsupported);
+        assert_eq!(f, "verificationMaterial.x509CertificateChain");
+        v["mediaType"] = json!("application/vnd.dev.sigstore.bundle+json;version=0.2");
+        assert!(parse(&v).is_ok());
+    }
+
+    #[test]
+    fn malformed_fields_are_named() {
+        type Mutation = Box<dyn Fn(&mut Value)>;
+        let cases: Vec<(&str, Mutation, Status)> = vec![
+            (
+                "verificationMaterial",
+                Box::new(|v| {
+                    v.as_object_mut().unwrap().remove("verificationMaterial");
+                }),
+                Status::BundleMalformed,
+            ),
+            (
+                "verificationMaterial.tlogEntries[0].logIndex",
+                Box::new(|v| {
+                    v["verificationMaterial"]["tlogEntries"][0]["logIndex"] = json!("-1");
+                }),
+                Status::BundleMalformed,
+            ),
+            (
+                "verificationMaterial.tlogEntries[0].canonicalizedBody",
+                Box::new(|v| {
+                    v["verificationMaterial"]["tlogEntries"][0]["canonicalizedBody"] = json!("");
+                }),
+                Status::BundleMalformed,
+            ),
+            (
+                "messageSignature.messageDigest.digest",
+                Box::new(|v| {
+                    v["messageSignature"]["messageDigest"]["digest"] = json!("AAAA");
+                }),
+                Status::BundleMalformed,
+            ),
+            (
+                "messageSignature.messageDigest.algorithm",
+                Box::new(|v| {
+                    v["messageSignature"]["messageDigest"]["algorithm"] = json!("MD5");
+                }),
+                Status::BundleUnsupported,
+            ),
+            (
+                "messageSignature|dsseEnvelope",
+                Box::new(|v| {
+                    v.as_object_mut().unwrap().remove("messageSignature");
+                }),
+                Status::BundleMalformed,
+            ),
+            (
+                "verificationMaterial",
+                Box::new(|v| {
+                    v["verificationMaterial"]["publicKey"] = json!({"hint": "x"});
+                }),
+                Status::BundleMalformed,
+            ),
+        ];
+        for (field, mutate, status) in cases {
+            let mut v = happy();
+            mutate(&mut v);
+            let e = parse(&v).expect_err(field);
+            assert_eq!(e.status, status, "{field}: {e}");
+            assert!(e.field.as_deref().unwrap_or("").contains(field) || e.message.contains(field), "{field}: {e}");
+        }
+        // Invalid base64 is a shape error at the top level (serde cannot say which field).
+        let mut v = happy();
+        v["messageSignature"]["signature"] = json!("not base64!");
+        assert_eq!(parse(&v).unwrap_err().status, Status::BundleMalformed);
+    }
+
+    #[test]
+    fn dsse_envelopes_need_exactly_one_signature() {
+        let env = |n: usize| {
+            json!({"payload": "e30=", "payloadType": "application/vnd.in-toto+json",
+                   "signatures": vec![json!({"sig": "AAAA"}); n]})
+        };
+        for n in [0, 2] {
+            let mut v = happy();
+            v.as_object_mut().unwrap().remove("messageSignature");
+            v["dsseEnvelope"] = env(n);
+            assert_eq!(status_and_field(&v), (Status::BundleMalformed, "dsseEnvelope.signatures".into()), "{n}");
+        }
+    }
+
+    #[test]
+    fn limits_are_enforced_before_parsing() {
+        let deep = "[".repeat(limits::MAX_JSON_DEPTH + 1);
+        assert_eq!(Bundle::parse(deep.as_bytes()).unwrap_err().status, Status::LimitExceeded);
+        let big = vec![b' '; limits::MAX_BUNDLE_BYTES + 1];
+        assert_eq!(Bundle::parse(&big).unwrap_err().status, Status::LimitExceeded);
+        let mut v = happy();
+        let e = v["verificationMaterial"]["tlogEntries"][0].clone();
+        v["verificationMaterial"]["tlogEntries"] = json!(vec![e; limits::MAX_TLOG_ENTRIES + 1]);
+        assert_eq!(parse(&v).unwrap_err().status, Status::LimitExceeded);
+    }
 }

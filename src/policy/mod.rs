@@ -1,13 +1,21 @@
 //! The decide layer: a compiled, immutable policy and its pure evaluation over verified facts.
 //!
-//! `Policy::evaluate(&VerifiedBundle, &Context)` holds no cryptography, so every rule is tested
-//! with plain values.
+//! `Policy::from_json` parses policy JSON v1 (docs/domain-separation.md, DESIGN.md) strictly:
+//! unknown keys, wrong types and contradictions are `POLICY_INVALID` naming the key path.
+//! `Policy::evaluate(&VerifiedBundle, &Context)` holds no cryptography and no I/O, so every rule is
+//! tested with plain values.
 
-use crate::error::{self, Result};
+mod eval;
+mod explain;
+mod parse;
+#[cfg(test)]
+pub(crate) mod testutil;
+
+use crate::attestation::{PredicateRule, SignedDomain};
+use crate::domain::Domain;
+use crate::error::Result;
 use crate::keys::PublicKey;
-use crate::limits;
 use crate::trust_root::TrustRoot;
-use crate::verified::VerifiedBundle;
 use serde::Serialize;
 use std::path::Path;
 use std::sync::Arc;
@@ -17,38 +25,145 @@ use std::sync::Arc;
 pub struct Context<'a> {
     /// The index the installer fetched the artifact from (`pypi.org`).
     pub index_domain: Option<&'a str>,
-    /// The artifact's filename or purl, for subject binding.
+    /// The artifact's filename or purl, for subject binding and per-package identities.
     pub name: Option<&'a str>,
+}
+
+/// How signed domains are enforced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// No signed domain is `DOMAIN_MISSING`; a mismatch is refused. The default: a policy that
+    /// says nothing about domains still refuses re-hosted artifacts.
+    #[default]
+    Require,
+    /// No signed domain is a warning; a mismatch is still refused.
+    Warn,
+    /// Domains are not read or compared at all.
+    Ignore,
+}
+
+impl Mode {
+    /// `require`, `warn` or `ignore`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Require => "require",
+            Mode::Warn => "warn",
+            Mode::Ignore => "ignore",
+        }
+    }
+}
+
+/// How the index domain was matched to the signed domains.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Via {
+    /// The index domain is itself a signed domain.
+    Direct,
+    /// The index domain is an allowed mirror of a signed domain.
+    Mirror {
+        /// The signed domain the mirror serves.
+        upstream: Domain,
+    },
+}
+
+/// The domain part of a decision.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DomainDecision {
+    /// The mode applied.
+    pub mode: Mode,
+    /// The normalised index domain, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_domain: Option<Domain>,
+    /// Every signed domain read from the bundle.
+    pub signed: Vec<SignedDomain>,
+    /// The signed domain the index domain matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched: Option<Domain>,
+    /// How it matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<Via>,
+    /// The accepted audience found among the signed domains, when `domains.audiences` is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audience: Option<Domain>,
 }
 
 /// What the policy decided, for the result JSON.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Decision {
-    /// Which identity rule matched (index into `identities`), if a certificate signed.
+    /// Which identity rule matched (index into the list named by `identity_list`), if a
+    /// certificate signed.
     pub identity: Option<usize>,
+    /// `identities`, or `packages["<name>"].identities` when a package pin applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_list: Option<String>,
+    /// Which managed key signed (index into `keys`), if a key signed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<usize>,
+    /// The package the artifact name was read as, when it was recognised.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<crate::subject::PackageRef>,
+    /// The statement subject that named the artifact, when a name was checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The domain decision.
+    pub domains: DomainDecision,
+    /// Which attestation of a PyPI provenance object satisfied the policy
+    /// (`attestation_bundles[i].attestations[j]`), for provenance inputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<String>,
     /// Non-fatal findings (e.g. no signed domain in `warn` mode).
     pub warnings: Vec<String>,
 }
 
-/// One accepted signer identity.
+/// How an identity's SAN is matched.
 #[derive(Clone, Debug)]
-pub struct IdentityRule {
-    issuer: String,
-    san: SanMatch,
+pub(crate) enum SanMatch {
+    Exact(String),
+    /// Anchored at both ends; `source` is the pattern as written.
+    Regex {
+        re: regex::Regex,
+        source: String,
+    },
 }
 
+/// One accepted signer identity: every part must match.
 #[derive(Clone, Debug)]
-enum SanMatch {
-    Exact(String),
-    Regex(regex::Regex),
+pub(crate) struct IdentityRule {
+    pub(crate) issuer: String,
+    pub(crate) san: SanMatch,
+    /// Claim name → exact value.
+    pub(crate) claims: Vec<(String, String)>,
+}
+
+/// Identities pinned to one package.
+#[derive(Clone, Debug)]
+pub(crate) struct PackagePin {
+    pub(crate) name: String,
+    pub(crate) identities: Vec<IdentityRule>,
+}
+
+/// The `domains` section, compiled.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DomainPolicy {
+    pub(crate) mode: Mode,
+    pub(crate) audiences: Vec<Domain>,
+    /// Mirror → the upstreams it may serve.
+    pub(crate) mirrors: Vec<(Domain, Vec<Domain>)>,
+    pub(crate) predicates: Vec<PredicateRule>,
+    pub(crate) certificate_oid: Option<String>,
 }
 
 /// A compiled policy: immutable and shareable across threads.
 #[derive(Clone, Debug)]
 pub struct Policy {
     root: Arc<TrustRoot>,
+    root_desc: String,
     identities: Vec<IdentityRule>,
     keys: Vec<PublicKey>,
+    packages: Vec<PackagePin>,
+    domains: DomainPolicy,
+    require_name: bool,
     tlog_threshold: usize,
     timestamp_threshold: usize,
 }
@@ -57,49 +172,7 @@ impl Policy {
     /// Parses and compiles policy JSON; a relative `trusted_root.path` resolves against `base_dir`
     /// (the working directory when `None`).
     pub fn from_json(json: &[u8], base_dir: Option<&Path>) -> Result<Policy> {
-        let v: serde_json::Value =
-            crate::json::parse(json, limits::MAX_POLICY_BYTES, "policy", error::Status::PolicyInvalid)?;
-        let obj = v.as_object().ok_or_else(|| error::policy_invalid("policy must be a JSON object"))?;
-        let root = match obj.get("trusted_root") {
-            None => TrustRoot::production()?,
-            Some(serde_json::Value::String(s)) if s == "public-good" => TrustRoot::production()?,
-            Some(serde_json::Value::String(s)) if s == "staging" => TrustRoot::staging()?,
-            Some(serde_json::Value::Object(o)) if o.contains_key("path") => {
-                let p =
-                    o["path"].as_str().ok_or_else(|| error::policy_invalid("trusted_root.path must be a string"))?;
-                let p = match base_dir {
-                    Some(b) if Path::new(p).is_relative() => b.join(p),
-                    _ => Path::new(p).to_path_buf(),
-                };
-                let bytes = std::fs::read(&p)
-                    .map_err(|e| error::trust_root(format!("cannot read trusted root {}: {e}", p.display())))?;
-                Arc::new(TrustRoot::from_json(&bytes)?)
-            }
-            Some(o @ serde_json::Value::Object(_)) => Arc::new(TrustRoot::from_json(o.to_string().as_bytes())?),
-            Some(other) => return Err(error::policy_invalid(format!("trusted_root: unexpected value {other}"))),
-        };
-        let mut identities = Vec::new();
-        for id in obj.get("identities").and_then(|v| v.as_array()).into_iter().flatten() {
-            let issuer = id.get("issuer").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-            let san = match (id.get("san").and_then(|v| v.as_str()), id.get("san_regex").and_then(|v| v.as_str())) {
-                (Some(s), None) => SanMatch::Exact(s.to_owned()),
-                (None, Some(r)) => SanMatch::Regex(
-                    regex::Regex::new(&format!("^(?:{r})$"))
-                        .map_err(|e| error::policy_invalid(format!("san_regex: {e}")))?,
-                ),
-                _ => return Err(error::policy_invalid("identities[]: exactly one of san, san_regex")),
-            };
-            identities.push(IdentityRule { issuer, san });
-        }
-        let mut keys = Vec::new();
-        for k in obj.get("keys").and_then(|v| v.as_array()).into_iter().flatten() {
-            let pem = k.get("pem").and_then(|v| v.as_str()).ok_or_else(|| error::policy_invalid("keys[].pem"))?;
-            keys.push(PublicKey::from_pem(pem).map_err(|e| error::policy_invalid(format!("keys[]: {}", e.message)))?);
-        }
-        let th = obj.get("thresholds");
-        let get =
-            |k: &str, d: usize| th.and_then(|t| t.get(k)).and_then(|v| v.as_u64()).map(|v| v as usize).unwrap_or(d);
-        Ok(Policy { root, identities, keys, tlog_threshold: get("tlog", 1), timestamp_threshold: get("timestamps", 0) })
+        parse::parse(json, base_dir)
     }
 
     /// The trusted root.
@@ -122,30 +195,27 @@ impl Policy {
         self.timestamp_threshold
     }
 
-    /// Judges verified facts. Pure: no I/O, no cryptography.
-    pub fn evaluate(&self, vb: &VerifiedBundle, _ctx: &Context<'_>) -> Result<Decision> {
-        let mut d = Decision::default();
-        if let Some(id) = vb.identity() {
-            let san = id.san().unwrap_or_default();
-            let issuer = id.issuer.as_deref().unwrap_or_default();
-            let mut issuer_ok = false;
-            for (i, rule) in self.identities.iter().enumerate() {
-                let san_ok = match &rule.san {
-                    SanMatch::Exact(s) => s == san,
-                    SanMatch::Regex(r) => r.is_match(san),
-                };
-                if san_ok && rule.issuer == issuer {
-                    d.identity = Some(i);
-                    return Ok(d);
-                }
-                issuer_ok |= san_ok;
-            }
-            return Err(if issuer_ok {
-                error::issuer(format!("signer {san} was issued by {issuer}, which no matching identity accepts"))
-            } else {
-                error::identity(format!("signer {san} (issuer {issuer}) is not an identity the policy accepts"))
-            });
-        }
-        Ok(d)
+    /// The domain mode.
+    pub fn domain_mode(&self) -> Mode {
+        self.domains.mode
+    }
+
+    /// Judges verified facts. Pure: no I/O, no cryptography. See `eval` for the order of checks.
+    pub fn evaluate(&self, vb: &crate::VerifiedBundle, ctx: &Context<'_>) -> Result<Decision> {
+        eval::evaluate(self, vb, ctx)
+    }
+
+    /// What the policy accepts, in plain words (`domainsig explain-policy`).
+    pub fn explain(&self) -> String {
+        explain::explain(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn policy_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<super::Policy>();
     }
 }

@@ -1,0 +1,740 @@
+//! `Policy::evaluate`: verified facts + context → decision. Pure: no I/O, no cryptography.
+//!
+//! Order of checks (the first failure is reported):
+//! 0. arguments: an artifact name when `subject.require_name` or `packages` needs one, an
+//!    index domain when `domains.mode` is not `ignore` (`INVALID_ARGUMENT`), and that index domain
+//!    must normalise (`DOMAIN_INVALID`);
+//! 1. signer: managed key, or certificate identity (SAN, issuer, claims), with per-package pins;
+//! 2. subject binding: a statement subject carrying the artifact digest names the artifact;
+//! 3. domains: signed domains vs the index domain, mirrors, then audiences.
+
+use super::{Context, Decision, IdentityRule, Mode, Policy, SanMatch, Via};
+use crate::attestation::{self, Sources};
+use crate::domain::{self, Domain};
+use crate::error::{self, Result};
+use crate::subject::{self, PackageRef};
+use crate::verified::{Signer, VerifiedBundle};
+use crate::x509::claims::CertificateIdentity;
+
+pub(super) fn evaluate(p: &Policy, vb: &VerifiedBundle, ctx: &Context<'_>) -> Result<Decision> {
+    let mut d = Decision::default();
+    d.domains.mode = p.domains.mode;
+
+    // 0. Arguments: the caller's omissions are INVALID_ARGUMENT, never a verdict on the artifact.
+    let name = match ctx.name {
+        Some("") => return Err(error::invalid_argument("the artifact name is empty").at("name")),
+        n => n,
+    };
+    if name.is_none() && p.require_name {
+        return Err(error::invalid_argument(
+            "the policy binds the signature to the artifact's name (subject.require_name), but no name was given",
+        )
+        .at("name"));
+    }
+    if name.is_none() && !p.packages.is_empty() {
+        return Err(error::invalid_argument(
+            "the policy pins identities per package (packages), but no artifact name was given to choose them",
+        )
+        .at("name"));
+    }
+    let index = match (p.domains.mode, ctx.index_domain) {
+        (Mode::Ignore, _) => None,
+        (_, None) => {
+            return Err(error::invalid_argument(format!(
+                "domains.mode is {:?}, so the index domain the artifact was fetched from is required",
+                p.domains.mode.as_str()
+            ))
+            .at("index_domain"));
+        }
+        (_, Some(s)) => Some(domain::normalize(s).map_err(|e| e.at("index_domain"))?),
+    };
+    let pkg = name.and_then(subject::parse);
+
+    // 1. Signer.
+    check_signer(p, vb, pkg.as_ref(), &mut d)?;
+
+    // 2. Subject binding.
+    if let Some(n) = name {
+        bind_subject(vb, n, &mut d)?;
+    }
+    d.package = pkg;
+
+    // 3. Domains.
+    if let Some(f) = index {
+        check_domains(p, vb, f, &mut d)?;
+    }
+    Ok(d)
+}
+
+fn check_signer(p: &Policy, vb: &VerifiedBundle, pkg: Option<&PackageRef>, d: &mut Decision) -> Result<()> {
+    match &vb.signer {
+        Signer::Key { index, .. } => {
+            if *index >= p.keys.len() {
+                return Err(error::key_mismatch(format!(
+                    "the bundle was verified with key #{index}, but the policy names {} key(s)",
+                    p.keys.len()
+                )));
+            }
+            d.key = Some(*index);
+            Ok(())
+        }
+        Signer::Certificate { identity, .. } => {
+            let (list_name, rules) = identity_list(p, pkg)?;
+            let i = match_identity(rules, identity, &list_name)?;
+            d.identity = Some(i);
+            d.identity_list = Some(list_name);
+            Ok(())
+        }
+    }
+}
+
+/// The identities that apply: the artifact's package pin, else the top-level list.
+fn identity_list<'p>(p: &'p Policy, pkg: Option<&PackageRef>) -> Result<(String, &'p [IdentityRule])> {
+    let Some(pkg) = pkg else { return Ok(("identities".to_owned(), &p.identities)) };
+    let mut pins = p.packages.iter().filter(|pin| pkg.has_name(&pin.name));
+    match (pins.next(), pins.next()) {
+        (None, _) => Ok(("identities".to_owned(), &p.identities)),
+        (Some(pin), None) => Ok((format!("packages[{:?}].identities", pin.name), &pin.identities)),
+        (Some(a), Some(b)) => Err(error::policy_invalid(format!(
+            "packages {:?} and {:?} both name the package {}; keep one",
+            a.name, b.name, pkg.name
+        ))
+        .at("packages")),
+    }
+}
+
+fn san_matches(rule: &IdentityRule, id: &CertificateIdentity) -> bool {
+    id.sans.iter().any(|s| match &rule.san {
+        SanMatch::Exact(want) => *want == s.value,
+        SanMatch::Regex { re, .. } => re.is_match(&s.value),
+    })
+}
+
+fn describe_san(rule: &IdentityRule) -> String {
+    match &rule.san {
+        SanMatch::Exact(s) => format!("{s:?}"),
+        SanMatch::Regex { source, .. } => format!("/{source}/"),
+    }
+}
+
+/// The index of the first rule `id` satisfies, or the most specific reason none does:
+/// a claim (SAN and issuer matched), then the issuer (SAN matched), then the SAN.
+fn match_identity(rules: &[IdentityRule], id: &CertificateIdentity, list: &str) -> Result<usize> {
+    let san = id.san().unwrap_or("(none)");
+    let issuer = id.issuer.as_deref();
+    let mut claim_err = None;
+    let mut issuer_err = None;
+    for (i, rule) in rules.iter().enumerate() {
+        if !san_matches(rule, id) {
+            continue;
+        }
+        if issuer != Some(rule.issuer.as_str()) {
+            issuer_err.get_or_insert_with(|| {
+                error::issuer(format!(
+                    "signer {san} was issued by {}; {list}[{i}] expects {}",
+                    issuer.map_or("no OIDC issuer".to_owned(), |s| format!("{s:?}")),
+                    format_args!("{:?}", rule.issuer)
+                ))
+            });
+            continue;
+        }
+        let bad = rule.claims.iter().find(|(k, v)| id.claims.get(k) != Some(v));
+        match bad {
+            None => return Ok(i),
+            Some((k, want)) => {
+                claim_err.get_or_insert_with(|| {
+                    let found = id.claims.get(k).map_or("no such claim".to_owned(), |f| format!("{f:?}"));
+                    error::claim(format!("signer {san}: claim {k} is {found}; {list}[{i}] expects {want:?}"))
+                        .at(format!("{list}[{i}].claims.{k}"))
+                });
+            }
+        }
+    }
+    if let Some(e) = claim_err.or(issuer_err) {
+        return Err(e);
+    }
+    let expected: Vec<String> =
+        rules.iter().take(4).map(|r| format!("{} from {:?}", describe_san(r), r.issuer)).collect();
+    let more = if rules.len() > 4 { format!(" and {} more", rules.len() - 4) } else { String::new() };
+    Err(error::identity(if rules.is_empty() {
+        format!("signer {san} signed with a certificate, but {list} accepts no certificate identity")
+    } else {
+        format!(
+            "signer {san} (issuer {}) is not an identity {list} accepts: expected {}{more}",
+            issuer.unwrap_or("none"),
+            expected.join(", ")
+        )
+    }))
+}
+
+fn bind_subject(vb: &VerifiedBundle, name: &str, d: &mut Decision) -> Result<()> {
+    if vb.statement.is_none() {
+        return Err(error::subject(format!(
+            "the bundle signs the artifact's bytes but names no subject, so it cannot be bound to {name:?}"
+        )));
+    }
+    let subjects = attestation::matched_subjects(vb);
+    if let Some(s) = subjects.iter().find(|s| subject::names_match(&s.name, name)) {
+        d.subject = Some(s.name.clone());
+        return Ok(());
+    }
+    let found: Vec<String> = subjects.iter().take(4).map(|s| format!("{:?}", s.name)).collect();
+    Err(error::subject(format!(
+        "the signed statement names {} for this artifact's digest, but the artifact is {name:?}",
+        if found.is_empty() { "no subject".to_owned() } else { found.join(", ") }
+    ))
+    .at("statement.subject"))
+}
+
+fn list(ds: &[&Domain]) -> String {
+    let v: Vec<&str> = ds.iter().take(8).map(|d| d.as_str()).collect();
+    let more = if ds.len() > 8 { format!(" and {} more", ds.len() - 8) } else { String::new() };
+    format!("{}{more}", v.join(", "))
+}
+
+fn check_domains(p: &Policy, vb: &VerifiedBundle, f: Domain, d: &mut Decision) -> Result<()> {
+    let sources = Sources { predicates: &p.domains.predicates, certificate_oid: p.domains.certificate_oid.as_deref() };
+    let signed = attestation::signed_domains(vb, &sources)?;
+    let mut s: Vec<&Domain> = Vec::new();
+    for sd in &signed {
+        if !s.contains(&&sd.domain) {
+            s.push(&sd.domain);
+        }
+    }
+
+    // 1. No signed domain.
+    if s.is_empty() {
+        let what = match &vb.statement {
+            Some(st) => format!("its {} statement declares no index", st.predicate_type),
+            None => "it carries no statement".to_owned(),
+        };
+        let msg = format!(
+            "the artifact was fetched from {f}, but no signed domain says which index it is for: {what}{}",
+            if p.domains.certificate_oid.is_some() { " and its certificate has no domains extension" } else { "" }
+        );
+        d.domains.index_domain = Some(f);
+        if p.domains.mode == Mode::Warn {
+            d.warnings.push(msg);
+            return Ok(());
+        }
+        return Err(error::domain_missing(msg));
+    }
+
+    // 2. Direct, or through an allowed mirror.
+    let (matched, via) = if s.contains(&&f) {
+        (f.clone(), Via::Direct)
+    } else {
+        let upstreams = p.domains.mirrors.iter().find(|(m, _)| *m == f).map(|(_, u)| u.as_slice()).unwrap_or(&[]);
+        match upstreams.iter().find(|u| s.contains(u)) {
+            Some(u) => (u.clone(), Via::Mirror { upstream: u.clone() }),
+            None => {
+                let signed_for = list(&s);
+                let why = if upstreams.is_empty() {
+                    format!("which is not an allowed mirror of {signed_for}")
+                } else {
+                    format!("which is an allowed mirror of {} only", list(&upstreams.iter().collect::<Vec<_>>()))
+                };
+                return Err(error::domain_mismatch(format!("signed for {signed_for}; fetched from {f}, {why}"))
+                    .at("index_domain"));
+            }
+        }
+    };
+
+    // 3. Audiences: the artifact must be meant for an index this installer serves.
+    if !p.domains.audiences.is_empty() {
+        match s.iter().find(|x| p.domains.audiences.contains(x)) {
+            Some(a) => d.domains.audience = Some((*a).clone()),
+            None => {
+                return Err(error::audience(format!(
+                    "signed for {}; this policy accepts only artifacts meant for {}",
+                    list(&s),
+                    list(&p.domains.audiences.iter().collect::<Vec<_>>())
+                )));
+            }
+        }
+    }
+
+    d.domains.index_domain = Some(f);
+    d.domains.matched = Some(matched);
+    d.domains.via = Some(via);
+    d.domains.signed = signed;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::{ISSUER, SAN, bundle, cert_bundle, identity, key_bundle};
+    use super::*;
+    use crate::attestation::{CONDA_PUBLISH_V1, NPM_PUBLISH_V0_1, PYPI_PUBLISH_V1, RELEASE_V1};
+    use crate::error::Status;
+    use crate::verified::Signer;
+    use serde_json::json;
+
+    const WHEEL: &str = "sampleproject-1.0-py3-none-any.whl";
+
+    fn policy(extra: serde_json::Value) -> Policy {
+        let mut base = json!({
+            "version": 1,
+            "identities": [{"issuer": ISSUER, "san": SAN}],
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            base[k] = v.clone();
+        }
+        Policy::from_json(base.to_string().as_bytes(), None).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn release(domains: &[&str]) -> VerifiedBundle {
+        bundle(WHEEL, RELEASE_V1, json!({"domains": domains, "name": "sampleproject", "version": "1.0"}))
+    }
+
+    fn ctx<'a>(index: &'a str) -> Context<'a> {
+        Context { index_domain: Some(index), name: Some(WHEEL) }
+    }
+
+    fn status(r: Result<Decision>) -> Status {
+        match r {
+            Ok(_) => Status::Ok,
+            Err(e) => e.status,
+        }
+    }
+
+    // ---- arguments ----
+
+    #[test]
+    fn require_name_without_a_name_is_invalid_argument() {
+        let p = policy(json!({}));
+        let e =
+            p.evaluate(&release(&["pypi.org"]), &Context { index_domain: Some("pypi.org"), name: None }).unwrap_err();
+        assert_eq!(e.status, Status::InvalidArgument);
+        let p = policy(json!({"subject": {"require_name": false}}));
+        assert_eq!(
+            status(p.evaluate(&release(&["pypi.org"]), &Context { index_domain: Some("pypi.org"), name: None })),
+            Status::Ok
+        );
+        assert_eq!(
+            status(p.evaluate(&release(&["pypi.org"]), &Context { index_domain: Some("pypi.org"), name: Some("") })),
+            Status::InvalidArgument
+        );
+    }
+
+    #[test]
+    fn missing_index_domain_is_invalid_argument_unless_ignored() {
+        for mode in ["require", "warn"] {
+            let p = policy(json!({"domains": {"mode": mode}}));
+            let e =
+                p.evaluate(&release(&["pypi.org"]), &Context { index_domain: None, name: Some(WHEEL) }).unwrap_err();
+            assert_eq!(e.status, Status::InvalidArgument, "{mode}");
+        }
+        let p = policy(json!({"domains": {"mode": "ignore"}}));
+        assert_eq!(
+            status(p.evaluate(&release(&["pypi.org"]), &Context { index_domain: None, name: Some(WHEEL) })),
+            Status::Ok
+        );
+    }
+
+    #[test]
+    fn invalid_index_domain_is_domain_invalid_not_mismatch() {
+        let p = policy(json!({}));
+        for bad in ["*.pypi.org", "user@pypi.org", "pypi.org?x", "", "pypi..org"] {
+            let e = p.evaluate(&release(&["pypi.org"]), &ctx(bad)).unwrap_err();
+            assert_eq!(e.status, Status::DomainInvalid, "{bad:?}");
+            assert_eq!(e.field.as_deref(), Some("index_domain"));
+        }
+    }
+
+    // ---- signer ----
+
+    #[test]
+    fn exact_san_and_issuer_match() {
+        let p = policy(json!({"domains": {"mode": "ignore"}}));
+        let d = p.evaluate(&release(&[]), &Context { name: Some(WHEEL), ..Default::default() });
+        // An empty release domains list is a malformed predicate only when domains are read.
+        assert_eq!(d.unwrap().identity, Some(0));
+    }
+
+    #[test]
+    fn wrong_san_is_identity_mismatch() {
+        let p = policy(
+            json!({"identities": [{"issuer": ISSUER, "san": "https://github.com/o/evil/.github/workflows/release.yml@refs/tags/v1"}]}),
+        );
+        let e = p.evaluate(&release(&["pypi.org"]), &ctx("pypi.org")).unwrap_err();
+        assert_eq!(e.status, Status::IdentityMismatch);
+        assert!(e.message.contains(SAN) && e.message.contains("o/evil"), "{}", e.message);
+    }
+
+    #[test]
+    fn wrong_issuer_is_issuer_mismatch() {
+        let p = policy(json!({"identities": [{"issuer": "https://gitlab.com", "san": SAN}]}));
+        let e = p.evaluate(&release(&["pypi.org"]), &ctx("pypi.org")).unwrap_err();
+        assert_eq!(e.status, Status::IssuerMismatch);
+        assert!(e.message.contains("https://gitlab.com") && e.message.contains(ISSUER), "{}", e.message);
+    }
+
+    #[test]
+    fn san_regex_is_anchored() {
+        let p = policy(json!({"identities": [{"issuer": ISSUER, "san_regex": "https://github\\.com/o/r/.*"}]}));
+        assert_eq!(status(p.evaluate(&release(&["pypi.org"]), &ctx("pypi.org"))), Status::Ok);
+        // Unanchored this would match: the SAN merely contains the pattern.
+        let p = policy(json!({"identities": [{"issuer": ISSUER, "san_regex": "github\\.com/o/r"}]}));
+        assert_eq!(status(p.evaluate(&release(&["pypi.org"]), &ctx("pypi.org"))), Status::IdentityMismatch);
+        let p = policy(
+            json!({"identities": [{"issuer": ISSUER, "san_regex": "https://github\\.com/o/r/\\.github/workflows/release\\.yml@refs/tags/v"}]}),
+        );
+        assert_eq!(status(p.evaluate(&release(&["pypi.org"]), &ctx("pypi.org"))), Status::IdentityMismatch);
+    }
+
+    #[test]
+    fn claims_must_each_match() {
+        let p = policy(json!({"identities": [{"issuer": ISSUER, "san": SAN,
+            "claims": {"source_repository_uri": "https://github.com/o/r", "build_trigger": "push"}}]}));
+        assert_eq!(status(p.evaluate(&release(&["pypi.org"]), &ctx("pypi.org"))), Status::Ok);
+        let p = policy(json!({"identities": [{"issuer": ISSUER, "san": SAN,
+            "claims": {"source_repository_uri": "https://github.com/o/r", "build_trigger": "workflow_dispatch"}}]}));
+        let e = p.evaluate(&release(&["pypi.org"]), &ctx("pypi.org")).unwrap_err();
+        assert_eq!(e.status, Status::ClaimMismatch);
+        assert!(
+            e.message.contains("build_trigger")
+                && e.message.contains("\"push\"")
+                && e.message.contains("workflow_dispatch"),
+            "{}",
+            e.message
+        );
+        let p = policy(json!({"identities": [{"issuer": ISSUER, "san": SAN, "claims": {"run_invocation_uri": "x"}}]}));
+        let e = p.evaluate(&release(&["pypi.org"]), &ctx("pypi.org")).unwrap_err();
+        assert_eq!(e.status, Status::ClaimMismatch);
+        assert!(e.message.contains("no such claim"), "{}", e.message);
+    }
+
+    #[test]
+    fn any_identity_may_match_and_the_most_specific_failure_is_reported() {
+        let p = policy(json!({"identities": [
+            {"issuer": ISSUER, "san": "other"},
+            {"issuer": "https://gitlab.com", "san": SAN},
+            {"issuer": ISSUER, "san": SAN, "claims": {"build_trigger": "release"}},
+        ]}));
+        assert_eq!(status(p.evaluate(&release(&["pypi.org"]), &ctx("pypi.org"))), Status::ClaimMismatch);
+        let p = policy(json!({"identities": [
+            {"issuer": ISSUER, "san": "other"},
+            {"issuer": ISSUER, "san": SAN},
+        ]}));
+        assert_eq!(p.evaluate(&release(&["pypi.org"]), &ctx("pypi.org")).unwrap().identity, Some(1));
+    }
+
+    #[test]
+    fn managed_keys() {
+        let pem = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE2G2Y+2tabdTV5BcGiBIx0a9fAFwrkBbmLSGtks4L3qX6yYY0zufBnhC8Ur/iy55GhWP/9A/bY2LhC30M9+RYtw==\n-----END PUBLIC KEY-----\n";
+        let p = Policy::from_json(json!({"version": 1, "keys": [{"pem": pem}], "domains": {"mode": "ignore"}, "subject": {"require_name": false}}).to_string().as_bytes(), None).unwrap();
+        let vb = key_bundle(0, WHEEL, PYPI_PUBLISH_V1, json!(null));
+        assert_eq!(p.evaluate(&vb, &Context::default()).unwrap().key, Some(0));
+        let vb = key_bundle(1, WHEEL, PYPI_PUBLISH_V1, json!(null));
+        assert_eq!(status(p.evaluate(&vb, &Context::default())), Status::KeyMismatch);
+        // A key-only policy accepts no certificate.
+        let vb = bundle(WHEEL, PYPI_PUBLISH_V1, json!(null));
+        assert_eq!(status(p.evaluate(&vb, &Context::default())), Status::IdentityMismatch);
+    }
+
+    #[test]
+    fn package_pins_replace_the_identities_for_their_package() {
+        let other = "https://github.com/p/sampleproject/.github/workflows/release.yml@refs/tags/v1";
+        let p = policy(json!({"packages": {"SampleProject": {"identities": [{"issuer": ISSUER, "san": other}]}}}));
+        // The artifact is sampleproject (PEP 503-equal to the key), pinned to another signer.
+        let e = p.evaluate(&release(&["pypi.org"]), &ctx("pypi.org")).unwrap_err();
+        assert_eq!(e.status, Status::IdentityMismatch);
+        assert!(e.message.contains("packages[\"SampleProject\"].identities"), "{}", e.message);
+        // Another package still uses the top-level identities.
+        let vb =
+            bundle("other-1.0.tar.gz", RELEASE_V1, json!({"domains": ["pypi.org"], "name": "other", "version": "1.0"}));
+        let d = p.evaluate(&vb, &Context { index_domain: Some("pypi.org"), name: Some("other-1.0.tar.gz") }).unwrap();
+        assert_eq!(d.identity_list.as_deref(), Some("identities"));
+        // The pinned signer is accepted for the pinned package.
+        let p = policy(
+            json!({"packages": {"sampleproject": {"identities": [{"issuer": ISSUER, "san": SAN}]}}, "identities": []}),
+        );
+        let d = p.evaluate(&release(&["pypi.org"]), &ctx("pypi.org")).unwrap();
+        assert_eq!(d.identity_list.as_deref(), Some("packages[\"sampleproject\"].identities"));
+        // Pins need a name to be chosen.
+        let p = policy(
+            json!({"packages": {"sampleproject": {"identities": [{"issuer": ISSUER, "san": SAN}]}}, "subject": {"require_name": false}}),
+        );
+        let e =
+            p.evaluate(&release(&["pypi.org"]), &Context { index_domain: Some("pypi.org"), name: None }).unwrap_err();
+        assert_eq!(e.status, Status::InvalidArgument);
+    }
+
+    #[test]
+    fn npm_package_pins_use_the_scoped_name() {
+        let vb = bundle(
+            "pkg:npm/%40s/x@1.0.0",
+            NPM_PUBLISH_V0_1,
+            json!({"name": "@s/x", "version": "1.0.0", "registry": "https://registry.npmjs.org"}),
+        );
+        let c = Context { index_domain: Some("registry.npmjs.org"), name: Some("pkg:npm/%40s/x@1.0.0") };
+        let p = policy(json!({"packages": {"@s/x": {"identities": [{"issuer": ISSUER, "san": "someone-else"}]}}}));
+        assert_eq!(status(p.evaluate(&vb, &c)), Status::IdentityMismatch);
+        let p = policy(json!({"packages": {"@t/x": {"identities": [{"issuer": ISSUER, "san": "someone-else"}]}}}));
+        assert_eq!(status(p.evaluate(&vb, &c)), Status::Ok);
+    }
+
+    // ---- subject ----
+
+    #[test]
+    fn subject_name_must_name_the_artifact() {
+        let p = policy(json!({}));
+        let d = p.evaluate(&release(&["pypi.org"]), &ctx("pypi.org")).unwrap();
+        assert_eq!(d.subject.as_deref(), Some(WHEEL));
+        // Normalised comparison: same distribution written differently.
+        let c = Context { index_domain: Some("pypi.org"), name: Some("SampleProject-1.0.0-py3-none-any.whl") };
+        assert_eq!(status(p.evaluate(&release(&["pypi.org"]), &c)), Status::SubjectMismatch);
+        let c = Context { index_domain: Some("pypi.org"), name: Some("Sample.Project-1.0-py3-none-any.whl") };
+        assert_eq!(status(p.evaluate(&release(&["pypi.org"]), &c)), Status::SubjectMismatch);
+        let c = Context { index_domain: Some("pypi.org"), name: Some("sampleproject-01.0-py3-none-any.whl") };
+        assert_eq!(status(p.evaluate(&release(&["pypi.org"]), &c)), Status::Ok);
+    }
+
+    #[test]
+    fn a_message_signature_cannot_be_bound_to_a_name() {
+        let p = policy(json!({"domains": {"mode": "ignore"}}));
+        let e = p.evaluate(&cert_bundle(&[]), &Context { name: Some("a.txt"), ..Default::default() }).unwrap_err();
+        assert_eq!(e.status, Status::SubjectMismatch);
+    }
+
+    #[test]
+    fn only_the_subject_with_the_artifact_digest_counts() {
+        let p = policy(json!({"domains": {"mode": "ignore"}}));
+        let mut vb = bundle("other-1.0.tar.gz", PYPI_PUBLISH_V1, json!(null));
+        if let Some(st) = vb.statement.as_mut() {
+            st.subject.push(crate::verified::Subject {
+                name: WHEEL.into(),
+                digest: [("sha256".to_owned(), "cd".repeat(32))].into(),
+            });
+        }
+        let e = p.evaluate(&vb, &Context { name: Some(WHEEL), ..Default::default() }).unwrap_err();
+        assert_eq!(e.status, Status::SubjectMismatch);
+    }
+
+    // ---- domains ----
+
+    #[test]
+    fn direct_match_passes_and_says_how() {
+        let p = policy(json!({}));
+        let d = p.evaluate(&release(&["https://pypi.org/"]), &ctx("PyPI.org")).unwrap();
+        assert_eq!(d.domains.matched.as_ref().map(Domain::as_str), Some("pypi.org"));
+        assert_eq!(d.domains.via, Some(Via::Direct));
+        assert_eq!(d.domains.signed.len(), 1);
+    }
+
+    #[test]
+    fn require_mode_refuses_missing_domains() {
+        let p = policy(json!({"domains": {"mode": "require"}}));
+        let vb = bundle(WHEEL, PYPI_PUBLISH_V1, json!(null));
+        let e = p.evaluate(&vb, &ctx("pypi.org")).unwrap_err();
+        assert_eq!(e.status, Status::DomainMissing);
+        assert!(e.message.contains(PYPI_PUBLISH_V1), "{}", e.message);
+        // The default mode is require.
+        assert_eq!(status(policy(json!({})).evaluate(&vb, &ctx("pypi.org"))), Status::DomainMissing);
+    }
+
+    #[test]
+    fn warn_mode_warns_on_missing_domains_but_refuses_mismatches() {
+        let p = policy(json!({"domains": {"mode": "warn"}}));
+        let vb = bundle(WHEEL, PYPI_PUBLISH_V1, json!(null));
+        let d = p.evaluate(&vb, &ctx("pypi.org")).unwrap();
+        assert_eq!(d.warnings.len(), 1);
+        assert!(d.warnings[0].contains("pypi.org"));
+        assert_eq!(status(p.evaluate(&release(&["test.pypi.org"]), &ctx("pypi.org"))), Status::DomainMismatch);
+    }
+
+    #[test]
+    fn ignore_mode_reads_no_domains() {
+        let p = policy(json!({"domains": {"mode": "ignore"}}));
+        let d = p.evaluate(&release(&["test.pypi.org"]), &ctx("pypi.org")).unwrap();
+        assert!(d.domains.signed.is_empty() && d.domains.matched.is_none());
+        // Not even malformed ones.
+        let vb = bundle(WHEEL, RELEASE_V1, json!({"domains": ["*"], "name": "sampleproject", "version": "1.0"}));
+        assert_eq!(status(p.evaluate(&vb, &ctx("pypi.org"))), Status::Ok);
+    }
+
+    #[test]
+    fn attack_staging_only_build_rehosted_on_production() {
+        let p = policy(json!({}));
+        let e = p.evaluate(&release(&["test.pypi.org"]), &ctx("pypi.org")).unwrap_err();
+        assert_eq!(e.status, Status::DomainMismatch);
+        assert_eq!(
+            e.message,
+            "signed for test.pypi.org; fetched from pypi.org, which is not an allowed mirror of test.pypi.org"
+        );
+    }
+
+    #[test]
+    fn attack_unlisted_mirror() {
+        let p = policy(json!({"domains": {"mirrors": {"pypi.corp.example": ["pypi.org"]}}}));
+        let e = p.evaluate(&release(&["pypi.org"]), &ctx("evil-mirror.example")).unwrap_err();
+        assert_eq!(e.status, Status::DomainMismatch);
+    }
+
+    #[test]
+    fn listed_mirror_passes_via_the_mirror() {
+        let p = policy(json!({"domains": {"mirrors": {"https://pypi.corp.example/": ["pypi.org"]}}}));
+        let d = p.evaluate(&release(&["pypi.org"]), &ctx("pypi.corp.example")).unwrap();
+        assert_eq!(d.domains.matched.as_ref().map(Domain::as_str), Some("pypi.org"));
+        assert_eq!(d.domains.via, Some(Via::Mirror { upstream: domain::normalize("pypi.org").unwrap() }));
+        // The mirror only serves its listed upstreams.
+        let e = p.evaluate(&release(&["test.pypi.org"]), &ctx("pypi.corp.example")).unwrap_err();
+        assert_eq!(e.status, Status::DomainMismatch);
+        assert!(e.message.contains("allowed mirror of pypi.org only"), "{}", e.message);
+        // A mirror entry does not make the upstream a mirror of the mirror.
+        let vb = release(&["pypi.corp.example"]);
+        assert_eq!(status(p.evaluate(&vb, &ctx("pypi.org"))), Status::DomainMismatch);
+    }
+
+    #[test]
+    fn attack_mirror_carrying_staging_and_production_with_production_audience() {
+        let mirrors = json!({"mirror.corp.example": ["pypi.org", "test.pypi.org"]});
+        // Without audiences the mirror may serve either.
+        let p = policy(json!({"domains": {"mirrors": mirrors}}));
+        assert_eq!(status(p.evaluate(&release(&["test.pypi.org"]), &ctx("mirror.corp.example"))), Status::Ok);
+        // A production installer accepts only artifacts meant for production.
+        let p = policy(json!({"domains": {"mirrors": mirrors, "audiences": ["pypi.org"]}}));
+        let e = p.evaluate(&release(&["test.pypi.org"]), &ctx("mirror.corp.example")).unwrap_err();
+        assert_eq!(e.status, Status::AudienceMismatch);
+        assert!(e.message.contains("test.pypi.org") && e.message.contains("pypi.org"), "{}", e.message);
+        let d = p.evaluate(&release(&["pypi.org"]), &ctx("mirror.corp.example")).unwrap();
+        assert_eq!(d.domains.audience.as_ref().map(Domain::as_str), Some("pypi.org"));
+    }
+
+    #[test]
+    fn audience_applies_to_direct_fetches_too() {
+        let p = policy(json!({"domains": {"audiences": ["pypi.org"]}}));
+        assert_eq!(status(p.evaluate(&release(&["test.pypi.org"]), &ctx("test.pypi.org"))), Status::AudienceMismatch);
+    }
+
+    #[test]
+    fn attack_rehosting_under_another_name_or_version() {
+        let p = policy(json!({}));
+        let vb = release(&["pypi.org"]);
+        for other in
+            ["evilproject-1.0-py3-none-any.whl", "sampleproject-1.1-py3-none-any.whl", "sampleproject-1.0.tar.gz"]
+        {
+            let c = Context { index_domain: Some("pypi.org"), name: Some(other) };
+            assert_eq!(status(p.evaluate(&vb, &c)), Status::SubjectMismatch, "{other}");
+        }
+        // The release predicate naming another version than its own subject is refused too.
+        let vb = bundle(WHEEL, RELEASE_V1, json!({"domains": ["pypi.org"], "name": "sampleproject", "version": "2.0"}));
+        assert_eq!(status(p.evaluate(&vb, &ctx("pypi.org"))), Status::SubjectMismatch);
+    }
+
+    #[test]
+    fn attack_npm_predicate_version_differs_from_subject() {
+        let p = policy(json!({}));
+        let vb = bundle(
+            "pkg:npm/x@1.0.0",
+            NPM_PUBLISH_V0_1,
+            json!({"name": "x", "version": "1.0.1", "registry": "https://registry.npmjs.org"}),
+        );
+        let c = Context { index_domain: Some("registry.npmjs.org"), name: Some("pkg:npm/x@1.0.0") };
+        assert_eq!(status(p.evaluate(&vb, &c)), Status::SubjectMismatch);
+        let vb = bundle(
+            "pkg:npm/x@1.0.0",
+            NPM_PUBLISH_V0_1,
+            json!({"name": "x", "version": "1.0.0", "registry": "https://registry.npmjs.org"}),
+        );
+        let d = p.evaluate(&vb, &c).unwrap();
+        assert_eq!(d.domains.matched.as_ref().map(Domain::as_str), Some("registry.npmjs.org"));
+        let c = Context { index_domain: Some("registry.npmjs.org"), name: Some("x-1.0.0.tgz") };
+        assert_eq!(status(p.evaluate(&vb, &c)), Status::Ok);
+    }
+
+    #[test]
+    fn conda_channels_compare_with_their_path() {
+        let p = policy(json!({}));
+        let name = "pkg-1.0-h0_0.conda";
+        let vb = bundle(name, CONDA_PUBLISH_V1, json!({"targetChannel": "https://prefix.dev/conda-forge"}));
+        let c = |i| Context { index_domain: Some(i), name: Some(name) };
+        assert_eq!(status(p.evaluate(&vb, &c("https://prefix.dev/conda-forge/"))), Status::Ok);
+        assert_eq!(status(p.evaluate(&vb, &c("prefix.dev/bioconda"))), Status::DomainMismatch);
+        assert_eq!(status(p.evaluate(&vb, &c("prefix.dev"))), Status::DomainMismatch);
+    }
+
+    #[test]
+    fn certificate_extension_domains_count_when_the_policy_names_the_oid() {
+        use der::Encode;
+        let oid = "1.3.6.1.4.1.99999.7";
+        let ext = vec![der::asn1::OctetString::new(b"pypi.org".to_vec()).unwrap()].to_der().unwrap();
+        let mut vb = bundle(WHEEL, PYPI_PUBLISH_V1, json!(null));
+        if let Signer::Certificate { identity, .. } = &mut vb.signer {
+            identity.extensions.insert(oid.to_owned(), ext);
+        }
+        let p = policy(json!({"domains": {"certificate_oid": oid}}));
+        assert_eq!(status(p.evaluate(&vb, &ctx("pypi.org"))), Status::Ok);
+        assert_eq!(status(p.evaluate(&vb, &ctx("test.pypi.org"))), Status::DomainMismatch);
+        assert_eq!(status(policy(json!({})).evaluate(&vb, &ctx("pypi.org"))), Status::DomainMissing);
+        if let Signer::Certificate { identity, .. } = &mut vb.signer {
+            identity.extensions.insert(oid.to_owned(), vec![0x30, 0x03, 0x04, 0x05]);
+        }
+        assert_eq!(status(p.evaluate(&vb, &ctx("pypi.org"))), Status::DomainInvalid);
+    }
+
+    #[test]
+    fn policy_predicates_are_read() {
+        let p = policy(
+            json!({"domains": {"predicates": [{"type": "https://slsa.dev/provenance/v1", "pointer": "/buildDefinition/externalParameters/index"}]}}),
+        );
+        let vb = bundle(
+            WHEEL,
+            "https://slsa.dev/provenance/v1",
+            json!({"buildDefinition": {"externalParameters": {"index": "pypi.org"}}}),
+        );
+        assert_eq!(status(p.evaluate(&vb, &ctx("pypi.org"))), Status::Ok);
+        assert_eq!(status(policy(json!({})).evaluate(&vb, &ctx("pypi.org"))), Status::DomainMissing);
+    }
+
+    #[test]
+    fn decision_serialises() {
+        let p = policy(json!({}));
+        let d = p.evaluate(&release(&["pypi.org"]), &ctx("pypi.org")).unwrap();
+        let j = serde_json::to_value(&d).unwrap();
+        assert_eq!(j["domains"]["matched"], "pypi.org");
+        assert_eq!(j["domains"]["via"]["kind"], "direct");
+        assert_eq!(j["domains"]["mode"], "require");
+        assert_eq!(j["domains"]["signed"][0]["source"]["kind"], "release");
+        assert_eq!(j["package"]["name"], "sampleproject");
+        assert_eq!(j["identity"], 0);
+    }
+
+    #[test]
+    fn identity_helper_is_what_the_tests_assume() {
+        assert_eq!(identity().san(), Some(SAN));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn evaluate_never_panics(
+            san in "\\PC{0,30}",
+            issuer in proptest::option::of("\\PC{0,20}"),
+            subject in "\\PC{0,40}",
+            ptype in proptest::sample::select(vec![NPM_PUBLISH_V0_1, CONDA_PUBLISH_V1, RELEASE_V1, PYPI_PUBLISH_V1, "x"]),
+            field in "\\PC{0,30}",
+            index in proptest::option::of("\\PC{0,30}"),
+            name in proptest::option::of("\\PC{0,40}"),
+            mode in proptest::sample::select(vec!["require", "warn", "ignore"]),
+        ) {
+            let predicate = json!({
+                "name": field, "version": field, "registry": field, "targetChannel": field,
+                "domains": [field, subject], "i": [field, 1]
+            });
+            let mut vb = bundle(&subject, ptype, predicate);
+            if let Signer::Certificate { identity, .. } = &mut vb.signer {
+                identity.sans[0].value = san;
+                identity.issuer = issuer;
+            }
+            let mut extra = json!({"domains": {"mode": mode}, "subject": {"require_name": false}});
+            if mode != "ignore" {
+                extra["domains"]["mirrors"] = json!({"m.example": ["pypi.org"]});
+                extra["domains"]["audiences"] = json!(["pypi.org"]);
+                extra["domains"]["predicates"] = json!([{"type": "x", "pointer": "/i"}]);
+            }
+            let p = policy(extra);
+            let _ = p.evaluate(&vb, &Context { index_domain: index.as_deref(), name: name.as_deref() });
+        }
+    }
+}

@@ -1,0 +1,589 @@
+//! Policy JSON v1 → [`Policy`], strictly: every key is known, every value has its type, and
+//! settings that contradict each other are refused. Errors are `POLICY_INVALID` with the key path
+//! (`domains.mirrors["pypi.org"]`) in both the message and `field`.
+
+use super::{DomainPolicy, IdentityRule, Mode, PackagePin, Policy, SanMatch};
+use crate::attestation::{self, PredicateRule};
+use crate::domain::{self, Domain};
+use crate::error::{self, Error, Result, Status};
+use crate::keys::PublicKey;
+use crate::limits;
+use crate::trust_root::TrustRoot;
+use serde_json::{Map, Value};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Compiled-regex size cap: a policy cannot make domainsig build a huge automaton.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+fn invalid(path: &str, msg: impl std::fmt::Display) -> Error {
+    error::policy_invalid(format!("{path}: {msg}")).at(path.to_owned())
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn object<'a>(v: &'a Value, path: &str, allowed: &[&str]) -> Result<&'a Map<String, Value>> {
+    let o = v.as_object().ok_or_else(|| invalid(path, format!("must be an object, found {}", type_name(v))))?;
+    if let Some(k) = o.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(invalid(&join(path, k), format!("unknown key (expected one of: {})", allowed.join(", "))));
+    }
+    Ok(o)
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
+}
+
+fn string<'a>(v: &'a Value, path: &str) -> Result<&'a str> {
+    match v {
+        Value::String(s) if s.is_empty() => Err(invalid(path, "must not be empty")),
+        Value::String(s) => Ok(s),
+        _ => Err(invalid(path, format!("must be a string, found {}", type_name(v)))),
+    }
+}
+
+fn array<'a>(v: &'a Value, path: &str) -> Result<&'a Vec<Value>> {
+    let a = v.as_array().ok_or_else(|| invalid(path, format!("must be an array, found {}", type_name(v))))?;
+    if a.len() > limits::MAX_POLICY_ENTRIES {
+        return Err(invalid(
+            path,
+            format!("at most {} entries allowed, found {}", limits::MAX_POLICY_ENTRIES, a.len()),
+        ));
+    }
+    Ok(a)
+}
+
+fn count(v: &Value, path: &str, min: u64, max: usize) -> Result<usize> {
+    let n = v.as_u64().ok_or_else(|| invalid(path, format!("must be a whole number, found {v}")))?;
+    if n < min || n > max as u64 {
+        return Err(invalid(path, format!("must be between {min} and {max}, found {n}")));
+    }
+    Ok(n as usize)
+}
+
+fn policy_domain(v: &Value, path: &str) -> Result<Domain> {
+    let s = string(v, path)?;
+    domain::normalize(s).map_err(|e| invalid(path, e.message))
+}
+
+pub(super) fn parse(json: &[u8], base_dir: Option<&Path>) -> Result<Policy> {
+    let v: Value = crate::json::parse(json, limits::MAX_POLICY_BYTES, "policy", Status::PolicyInvalid)?;
+    let top = object(
+        &v,
+        "",
+        &["version", "trusted_root", "identities", "keys", "packages", "domains", "subject", "thresholds"],
+    )
+    .map_err(|e| {
+        if e.field.as_deref() == Some("") { error::policy_invalid("the policy must be a JSON object") } else { e }
+    })?;
+
+    match top.get("version") {
+        Some(Value::Number(n)) if n.as_u64() == Some(1) => {}
+        Some(other) => return Err(invalid("version", format!("only version 1 is supported, found {other}"))),
+        None => return Err(invalid("version", "is required (1)")),
+    }
+
+    let (root, root_desc) = trusted_root(top.get("trusted_root"), base_dir)?;
+
+    let identities = match top.get("identities") {
+        Some(v) => identity_list(v, "identities")?,
+        None => Vec::new(),
+    };
+
+    let mut keys = Vec::new();
+    if let Some(v) = top.get("keys") {
+        for (i, k) in array(v, "keys")?.iter().enumerate() {
+            let path = format!("keys[{i}]");
+            let o = object(k, &path, &["pem"])?;
+            let pem_path = format!("{path}.pem");
+            let pem = string(o.get("pem").ok_or_else(|| invalid(&pem_path, "is required"))?, &pem_path)?;
+            keys.push(PublicKey::from_pem(pem).map_err(|e| invalid(&pem_path, e.message))?);
+        }
+    }
+
+    let mut packages = Vec::new();
+    if let Some(v) = top.get("packages") {
+        let map =
+            v.as_object().ok_or_else(|| invalid("packages", format!("must be an object, found {}", type_name(v))))?;
+        if map.len() > limits::MAX_POLICY_ENTRIES {
+            return Err(invalid("packages", format!("at most {} packages allowed", limits::MAX_POLICY_ENTRIES)));
+        }
+        for (name, pin) in map {
+            let path = format!("packages[{name:?}]");
+            if name.is_empty() || name.chars().any(char::is_whitespace) {
+                return Err(invalid(&path, "a package name must be non-empty and without spaces"));
+            }
+            let po = object(pin, &path, &["identities"])?;
+            let ids_path = format!("{path}.identities");
+            let ids = identity_list(po.get("identities").ok_or_else(|| invalid(&ids_path, "is required"))?, &ids_path)?;
+            if ids.is_empty() {
+                return Err(invalid(&ids_path, "must name at least one identity"));
+            }
+            packages.push(PackagePin { name: name.clone(), identities: ids });
+        }
+    }
+
+    if identities.is_empty() && keys.is_empty() && packages.is_empty() {
+        return Err(invalid("identities", "the policy accepts no signer: give identities, keys or packages"));
+    }
+
+    let domains = match top.get("domains") {
+        Some(v) => domain_policy(v)?,
+        None => DomainPolicy::default(),
+    };
+
+    let mut require_name = true;
+    if let Some(v) = top.get("subject") {
+        let o = object(v, "subject", &["require_name"])?;
+        if let Some(r) = o.get("require_name") {
+            require_name = r.as_bool().ok_or_else(|| invalid("subject.require_name", "must be true or false"))?;
+        }
+    }
+
+    let (mut tlog_threshold, mut timestamp_threshold) = (1, 0);
+    if let Some(v) = top.get("thresholds") {
+        let o = object(v, "thresholds", &["tlog", "timestamps"])?;
+        if let Some(t) = o.get("tlog") {
+            // 0 would accept a bundle no log has seen: never what a policy means.
+            tlog_threshold = count(t, "thresholds.tlog", 1, limits::MAX_TLOG_ENTRIES)?;
+        }
+        if let Some(t) = o.get("timestamps") {
+            timestamp_threshold = count(t, "thresholds.timestamps", 0, limits::MAX_TIMESTAMPS)?;
+        }
+    }
+
+    Ok(Policy {
+        root,
+        root_desc,
+        identities,
+        keys,
+        packages,
+        domains,
+        require_name,
+        tlog_threshold,
+        timestamp_threshold,
+    })
+}
+
+fn trusted_root(v: Option<&Value>, base_dir: Option<&Path>) -> Result<(Arc<TrustRoot>, String)> {
+    let at_root = |e: Error| e.at("trusted_root");
+    match v {
+        None => Ok((TrustRoot::production()?, "the Sigstore public-good production instance".to_owned())),
+        Some(Value::String(s)) if s == "public-good" => {
+            Ok((TrustRoot::production()?, "the Sigstore public-good production instance".to_owned()))
+        }
+        Some(Value::String(s)) if s == "staging" => {
+            Ok((TrustRoot::staging()?, "the Sigstore public-good staging instance".to_owned()))
+        }
+        Some(Value::String(s)) => Err(invalid(
+            "trusted_root",
+            format!("{s:?} is not \"public-good\", \"staging\", {{\"path\": ...}} or a trusted root object"),
+        )),
+        Some(Value::Object(o)) if o.contains_key("path") => {
+            object(v.unwrap_or(&Value::Null), "trusted_root", &["path"])?;
+            let p = string(&o["path"], "trusted_root.path")?;
+            let p = match base_dir {
+                Some(b) if Path::new(p).is_relative() => b.join(p),
+                _ => Path::new(p).to_path_buf(),
+            };
+            let meta = std::fs::metadata(&p).map_err(|e| {
+                error::trust_root(format!("cannot read trusted root {}: {e}", p.display())).at("trusted_root.path")
+            })?;
+            if meta.len() > limits::MAX_TRUST_ROOT_BYTES as u64 {
+                return Err(limits::exceeded(
+                    "trusted root size in bytes",
+                    limits::MAX_TRUST_ROOT_BYTES,
+                    meta.len() as usize,
+                ));
+            }
+            let bytes = std::fs::read(&p).map_err(|e| {
+                error::trust_root(format!("cannot read trusted root {}: {e}", p.display())).at("trusted_root.path")
+            })?;
+            let root = TrustRoot::from_json(&bytes).map_err(at_root)?;
+            Ok((Arc::new(root), format!("the trusted root in {}", p.display())))
+        }
+        Some(o @ Value::Object(_)) => {
+            let root = TrustRoot::from_json(o.to_string().as_bytes()).map_err(at_root)?;
+            Ok((Arc::new(root), "the trusted root given inline in the policy".to_owned()))
+        }
+        Some(other) => {
+            Err(invalid("trusted_root", format!("must be a string or an object, found {}", type_name(other))))
+        }
+    }
+}
+
+fn identity_list(v: &Value, path: &str) -> Result<Vec<IdentityRule>> {
+    array(v, path)?.iter().enumerate().map(|(i, id)| identity(id, &format!("{path}[{i}]"))).collect()
+}
+
+/// Claim names a policy may pin: the Fulcio names, or a dotted OID under Fulcio's arc.
+fn claim_name_ok(name: &str) -> bool {
+    crate::x509::claims::CLAIMS.iter().any(|(_, n)| *n == name)
+        || name
+            .strip_prefix(crate::x509::claims::FULCIO_ARC)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn identity(v: &Value, path: &str) -> Result<IdentityRule> {
+    let o = object(v, path, &["issuer", "san", "san_regex", "claims"])?;
+    let issuer_path = join(path, "issuer");
+    let issuer = string(o.get("issuer").ok_or_else(|| invalid(&issuer_path, "is required"))?, &issuer_path)?.to_owned();
+    let san = match (o.get("san"), o.get("san_regex")) {
+        (Some(s), None) => SanMatch::Exact(string(s, &join(path, "san"))?.to_owned()),
+        (None, Some(r)) => {
+            let rpath = join(path, "san_regex");
+            let source = string(r, &rpath)?.to_owned();
+            // Compile the pattern alone first: a pattern that is valid on its own cannot close the
+            // anchoring group below (`x)|(.*` would otherwise un-anchor it).
+            let build = |p: &str| regex::RegexBuilder::new(p).size_limit(REGEX_SIZE_LIMIT).build();
+            build(&source).map_err(|e| invalid(&rpath, format!("not a valid regular expression: {e}")))?;
+            let re = build(&format!("^(?:{source})$"))
+                .map_err(|e| invalid(&rpath, format!("not a valid regular expression: {e}")))?;
+            SanMatch::Regex { re, source }
+        }
+        (Some(_), Some(_)) => return Err(invalid(path, "give san or san_regex, not both")),
+        (None, None) => return Err(invalid(&join(path, "san"), "one of san or san_regex is required")),
+    };
+    let mut claims = Vec::new();
+    if let Some(c) = o.get("claims") {
+        let cpath = join(path, "claims");
+        let co = c.as_object().ok_or_else(|| invalid(&cpath, format!("must be an object, found {}", type_name(c))))?;
+        for (name, value) in co {
+            let vpath = format!("{cpath}.{name}");
+            if !claim_name_ok(name) {
+                return Err(invalid(&vpath, "not a Fulcio claim name (e.g. source_repository_uri, build_trigger)"));
+            }
+            claims.push((name.clone(), string(value, &vpath)?.to_owned()));
+        }
+    }
+    Ok(IdentityRule { issuer, san, claims })
+}
+
+fn domain_policy(v: &Value) -> Result<DomainPolicy> {
+    let o = object(v, "domains", &["mode", "audiences", "mirrors", "predicates", "certificate_oid"])?;
+    let mut d = DomainPolicy::default();
+    if let Some(m) = o.get("mode") {
+        d.mode = match string(m, "domains.mode")? {
+            "require" => Mode::Require,
+            "warn" => Mode::Warn,
+            "ignore" => Mode::Ignore,
+            other => return Err(invalid("domains.mode", format!("{other:?} is not require, warn or ignore"))),
+        };
+    }
+    if d.mode == Mode::Ignore {
+        // Settings that would never be applied are a mistake, not a preference.
+        if let Some(k) = ["audiences", "mirrors", "predicates", "certificate_oid"].iter().find(|k| o.contains_key(**k))
+        {
+            return Err(invalid(&format!("domains.{k}"), "has no effect when domains.mode is \"ignore\""));
+        }
+    }
+    if let Some(a) = o.get("audiences") {
+        let list = array(a, "domains.audiences")?;
+        if list.is_empty() {
+            return Err(invalid("domains.audiences", "an empty list would refuse every artifact; omit it instead"));
+        }
+        for (i, x) in list.iter().enumerate() {
+            let dom = policy_domain(x, &format!("domains.audiences[{i}]"))?;
+            if !d.audiences.contains(&dom) {
+                d.audiences.push(dom);
+            }
+        }
+    }
+    if let Some(m) = o.get("mirrors") {
+        let map = m
+            .as_object()
+            .ok_or_else(|| invalid("domains.mirrors", format!("must be an object, found {}", type_name(m))))?;
+        if map.len() > limits::MAX_POLICY_ENTRIES {
+            return Err(invalid("domains.mirrors", format!("at most {} mirrors allowed", limits::MAX_POLICY_ENTRIES)));
+        }
+        for (k, ups) in map {
+            let path = format!("domains.mirrors[{k:?}]");
+            let mirror = domain::normalize(k).map_err(|e| invalid(&path, e.message))?;
+            if d.mirrors.iter().any(|(m, _)| *m == mirror) {
+                return Err(invalid(&path, format!("{mirror} is listed twice (after normalisation)")));
+            }
+            let list = array(ups, &path)?;
+            if list.is_empty() {
+                return Err(invalid(&path, "a mirror must serve at least one upstream domain"));
+            }
+            let mut upstreams = Vec::new();
+            for (i, u) in list.iter().enumerate() {
+                let up = policy_domain(u, &format!("{path}[{i}]"))?;
+                if up == mirror {
+                    return Err(invalid(&format!("{path}[{i}]"), format!("{mirror} cannot be a mirror of itself")));
+                }
+                if !upstreams.contains(&up) {
+                    upstreams.push(up);
+                }
+            }
+            d.mirrors.push((mirror, upstreams));
+        }
+    }
+    if let Some(p) = o.get("predicates") {
+        for (i, r) in array(p, "domains.predicates")?.iter().enumerate() {
+            let path = format!("domains.predicates[{i}]");
+            let ro = object(r, &path, &["type", "pointer"])?;
+            let tpath = format!("{path}.type");
+            let ppath = format!("{path}.pointer");
+            let predicate_type =
+                string(ro.get("type").ok_or_else(|| invalid(&tpath, "is required"))?, &tpath)?.to_owned();
+            if attestation::BUILTIN_TYPES.contains(&predicate_type.as_str()) {
+                return Err(invalid(&tpath, format!("{predicate_type} is read by domainsig itself; remove this rule")));
+            }
+            let pointer = match ro.get("pointer") {
+                Some(Value::String(s)) if s.is_empty() || s.starts_with('/') => s.clone(),
+                Some(Value::String(s)) => {
+                    return Err(invalid(
+                        &ppath,
+                        format!("{s:?} is not an RFC 6901 JSON pointer (it must start with /)"),
+                    ));
+                }
+                Some(other) => return Err(invalid(&ppath, format!("must be a string, found {}", type_name(other)))),
+                None => return Err(invalid(&ppath, "is required")),
+            };
+            if !valid_pointer_escapes(&pointer) {
+                return Err(invalid(&ppath, format!("{pointer:?} has a '~' not followed by 0 or 1")));
+            }
+            let rule = PredicateRule { predicate_type, pointer };
+            if d.predicates.contains(&rule) {
+                return Err(invalid(&path, "duplicate rule"));
+            }
+            d.predicates.push(rule);
+        }
+    }
+    if let Some(oid) = o.get("certificate_oid") {
+        let s = string(oid, "domains.certificate_oid")?;
+        der::asn1::ObjectIdentifier::new(s)
+            .map_err(|e| invalid("domains.certificate_oid", format!("{s:?} is not a dotted OID: {e}")))?;
+        if s.starts_with(crate::x509::claims::FULCIO_ARC) || s == "2.5.29.17" {
+            return Err(invalid(
+                "domains.certificate_oid",
+                format!("{s} is a Fulcio claim or the SAN, not a domains extension"),
+            ));
+        }
+        d.certificate_oid = Some(s.to_owned());
+    }
+    Ok(d)
+}
+
+/// RFC 6901: `~` only as `~0` or `~1`.
+fn valid_pointer_escapes(p: &str) -> bool {
+    let b = p.as_bytes();
+    b.iter().enumerate().all(|(i, c)| *c != b'~' || matches!(b.get(i + 1), Some(b'0' | b'1')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Mode, Policy};
+    use crate::error::Status;
+    use serde_json::{Value, json};
+
+    const ID: &str = r#"{"issuer": "https://token.actions.githubusercontent.com", "san": "s"}"#;
+
+    fn with(extra: Value) -> Value {
+        let mut v = json!({"version": 1, "identities": [serde_json::from_str::<Value>(ID).unwrap()]});
+        for (k, x) in extra.as_object().unwrap() {
+            if x.is_null() {
+                v.as_object_mut().unwrap().remove(k);
+            } else {
+                v[k] = x.clone();
+            }
+        }
+        v
+    }
+
+    fn parse(v: &Value) -> crate::Result<Policy> {
+        Policy::from_json(v.to_string().as_bytes(), None)
+    }
+
+    /// Asserts POLICY_INVALID whose field is `path`.
+    fn invalid(v: Value, path: &str) {
+        let e = parse(&v).expect_err(&v.to_string());
+        assert_eq!(e.status, Status::PolicyInvalid, "{v}: {e}");
+        assert_eq!(e.field.as_deref(), Some(path), "{v}: {e}");
+        assert!(e.message.starts_with(path), "message names the path: {}", e.message);
+    }
+
+    #[test]
+    fn the_cli_policies_parse() {
+        let p = parse(&json!({"version": 1, "trusted_root": "public-good", "domains": {"mode": "ignore"},
+            "subject": {"require_name": false}, "identities": [{"issuer": "i", "san": "s"}]}))
+        .unwrap();
+        assert_eq!(p.domain_mode(), Mode::Ignore);
+        assert_eq!((p.tlog_threshold(), p.timestamp_threshold()), (1, 0));
+    }
+
+    #[test]
+    fn defaults_are_fail_closed() {
+        let p = parse(&with(json!({}))).unwrap();
+        assert_eq!(p.domain_mode(), Mode::Require);
+        assert!(p.require_name);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_path() {
+        invalid(with(json!({"identitys": []})), "identitys");
+        invalid(with(json!({"identities": [{"issuer": "i", "san": "s", "subject": "x"}]})), "identities[0].subject");
+        invalid(with(json!({"domains": {"mode": "warn", "mirror": {}}})), "domains.mirror");
+        invalid(with(json!({"subject": {"require": true}})), "subject.require");
+        invalid(with(json!({"thresholds": {"rekor": 1}})), "thresholds.rekor");
+        invalid(with(json!({"keys": [{"pem": "x", "hint": "y"}]})), "keys[0].hint");
+        invalid(with(json!({"packages": {"a": {"identities": [], "keys": []}}})), "packages[\"a\"].keys");
+        invalid(
+            with(json!({"domains": {"predicates": [{"type": "t", "pointer": "/a", "x": 1}]}})),
+            "domains.predicates[0].x",
+        );
+        invalid(with(json!({"trusted_root": {"path": "x", "other": 1}})), "trusted_root.other");
+    }
+
+    #[test]
+    fn wrong_types_are_refused_with_their_path() {
+        invalid(with(json!({"version": 2})), "version");
+        invalid(with(json!({"version": "1"})), "version");
+        invalid(with(json!({"version": null})), "version");
+        invalid(with(json!({"identities": {}})), "identities");
+        invalid(with(json!({"identities": [{"issuer": 1, "san": "s"}]})), "identities[0].issuer");
+        invalid(with(json!({"identities": [{"issuer": "", "san": "s"}]})), "identities[0].issuer");
+        invalid(with(json!({"identities": [{"san": "s"}]})), "identities[0].issuer");
+        invalid(with(json!({"identities": [{"issuer": "i"}]})), "identities[0].san");
+        invalid(with(json!({"identities": [{"issuer": "i", "san": "s", "claims": []}]})), "identities[0].claims");
+        invalid(
+            with(json!({"identities": [{"issuer": "i", "san": "s", "claims": {"build_trigger": 1}}]})),
+            "identities[0].claims.build_trigger",
+        );
+        invalid(
+            with(json!({"identities": [{"issuer": "i", "san": "s", "claims": {"repo": "x"}}]})),
+            "identities[0].claims.repo",
+        );
+        invalid(with(json!({"keys": [{"pem": "not a key"}]})), "keys[0].pem");
+        invalid(with(json!({"keys": [{}]})), "keys[0].pem");
+        invalid(with(json!({"domains": {"mode": "strict"}})), "domains.mode");
+        invalid(with(json!({"domains": {"mode": true}})), "domains.mode");
+        invalid(with(json!({"domains": {"audiences": "pypi.org"}})), "domains.audiences");
+        invalid(with(json!({"domains": {"audiences": ["*.pypi.org"]}})), "domains.audiences[0]");
+        invalid(with(json!({"domains": {"mirrors": []}})), "domains.mirrors");
+        invalid(with(json!({"domains": {"mirrors": {"m.example": "pypi.org"}}})), "domains.mirrors[\"m.example\"]");
+        invalid(with(json!({"domains": {"mirrors": {"m..example": ["pypi.org"]}}})), "domains.mirrors[\"m..example\"]");
+        invalid(
+            with(json!({"domains": {"mirrors": {"m.example": ["user@pypi.org"]}}})),
+            "domains.mirrors[\"m.example\"][0]",
+        );
+        invalid(
+            with(json!({"domains": {"predicates": [{"type": "t", "pointer": "index"}]}})),
+            "domains.predicates[0].pointer",
+        );
+        invalid(
+            with(json!({"domains": {"predicates": [{"type": "t", "pointer": "/a~2"}]}})),
+            "domains.predicates[0].pointer",
+        );
+        invalid(with(json!({"domains": {"predicates": [{"pointer": "/a"}]}})), "domains.predicates[0].type");
+        invalid(with(json!({"domains": {"certificate_oid": "not.an.oid"}})), "domains.certificate_oid");
+        invalid(with(json!({"domains": {"certificate_oid": 1}})), "domains.certificate_oid");
+        invalid(with(json!({"subject": {"require_name": "yes"}})), "subject.require_name");
+        invalid(with(json!({"thresholds": {"tlog": -1}})), "thresholds.tlog");
+        invalid(with(json!({"thresholds": {"tlog": 1.5}})), "thresholds.tlog");
+        invalid(with(json!({"trusted_root": "production"})), "trusted_root");
+        invalid(with(json!({"trusted_root": 1})), "trusted_root");
+        invalid(with(json!({"packages": []})), "packages");
+        invalid(with(json!({"packages": {"": {"identities": [{"issuer": "i", "san": "s"}]}}})), "packages[\"\"]");
+        assert_eq!(Policy::from_json(b"[]", None).unwrap_err().status, Status::PolicyInvalid);
+        assert_eq!(Policy::from_json(b"{", None).unwrap_err().status, Status::PolicyInvalid);
+    }
+
+    #[test]
+    fn contradictions_are_refused() {
+        invalid(with(json!({"identities": [{"issuer": "i", "san": "s", "san_regex": "s"}]})), "identities[0]");
+        invalid(with(json!({"identities": []})), "identities");
+        invalid(with(json!({"identities": null})), "identities");
+        invalid(
+            with(json!({"domains": {"mirrors": {"pypi.org": ["https://PyPI.org/"]}}})),
+            "domains.mirrors[\"pypi.org\"][0]",
+        );
+        invalid(with(json!({"domains": {"mirrors": {"m.example": []}}})), "domains.mirrors[\"m.example\"]");
+        invalid(
+            with(json!({"domains": {"mirrors": {"m.example": ["a.example"], "https://M.example/": ["b.example"]}}})),
+            "domains.mirrors[\"m.example\"]",
+        );
+        invalid(with(json!({"domains": {"audiences": []}})), "domains.audiences");
+        invalid(with(json!({"domains": {"mode": "ignore", "audiences": ["pypi.org"]}})), "domains.audiences");
+        invalid(
+            with(json!({"domains": {"mode": "ignore", "mirrors": {"m.example": ["pypi.org"]}}})),
+            "domains.mirrors",
+        );
+        invalid(
+            with(
+                json!({"domains": {"predicates": [{"type": crate::attestation::NPM_PUBLISH_V0_1, "pointer": "/registry"}]}}),
+            ),
+            "domains.predicates[0].type",
+        );
+        invalid(
+            with(json!({"domains": {"predicates": [{"type": "t", "pointer": "/a"}, {"type": "t", "pointer": "/a"}]}})),
+            "domains.predicates[1]",
+        );
+        invalid(with(json!({"domains": {"certificate_oid": "1.3.6.1.4.1.57264.1.8"}})), "domains.certificate_oid");
+        invalid(with(json!({"thresholds": {"tlog": 0}})), "thresholds.tlog");
+        invalid(with(json!({"thresholds": {"tlog": 33}})), "thresholds.tlog");
+        invalid(with(json!({"thresholds": {"timestamps": 33}})), "thresholds.timestamps");
+        invalid(with(json!({"packages": {"a": {"identities": []}}})), "packages[\"a\"].identities");
+    }
+
+    #[test]
+    fn san_regex_cannot_escape_its_anchors() {
+        // Valid only when wrapped: `x)|(.*` would close the anchoring group and match anything.
+        invalid(with(json!({"identities": [{"issuer": "i", "san_regex": "x)|(.*"}]})), "identities[0].san_regex");
+        invalid(with(json!({"identities": [{"issuer": "i", "san_regex": "("}]})), "identities[0].san_regex");
+        // Huge automata are refused rather than built.
+        invalid(
+            with(json!({"identities": [{"issuer": "i", "san_regex": "(\\w{100}){100}"}]})),
+            "identities[0].san_regex",
+        );
+    }
+
+    #[test]
+    fn trusted_root_forms() {
+        assert!(parse(&with(json!({"trusted_root": "staging"}))).is_ok());
+        assert!(parse(&with(json!({"trusted_root": "public-good"}))).is_ok());
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/_roots");
+        let rel = json!({"path": "public-good-staging.trusted_root.json"});
+        Policy::from_json(with(json!({"trusted_root": rel})).to_string().as_bytes(), Some(&dir)).unwrap();
+        let inline: Value =
+            serde_json::from_slice(&std::fs::read(dir.join("public-good-staging.trusted_root.json")).unwrap()).unwrap();
+        parse(&with(json!({"trusted_root": inline}))).unwrap();
+        let e = parse(&with(json!({"trusted_root": {"path": "/nonexistent/root.json"}}))).unwrap_err();
+        assert_eq!(e.status, Status::TrustedRootInvalid);
+        let e = parse(&with(json!({"trusted_root": {"mediaType": "x"}}))).unwrap_err();
+        assert_eq!(e.status, Status::TrustedRootInvalid);
+    }
+
+    #[test]
+    fn a_full_policy_parses() {
+        let p = parse(&json!({
+            "version": 1,
+            "trusted_root": "public-good",
+            "identities": [{"issuer": "https://token.actions.githubusercontent.com",
+                "san_regex": "https://github\\.com/o/r/\\.github/workflows/release\\.yml@refs/tags/v.*",
+                "claims": {"source_repository_uri": "https://github.com/o/r", "build_trigger": "push",
+                    "deployment_environment": "pypi", "1.3.6.1.4.1.57264.1.99": "x"}}],
+            "keys": [],
+            "packages": {"sampleproject": {"identities": [{"issuer": "https://gitlab.com", "san": "x"}]}},
+            "domains": {"mode": "require", "audiences": ["pypi.org"], "mirrors": {"pypi.corp.example": ["pypi.org"]},
+                "predicates": [{"type": "https://ex/p", "pointer": "/index"}, {"type": "https://ex/p", "pointer": ""}],
+                "certificate_oid": "1.3.6.1.4.1.99999.1"},
+            "subject": {"require_name": true},
+            "thresholds": {"tlog": 2, "timestamps": 1}
+        }))
+        .unwrap();
+        assert_eq!((p.tlog_threshold(), p.timestamp_threshold()), (2, 1));
+        assert_eq!(p.domains.mirrors.len(), 1);
+        assert_eq!(p.packages.len(), 1);
+    }
+}

@@ -1,0 +1,114 @@
+//! The CLI's contract: exit 0 verified, 1 rejected, 2 usage or input error — never a crash (101).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_domainsig"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+const POLICY: &str = "examples/pypi/policy.json";
+const ATTESTATION: &str = "examples/pypi/pypi_attestations-0.0.19.tar.gz.publish.attestation";
+const ARTIFACT: &str = "examples/pypi/pypi_attestations-0.0.19.tar.gz";
+const NAME: &str = "pypi_attestations-0.0.19.tar.gz";
+
+fn verify(extra: &[&str]) -> Output {
+    let mut a = vec!["verify", "--policy", POLICY, "--index-domain", "pypi.org"];
+    a.extend_from_slice(extra);
+    run(&a)
+}
+
+#[test]
+fn the_readme_example_verifies() {
+    let out = verify(&["--bundle", ATTESTATION, "--name", NAME, ARTIFACT]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("OK: verified"));
+}
+
+#[test]
+fn json_output_carries_status_and_facts() {
+    let out = verify(&["--bundle", ATTESTATION, "--name", NAME, "--json", ARTIFACT]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["status"], "OK");
+    assert_eq!(v["code"], 0);
+    assert_eq!(v["verified"]["signer"]["issuer"], "https://token.actions.githubusercontent.com");
+    assert!(v["verified"]["tlog_entries"][0]["inclusion_proof"].as_bool().unwrap_or(false));
+}
+
+#[test]
+fn rejections_exit_1_with_a_reason() {
+    // Re-hosted under another name: the statement subject names a different file.
+    let out = verify(&["--bundle", ATTESTATION, "--name", "pypi_attestations-0.0.20.tar.gz", ARTIFACT]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("SUBJECT_MISMATCH"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Another artifact's bytes.
+    let out = verify(&["--bundle", ATTESTATION, "--name", NAME, "Cargo.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("ARTIFACT_MISMATCH"));
+    // Garbage as a bundle is a rejection of untrusted input, not a usage error.
+    let out = verify(&["--bundle", "Cargo.toml", "--name", NAME, ARTIFACT]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("BUNDLE_MALFORMED"));
+}
+
+#[test]
+fn usage_and_unreadable_inputs_exit_2() {
+    let missing = "does/not/exist.json";
+    assert!(!Path::new(missing).exists());
+    for args in [
+        vec![],
+        vec!["frobnicate"],
+        vec!["verify"],
+        vec!["verify", "--policy", POLICY, "--bundle", missing, ARTIFACT],
+        vec!["verify", "--policy", missing, "--bundle", ATTESTATION, ARTIFACT],
+        vec!["verify", "--policy", "Cargo.toml", "--bundle", ATTESTATION, ARTIFACT],
+        vec!["verify", "--policy", POLICY, "--bundle", ATTESTATION, missing],
+        vec!["verify", "--policy", POLICY, "--bundle", ATTESTATION, "--digest", "sha256:zz"],
+        vec!["verify", "--policy", POLICY, "--bundle", ATTESTATION, "--unknown-flag", ARTIFACT],
+        vec!["verify-bundle", "--bundle", ATTESTATION, ARTIFACT],
+        vec!["verify-dir", "--policy", POLICY, missing],
+        vec!["explain-policy", missing],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(!out.stderr.is_empty(), "{args:?} says why");
+    }
+}
+
+#[test]
+fn explain_policy_and_version() {
+    let out = run(&["explain-policy", POLICY]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!out.stdout.is_empty());
+    let out = run(&["--version"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("domainsig {}", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn verify_dir_reports_each_item() {
+    let dir = std::env::temp_dir().join(format!("domainsig-cli-dir-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join(ARTIFACT), dir.join(NAME)).unwrap();
+    std::fs::copy(root.join(ATTESTATION), dir.join(format!("{NAME}.publish.attestation"))).unwrap();
+    // A second artifact whose bundle is for other bytes.
+    std::fs::write(dir.join("other-1.0.tar.gz"), b"not the release").unwrap();
+    std::fs::copy(root.join(ATTESTATION), dir.join("other-1.0.tar.gz.publish.attestation")).unwrap();
+    let out = run(&["verify-dir", "--policy", POLICY, "--index-domain", "pypi.org", "--json", dir.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(out.status.code(), Some(1), "one item is rejected");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["verified"], 1);
+    assert_eq!(v["rejected"], 1);
+    let statuses: Vec<&str> = v["results"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["ARTIFACT_MISMATCH", "OK"]);
+}
