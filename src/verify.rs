@@ -147,9 +147,10 @@ pub fn verify(bundle: &Bundle, artifact: &Artifact<'_>, opts: &Options<'_>) -> R
         })
         .unwrap_or_default();
     let ts_times: Vec<VerifiedTime> = checked.into_iter().filter_map(timestamp::Checked::verified).collect();
-    if ts_times.len() < opts.timestamp_threshold && opts.timestamp_threshold > 0 && !ts_times.is_empty() {
+    // The threshold counts verified timestamps: none at all does not meet a threshold of 1.
+    if ts_times.len() < opts.timestamp_threshold {
         return Err(error::timestamp(format!(
-            "at least {} verified RFC 3161 timestamps are required, found {}",
+            "at least {} verified RFC 3161 timestamps are required, found {}{skipped}",
             opts.timestamp_threshold,
             ts_times.len()
         )));

@@ -184,6 +184,7 @@ const ALL_FAULTS: &[Fault] = &[
     Fault::BodyOtherCertificate,
     Fault::TimestampWrongKey,
     Fault::TimestampOtherImprint,
+    Fault::TimestampUntrustedTsa,
 ];
 
 /// Each fault is refused by the check it targets (and by no weaker family).
@@ -208,6 +209,9 @@ fn every_fault_is_refused_by_its_check() {
         (BodyOtherCertificate, &[Status::TlogBodyMismatch]),
         (TimestampWrongKey, &[Status::TimestampInvalid]),
         (TimestampOtherImprint, &[Status::TimestampInvalid]),
+        // A token no trusted TSA signed is no evidence of anything, so it is skipped, and the SET
+        // still supplies a time (what sigstore-python and sigstore-go do too).
+        (TimestampUntrustedTsa, &[Status::Ok]),
     ];
     assert_eq!(cases.len(), ALL_FAULTS.len(), "every fault has an expectation");
     let mut vs = VirtualSigstore::new();
@@ -260,6 +264,29 @@ fn a_timestamp_alone_can_supply_the_verified_time() {
     m.drop_inclusion_promise();
     let o = verify(&p, &m.bytes(), Artifact::Bytes(ARTIFACT));
     assert!(matches!(o.status(), Status::TimestampInvalid | Status::NoVerifiedTime), "{}", o.to_json());
+}
+
+/// `thresholds.timestamps` counts verified timestamps only: none, or only untrusted ones, do
+/// not meet a threshold of 1.
+#[test]
+fn timestamp_threshold_counts_only_verified_timestamps() {
+    let mut vs = VirtualSigstore::new();
+    let mut pj = vs.policy(&[(DEFAULT_ISSUER, DEFAULT_SAN)]);
+    pj["thresholds"] = json!({"tlog": 1, "timestamps": 1});
+    let p = policy(&pj);
+    let ok = vs.message(ARTIFACT).timestamp_after(1).mint();
+    assert_eq!(verify(&p, &ok.bytes(), Artifact::Bytes(ARTIFACT)).status(), Status::Ok);
+    for (what, m) in [
+        ("no timestamp", vs.message(ARTIFACT).mint()),
+        ("an untrusted TSA's timestamp", vs.message(ARTIFACT).fault(Fault::TimestampUntrustedTsa).mint()),
+    ] {
+        let o = verify(&p, &m.bytes(), Artifact::Bytes(ARTIFACT));
+        assert!(
+            matches!(o.status(), Status::TimestampInvalid | Status::NoVerifiedTime),
+            "{what} must not meet thresholds.timestamps = 1: {}",
+            o.to_json()
+        );
+    }
 }
 
 /// Removing the proofs: v0.3 needs an inclusion proof; a bundle without log entries has no time.

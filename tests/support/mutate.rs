@@ -17,8 +17,12 @@ pub enum Kind {
     /// The text of a checkpoint note before its blank line; only the low 7 bits of each byte
     /// are flipped, so the text stays ASCII (a JSON string must stay a string).
     NoteBody,
-    /// The base64 signature (key hint and signature bytes) on a checkpoint's first signature line.
+    /// The base64 signature (key hint and signature bytes) on the log's own signature line.
     NoteSignature,
+    /// A base64 RFC 3161 `TimeStampResp`; bits index only its signed parts (the TSTInfo, the
+    /// signed attributes and the signature), not the unsigned CMS wrapping such as embedded
+    /// certificates, which a verifier is right to ignore.
+    TimestampSigned,
 }
 
 /// One mutable field.
@@ -68,7 +72,7 @@ pub fn signed_fields(bundle: &Value) -> Vec<Field> {
     for k in 0..vm["timestampVerificationData"]["rfc3161Timestamps"].as_array().map_or(0, Vec::len) {
         out.push(field(
             format!("/verificationMaterial/timestampVerificationData/rfc3161Timestamps/{k}/signedTimestamp"),
-            Kind::Base64,
+            Kind::TimestampSigned,
             format!("rfc3161Timestamps[{k}]"),
         ));
     }
@@ -114,18 +118,93 @@ pub fn bit_len(bundle: &Value, f: &Field) -> usize {
         Kind::Base64 => v.as_str().map_or(0, |s| unb64(s).len() * 8),
         // Flipping bit 63 would make the value negative: a parse failure, not a forgery.
         Kind::Integer => 40,
-        Kind::NoteBody => v.as_str().and_then(note_parts).map_or(0, |(body, _, _)| body.len() * 7),
-        Kind::NoteSignature => v.as_str().and_then(note_parts).map_or(0, |(_, _, sig)| unb64(&sig).len() * 8),
+        Kind::NoteBody => v.as_str().and_then(Note::parse).map_or(0, |n| n.body.len() * 7),
+        Kind::NoteSignature => v.as_str().and_then(Note::parse).map_or(0, |n| unb64(n.signature()).len() * 8),
+        Kind::TimestampSigned => {
+            v.as_str().map_or(0, |s| signed_ranges(&unb64(s)).iter().map(|r| r.len()).sum::<usize>() * 8)
+        }
     }
 }
 
-/// Splits a note into (body, signature-line prefix up to the base64, first signature base64).
-fn note_parts(note: &str) -> Option<(String, String, String)> {
-    let split = note.find("\n\n")? + 1;
-    let (body, rest) = note.split_at(split);
-    let line = rest.strip_prefix('\n')?.lines().next()?;
-    let cut = line.rfind(' ')?;
-    Some((body.to_owned(), line[..=cut].to_owned(), line[cut + 1..].to_owned()))
+/// (header length, content length) of the DER TLV at the start of `b`.
+fn der_header(b: &[u8]) -> Option<(usize, usize)> {
+    let first = *b.get(1)?;
+    if first < 0x80 {
+        return Some((2, first as usize));
+    }
+    let n = (first & 0x7f) as usize;
+    let len = b.get(2..2 + n)?.iter().fold(0usize, |acc, &x| acc << 8 | x as usize);
+    Some((2 + n, len))
+}
+
+/// The TLVs inside the constructed TLV at `b[at..]`, as (tag, start, header length, content length).
+fn children(b: &[u8], at: usize) -> Vec<(u8, usize, usize, usize)> {
+    let mut out = Vec::new();
+    let Some((hdr, len)) = der_header(&b[at..]) else { return out };
+    let (mut pos, end) = (at + hdr, at + hdr + len);
+    while pos < end {
+        let Some((h, l)) = der_header(&b[pos..]) else { break };
+        out.push((b[pos], pos, h, l));
+        pos += h + l;
+    }
+    out
+}
+
+/// Byte ranges of a `TimeStampResp` that its TSA signed: the TSTInfo (hashed into the
+/// messageDigest attribute), the signed attributes and the signature itself.
+pub fn signed_ranges(resp: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let find = |b: &[u8], at: usize, i: usize| children(b, at).get(i).copied();
+    let walk = || -> Option<Vec<std::ops::Range<usize>>> {
+        let token = find(resp, 0, 1)?; // TimeStampResp.timeStampToken (ContentInfo)
+        let explicit = find(resp, token.1, 1)?; // [0] EXPLICIT
+        let signed_data = find(resp, explicit.1, 0)?;
+        let parts = children(resp, signed_data.1);
+        let encap = parts.get(2)?;
+        let econtent = find(resp, find(resp, encap.1, 1)?.1, 0)?; // [0] EXPLICIT OCTET STRING
+        let signer_infos = parts.last()?;
+        let si = find(resp, signer_infos.1, 0)?;
+        let si_parts = children(resp, si.1);
+        let attrs = si_parts.iter().find(|p| p.0 == 0xa0)?;
+        let sig = si_parts.iter().find(|p| p.0 == 0x04)?;
+        Some(vec![
+            econtent.1 + econtent.2..econtent.1 + econtent.2 + econtent.3,
+            attrs.1..attrs.1 + attrs.2 + attrs.3,
+            sig.1 + sig.2..sig.1 + sig.2 + sig.3,
+        ])
+    };
+    walk().unwrap_or_default()
+}
+
+/// A checkpoint note split into its body, its signature lines, and which line is the log's own
+/// (its key name starts the origin line; witness cosignatures are not the log's and a verifier
+/// is right to ignore them).
+struct Note {
+    body: String,
+    lines: Vec<String>,
+    log_line: usize,
+}
+
+impl Note {
+    fn parse(note: &str) -> Option<Note> {
+        let split = note.find("\n\n")? + 1;
+        let (body, rest) = note.split_at(split);
+        let origin = body.lines().next()?;
+        let lines: Vec<String> = rest[1..].lines().map(str::to_owned).collect();
+        let log_line = lines.iter().position(|l| {
+            let name = l.strip_prefix("\u{2014} ").and_then(|l| l.split(' ').next()).unwrap_or_default();
+            !name.is_empty() && (origin == name || origin.starts_with(&format!("{name} ")))
+        })?;
+        Some(Note { body: body.to_owned(), lines, log_line })
+    }
+
+    /// The log's signature, base64.
+    fn signature(&self) -> &str {
+        self.lines[self.log_line].rsplit(' ').next().unwrap_or_default()
+    }
+
+    fn render(&self) -> String {
+        format!("{}\n{}\n", self.body, self.lines.join("\n"))
+    }
 }
 
 /// Flips bit `bit` of field `f` in `bundle`; returns false if the field is absent.
@@ -138,6 +217,21 @@ pub fn flip(bundle: &mut Value, f: &Field, bit: usize) -> bool {
             b[bit / 8] ^= 1 << (bit % 8);
             *v = Value::String(b64(&b));
         }
+        Kind::TimestampSigned => {
+            let Some(s) = v.as_str() else { return false };
+            let mut b = unb64(s);
+            let (mut byte, mut found) = (bit / 8, None);
+            for r in signed_ranges(&b) {
+                if byte < r.len() {
+                    found = Some(r.start + byte);
+                    break;
+                }
+                byte -= r.len();
+            }
+            let Some(at) = found else { return false };
+            b[at] ^= 1 << (bit % 8);
+            *v = Value::String(b64(&b));
+        }
         Kind::Integer => {
             let n: i64 = match v {
                 Value::String(s) => s.parse().unwrap_or(0),
@@ -147,19 +241,19 @@ pub fn flip(bundle: &mut Value, f: &Field, bit: usize) -> bool {
             *v = Value::String((n ^ (1i64 << bit)).to_string());
         }
         Kind::NoteBody | Kind::NoteSignature => {
-            let Some((body, prefix, sig)) = v.as_str().and_then(note_parts) else { return false };
-            let note = v.as_str().unwrap_or_default().to_owned();
-            let rest = &note[body.len() + 1 + prefix.len() + sig.len()..];
-            let (body, sig) = if f.kind == Kind::NoteBody {
-                let mut bytes = body.into_bytes();
+            let Some(mut note) = v.as_str().and_then(Note::parse) else { return false };
+            if f.kind == Kind::NoteBody {
+                let mut bytes = std::mem::take(&mut note.body).into_bytes();
                 bytes[bit / 7] ^= 1 << (bit % 7);
-                (String::from_utf8(bytes).expect("ASCII stays ASCII"), sig)
+                note.body = String::from_utf8(bytes).expect("ASCII stays ASCII");
             } else {
-                let mut s = unb64(&sig);
-                s[bit / 8] ^= 1 << (bit % 8);
-                (body, b64(&s))
-            };
-            *v = Value::String(format!("{body}\n{prefix}{sig}{rest}"));
+                let mut sig = unb64(note.signature());
+                sig[bit / 8] ^= 1 << (bit % 8);
+                let line = &note.lines[note.log_line];
+                let prefix = &line[..line.rfind(' ').map_or(0, |i| i + 1)];
+                note.lines[note.log_line] = format!("{prefix}{}", b64(&sig));
+            }
+            *v = Value::String(note.render());
         }
     }
     true

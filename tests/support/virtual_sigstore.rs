@@ -288,6 +288,8 @@ pub enum Fault {
     TimestampWrongKey,
     /// The RFC 3161 timestamp's message imprint is not the hash of the bundle's signature.
     TimestampOtherImprint,
+    /// The RFC 3161 timestamp comes from a TSA the trusted root does not name.
+    TimestampUntrustedTsa,
 }
 
 /// What gets signed.
@@ -462,6 +464,8 @@ pub struct VirtualSigstore {
     pub rekor: Log,
     /// The RFC 3161 timestamp authority.
     pub tsa: Tsa,
+    /// A TSA nobody trusts (for [`Fault::TimestampUntrustedTsa`]).
+    pub rogue_tsa: Tsa,
     /// A key no trusted root names, for faults that need "someone else's" signature.
     pub stranger: Key,
 }
@@ -491,6 +495,7 @@ impl VirtualSigstore {
             ctlog_key: Key::p256(),
             rekor,
             tsa: Tsa::new(),
+            rogue_tsa: Tsa::new(),
             stranger: Key::p256(),
         }
     }
@@ -776,7 +781,8 @@ impl<'a> Mint<'a> {
                 .enumerate()
                 .map(|(i, after)| {
                     let serial = (self.vs.rekor.tree.size() as u64) << 8 | i as u64;
-                    let token = self.vs.tsa.response(&signature, self.signing_time + after, serial, faults);
+                    let tsa = if self.has(Fault::TimestampUntrustedTsa) { &self.vs.rogue_tsa } else { &self.vs.tsa };
+                    let token = tsa.response(&signature, self.signing_time + after, serial, faults);
                     json!({"signedTimestamp": b64(&token)})
                 })
                 .collect();
