@@ -167,6 +167,8 @@ fn virtual_sigstore_bundles_refuse_every_single_bit_forgery() {
     let message = vs.message(&artifact).claim(12, "https://github.com/example/project").mint();
     let dsse = vs.dsse(&st).domains_extension(TEST_DOMAINS_OID, &["pypi.org"]).mint();
     let stamped = vs.message(&artifact).timestamp_after(2).mint();
+    let keyed = vs.dsse(&st).managed_key().mint();
+    let key_policy = policy(&vs.key_policy());
     let subjects = vec![
         Subject {
             name: "virtual message".into(),
@@ -186,8 +188,15 @@ fn virtual_sigstore_bundles_refuse_every_single_bit_forgery() {
             name: "virtual message with RFC 3161 timestamp".into(),
             policy: p,
             bundle: stamped.bundle,
-            artifact: Owned::Bytes(artifact),
+            artifact: Owned::Bytes(artifact.clone()),
             managed_key: false,
+        },
+        Subject {
+            name: "virtual managed-key dsse".into(),
+            policy: key_policy,
+            bundle: keyed.bundle,
+            artifact: Owned::Bytes(artifact),
+            managed_key: true,
         },
     ];
     // Every field kind is exercised (the field list is not silently empty).

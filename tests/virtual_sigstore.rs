@@ -150,6 +150,27 @@ fn domain_claims_are_easy_to_mint() {
 }
 
 #[test]
+fn managed_key_bundles_verify_under_a_key_policy() {
+    let mut vs = VirtualSigstore::new();
+    let p = policy(&vs.key_policy());
+    let tgz = b"npm tarball";
+    let st = predicates::npm_publish("pkg", "1.0.0", "https://registry.npmjs.org/", tgz);
+    let dsse = vs.dsse(&st).managed_key().mint();
+    assert!(dsse.bundle["verificationMaterial"]["publicKey"].is_object());
+    let o = verify(&p, &dsse.bytes(), Artifact::Bytes(tgz));
+    assert_eq!(o.status(), Status::Ok, "{}", o.to_json());
+    assert!(matches!(o.verified.unwrap().signer, Signer::Key { index: 0, .. }));
+    let message = vs.message(ARTIFACT).managed_key().mint();
+    assert_eq!(verify(&p, &message.bytes(), Artifact::Bytes(ARTIFACT)).status(), Status::Ok);
+    // The log body must name the policy's key, not another one.
+    let other = vs.message(ARTIFACT).managed_key().fault(Fault::BodyOtherCertificate).mint();
+    assert_eq!(verify(&p, &other.bytes(), Artifact::Bytes(ARTIFACT)).status(), Status::TlogBodyMismatch);
+    // A certificate policy does not accept a managed-key bundle.
+    let cert_policy = policy(&vs.policy(&[(DEFAULT_ISSUER, DEFAULT_SAN)]));
+    assert_eq!(verify(&cert_policy, &message.bytes(), Artifact::Bytes(ARTIFACT)).status(), Status::KeyMismatch);
+}
+
+#[test]
 fn signing_time_is_a_parameter() {
     let mut vs = VirtualSigstore::new();
     let p = policy(&vs.policy(&[(DEFAULT_ISSUER, DEFAULT_SAN)]));

@@ -42,8 +42,8 @@ fn field(pointer: String, kind: Kind, label: String) -> Field {
 
 /// Every signed or proven field present in `bundle`.
 ///
-/// `integratedTime` and `logIndex` are listed only for entries with a SET, which is what signs
-/// them; in a Rekor v2 entry they are not covered by anything (the proof's own index is).
+/// `integratedTime` is listed only for entries with a SET, which is what signs it; a Rekor v2
+/// entry's integrated time is not covered by anything (its time comes from a timestamp).
 pub fn signed_fields(bundle: &Value) -> Vec<Field> {
     let mut out = Vec::new();
     let vm = &bundle["verificationMaterial"];
@@ -81,10 +81,11 @@ pub fn signed_fields(bundle: &Value) -> Vec<Field> {
         let l = |s: &str| format!("tlog[{i}].{s}");
         out.push(field(p("canonicalizedBody"), Kind::Base64, l("canonicalizedBody")));
         out.push(field(p("logId/keyId"), Kind::Base64, l("logId")));
+        // The SET signs the log index; without one, the inclusion proof's index must equal it.
+        out.push(field(p("logIndex"), Kind::Integer, l("logIndex")));
         if e["inclusionPromise"]["signedEntryTimestamp"].is_string() {
             out.push(field(p("inclusionPromise/signedEntryTimestamp"), Kind::Base64, l("SET")));
             out.push(field(p("integratedTime"), Kind::Integer, l("integratedTime")));
-            out.push(field(p("logIndex"), Kind::Integer, l("logIndex")));
         }
         let proof = &e["inclusionProof"];
         if proof.is_object() {

@@ -466,6 +466,9 @@ pub struct VirtualSigstore {
     pub tsa: Tsa,
     /// A TSA nobody trusts (for [`Fault::TimestampUntrustedTsa`]).
     pub rogue_tsa: Tsa,
+    /// A managed signing key (like the npm registry's), for bundles with `publicKey` material;
+    /// policies name it with [`VirtualSigstore::key_policy`].
+    pub managed_key: Key,
     /// A key no trusted root names, for faults that need "someone else's" signature.
     pub stranger: Key,
 }
@@ -496,6 +499,7 @@ impl VirtualSigstore {
             rekor,
             tsa: Tsa::new(),
             rogue_tsa: Tsa::new(),
+            managed_key: Key::p256(),
             stranger: Key::p256(),
         }
     }
@@ -556,6 +560,13 @@ impl VirtualSigstore {
         })
     }
 
+    /// A domainsig policy (v1) trusting this instance and accepting only [`Self::managed_key`].
+    pub fn key_policy(&self) -> Value {
+        let mut p = self.policy(&[]);
+        p["keys"] = json!([{"pem": self.managed_key.public_pem()}]);
+        p
+    }
+
     /// Starts a message-signature bundle over `artifact`.
     pub fn message(&mut self, artifact: &[u8]) -> Mint<'_> {
         Mint::new(self, Content::Message(artifact.to_vec()))
@@ -582,6 +593,7 @@ pub struct Mint<'a> {
     signing_time: i64,
     integration_delay: i64,
     timestamps: Vec<i64>,
+    managed: bool,
     faults: Vec<Fault>,
 }
 
@@ -595,6 +607,7 @@ impl<'a> Mint<'a> {
             signing_time: DEFAULT_SIGNING_TIME,
             integration_delay: 5,
             timestamps: Vec::new(),
+            managed: false,
             faults: Vec::new(),
         };
         m.claim(8, DEFAULT_ISSUER)
@@ -679,6 +692,14 @@ impl<'a> Mint<'a> {
         self
     }
 
+    /// Signs with [`VirtualSigstore::managed_key`] instead of a Fulcio certificate: the bundle
+    /// carries `publicKey` material (a key hint) and the log body names the PEM public key.
+    /// Certificate options (SAN, claims, extensions, certificate faults) are then unused.
+    pub fn managed_key(mut self) -> Self {
+        self.managed = true;
+        self
+    }
+
     /// Breaks one thing (see [`Fault`]); may be called more than once.
     pub fn fault(mut self, f: Fault) -> Self {
         self.faults.push(f);
@@ -695,9 +716,22 @@ impl<'a> Mint<'a> {
         {
             self.timestamps.push(self.integration_delay);
         }
-        let signer = Key::p256();
-        let leaf_der = self.issue_leaf(&signer);
-        let content_key = if self.has(Fault::SignatureWrongKey) { &self.vs.stranger } else { &signer };
+        let ephemeral = Key::p256();
+        let signer = if self.managed { &self.vs.managed_key } else { &ephemeral };
+        let signer_spki = signer.spki();
+        let leaf_der = if self.managed { Vec::new() } else { self.issue_leaf(signer) };
+        // What the log body names as the verifier: the leaf, or the managed public key.
+        let body_signer = if self.managed {
+            let pem = if self.has(Fault::BodyOtherCertificate) {
+                self.vs.stranger.public_pem()
+            } else {
+                self.vs.managed_key.public_pem()
+            };
+            b64(pem.as_bytes())
+        } else {
+            b64(self.body_certificate(&leaf_der).as_bytes())
+        };
+        let content_key = if self.has(Fault::SignatureWrongKey) { &self.vs.stranger } else { signer };
 
         // The signed content, and what the log body says about it.
         let (content_json, body, signature) = match &self.content {
@@ -714,7 +748,7 @@ impl<'a> Mint<'a> {
                         "data": {"hash": {"algorithm": "sha256", "value": hex(&body_digest)}},
                         "signature": {
                             "content": b64(&body_sig),
-                            "publicKey": {"content": b64(self.body_certificate(&leaf_der).as_bytes())},
+                            "publicKey": {"content": body_signer},
                         },
                     },
                 });
@@ -746,7 +780,7 @@ impl<'a> Mint<'a> {
                         "payloadHash": {"algorithm": "sha256", "value": hex(&payload_hash)},
                         "signatures": [{
                             "signature": b64(&body_sig),
-                            "verifier": b64(self.body_certificate(&leaf_der).as_bytes()),
+                            "verifier": body_signer,
                         }],
                     },
                 });
@@ -763,13 +797,16 @@ impl<'a> Mint<'a> {
         };
         let entry = self.log_entry(&body, &kind, integrated_time);
 
+        let material = if self.managed {
+            json!({"publicKey": {"hint": b64(&self.vs.managed_key.key_id())}})
+        } else {
+            json!({"certificate": {"rawBytes": b64(&leaf_der)}})
+        };
         let mut bundle = json!({
             "mediaType": BUNDLE_MEDIA_TYPE,
-            "verificationMaterial": {
-                "certificate": {"rawBytes": b64(&leaf_der)},
-                "tlogEntries": [entry],
-            },
+            "verificationMaterial": material,
         });
+        bundle["verificationMaterial"]["tlogEntries"] = json!([entry]);
         if !self.timestamps.is_empty() {
             let faults = TokenFaults {
                 wrong_key: self.has(Fault::TimestampWrongKey),
@@ -795,7 +832,7 @@ impl<'a> Mint<'a> {
             Content::Message(a) => a.clone(),
             Content::Dsse { .. } => Vec::new(),
         };
-        Minted { bundle, artifact, leaf_der, signer, integrated_time, san: self.san.clone() }
+        Minted { bundle, artifact, leaf_der, signer_spki, integrated_time, san: self.san.clone() }
     }
 
     /// The PEM the log body names: the leaf, or another certificate under the fault.
@@ -982,10 +1019,10 @@ pub struct Minted {
     pub bundle: Value,
     /// The artifact (message signatures; empty for DSSE, whose subjects name their own artifacts).
     pub artifact: Vec<u8>,
-    /// The leaf certificate, DER.
+    /// The leaf certificate, DER (empty for managed-key bundles).
     pub leaf_der: Vec<u8>,
-    /// The leaf's key.
-    pub signer: Key,
+    /// The signing key's SPKI, DER.
+    pub signer_spki: Vec<u8>,
     /// The integrated time the log recorded.
     pub integrated_time: i64,
     /// The leaf's SAN.
