@@ -147,11 +147,11 @@ pub fn verify(bundle: &Bundle, artifact: &Artifact<'_>, opts: &Options<'_>) -> R
         })
         .unwrap_or_default();
     let ts_times: Vec<VerifiedTime> = checked.into_iter().filter_map(timestamp::Checked::verified).collect();
-    // The threshold counts verified timestamps: none at all does not meet a threshold of 1.
     if ts_times.len() < opts.timestamp_threshold {
         return Err(error::timestamp(format!(
-            "at least {} verified RFC 3161 timestamps are required, found {}{skipped}",
+            "the policy requires at least {} verified RFC 3161 timestamp{}, found {}{skipped}",
             opts.timestamp_threshold,
+            if opts.timestamp_threshold == 1 { "" } else { "s" },
             ts_times.len()
         )));
     }

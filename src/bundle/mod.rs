@@ -153,7 +153,7 @@ pub struct Bundle {
     pub material: Material,
     /// Transparency-log entries.
     pub tlog_entries: Vec<TlogEntry>,
-    /// RFC 3161 timestamp responses (DER `TimeStampToken`s).
+    /// RFC 3161 `signedTimestamp` values (DER `TimeStampResp`s, per protobuf-specs).
     pub timestamps: Vec<Vec<u8>>,
     /// The signed content.
     pub content: Content,

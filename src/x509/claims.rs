@@ -143,6 +143,7 @@ fn decode_claim(n: u32, value: &[u8]) -> Option<String> {
 }
 
 fn sans(value: &[u8]) -> Result<Vec<San>> {
+    super::check_shape(value, "subject alternative name extension")?;
     let names = SubjectAltName::from_der(value)
         .map_err(|e| error::certificate(format!("subject alternative name extension is malformed: {e}")))?;
     let mut out = Vec::new();
