@@ -16,7 +16,7 @@ use support::mutate::{self, Field, Kind};
 use support::*;
 
 /// Bits tried per field; fewer for the many, interchangeable inclusion-proof hashes.
-const BITS_PER_FIELD: usize = 6;
+const BITS_PER_FIELD: usize = 5;
 const BITS_PER_PROOF_HASH: usize = 2;
 
 /// Cases verified against the statement's own subject digest (the same decisions as
