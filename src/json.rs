@@ -54,12 +54,12 @@ pub fn parse<T: for<'de> Deserialize<'de>>(bytes: &[u8], max: usize, what: &str,
 /// skip them: PEM-style wrapped base64 appears in real bundles.
 pub fn b64decode(s: &str) -> Option<Vec<u8>> {
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-    let unwrapped: String;
-    let s = if s.contains(['\r', '\n']) {
-        unwrapped = s.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
-        unwrapped.as_str()
+    let unwrapped: Vec<u8>;
+    let s = if s.bytes().any(|b| b == b'\n' || b == b'\r') {
+        unwrapped = s.bytes().filter(|b| *b != b'\n' && *b != b'\r').collect();
+        unwrapped.as_slice()
     } else {
-        s
+        s.as_bytes()
     };
     STANDARD
         .decode(s)

@@ -305,10 +305,32 @@ impl Bundle {
     /// Parses bundle JSON, or a PEP 740 attestation object, which is converted on the way in.
     pub fn parse(bytes: &[u8]) -> Result<Bundle> {
         limits::check("bundle size in bytes", limits::MAX_BUNDLE_BYTES, bytes.len())?;
+        if let Some(bundle) = Self::parse_typed(bytes) {
+            return bundle;
+        }
         crate::json::check_depth(bytes)?;
         let value: serde_json::Value =
             serde_json::from_slice(bytes).map_err(|e| error::malformed(format!("bundle is not valid JSON: {e}")))?;
         Self::from_value(value)
+    }
+
+    /// The fast path for the common case: bytes that are a Sigstore bundle are decoded straight
+    /// into the typed shape (no intermediate `serde_json::Value`, which costs as much again).
+    /// `None` when the bytes are something else (a PEP 740 attestation or provenance object, or a
+    /// shape error that the generic path reports in full).
+    ///
+    /// The typed shape bounds nesting itself (only ignored unknown fields can nest, and serde_json
+    /// stops those at its recursion limit), so the separate depth scan runs only off this path.
+    pub(crate) fn parse_typed(bytes: &[u8]) -> Option<Result<Bundle>> {
+        match serde_json::from_slice::<RawBundle>(bytes) {
+            Ok(raw) if raw.media_type.is_some() => Some(Self::from_raw(raw)),
+            Ok(_) => None,
+            Err(e) if e.is_syntax() || e.is_eof() => Some(
+                crate::json::check_depth(bytes)
+                    .and_then(|()| Err(error::malformed(format!("bundle is not valid JSON: {e}")))),
+            ),
+            Err(_) => None,
+        }
     }
 
     /// Parses an already-decoded JSON value (a bundle or a PEP 740 attestation).

@@ -142,6 +142,9 @@ pub enum Input {
 /// Parses bundle bytes: a Sigstore bundle, a PEP 740 attestation object or a provenance object.
 pub fn parse_input(bytes: &[u8]) -> Result<Input> {
     limits::check("bundle size in bytes", limits::MAX_BUNDLE_BYTES, bytes.len())?;
+    if let Some(bundle) = Bundle::parse_typed(bytes) {
+        return bundle.map(Input::Bundle);
+    }
     crate::json::check_depth(bytes)?;
     let value: Value =
         serde_json::from_slice(bytes).map_err(|e| error::malformed(format!("bundle is not valid JSON: {e}")))?;

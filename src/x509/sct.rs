@@ -109,11 +109,7 @@ pub fn verify(leaf: &Certificate, issuer_spki: &[u8], root: &TrustRoot) -> Resul
         return Err(error::sct("SCT list is empty"));
     }
 
-    let mut tbs = leaf.tbs_certificate.clone();
-    if let Some(exts) = tbs.extensions.as_mut() {
-        exts.retain(|e| e.extn_id != OID_SCT_LIST);
-    }
-    let precert = tbs.to_der().map_err(|e| error::sct(format!("cannot re-encode the precertificate: {e}")))?;
+    let precert = precert_tbs(leaf)?;
     let issuer_key_hash = crate::keys::HashAlgorithm::Sha256.digest(issuer_spki);
 
     let mut reasons = Vec::new();
@@ -136,8 +132,17 @@ pub fn verify(leaf: &Certificate, issuer_spki: &[u8], root: &TrustRoot) -> Resul
     Err(error::sct(format!("no valid SCT from a trusted CT log: {}", reasons.join("; "))))
 }
 
-/// The RFC 6962 `digitally-signed` struct for a precertificate entry.
-fn signed_data(sct: &Sct<'_>, issuer_key_hash: &[u8], precert_tbs: &[u8]) -> Vec<u8> {
+/// The precertificate TBS: the leaf's TBSCertificate without the SCT list extension.
+pub fn precert_tbs(leaf: &Certificate) -> Result<Vec<u8>> {
+    let mut tbs = leaf.tbs_certificate.clone();
+    if let Some(exts) = tbs.extensions.as_mut() {
+        exts.retain(|e| e.extn_id != OID_SCT_LIST);
+    }
+    tbs.to_der().map_err(|e| error::sct(format!("cannot re-encode the precertificate: {e}")))
+}
+
+/// The RFC 6962 `digitally-signed` struct for a precertificate entry: what a CT log signs.
+pub fn signed_data(sct: &Sct<'_>, issuer_key_hash: &[u8], precert_tbs: &[u8]) -> Vec<u8> {
     let mut d = Vec::with_capacity(precert_tbs.len() + 64 + sct.extensions.len());
     d.push(0); // version v1
     d.push(0); // signature_type certificate_timestamp

@@ -1,0 +1,24 @@
+//! Test support shared by the integration tests (`mod support;`): a virtual Sigstore that mints
+//! bundles, the Merkle tree behind its log, and single-bit mutation helpers.
+//!
+//! Each integration test uses a different part, so unused items are expected per test crate.
+#![allow(dead_code)]
+
+pub mod merkle;
+pub mod mutate;
+pub mod tsa;
+pub mod virtual_sigstore;
+
+pub use virtual_sigstore::*;
+
+use domainsig::{Artifact, Outcome, Policy, Request};
+
+/// Compiles a policy from JSON (panics with the error: a bad test policy is a test bug).
+pub fn policy(json: &serde_json::Value) -> Policy {
+    Policy::from_json(json.to_string().as_bytes(), None).unwrap_or_else(|e| panic!("test policy rejected: {e}"))
+}
+
+/// Verifies `bundle` for `artifact` with no index domain and no name.
+pub fn verify(policy: &Policy, bundle: &[u8], artifact: Artifact<'_>) -> Outcome {
+    policy.verify(&Request { artifact, name: None, bundle, index_domain: None })
+}
