@@ -76,7 +76,7 @@ fn floor_checks() -> Vec<Check> {
     let sct_message = sct::signed_data(
         &scts[0],
         aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &issuer_spki).as_ref(),
-        &sct::precert_tbs(&cert).expect("precert"),
+        &sct::precert_tbs(leaf).expect("precert"),
     );
     // Checkpoint: the note text and the log's signature line.
     let proof = entry.proof.as_ref().expect("proof");

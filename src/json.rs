@@ -54,6 +54,9 @@ pub fn parse<T: for<'de> Deserialize<'de>>(bytes: &[u8], max: usize, what: &str,
 /// skip them: PEM-style wrapped base64 appears in real bundles.
 pub fn b64decode(s: &str) -> Option<Vec<u8>> {
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    if let Ok(v) = STANDARD.decode(s) {
+        return Some(v);
+    }
     let unwrapped: Vec<u8>;
     let s = if s.bytes().any(|b| b == b'\n' || b == b'\r') {
         unwrapped = s.bytes().filter(|b| *b != b'\n' && *b != b'\r').collect();
@@ -119,17 +122,24 @@ pub struct I64(pub i64);
 
 impl<'de> Deserialize<'de> for I64 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            N(i64),
-            S(String),
-        }
-        match Raw::deserialize(d)? {
-            Raw::N(n) => Ok(I64(n)),
-            Raw::S(s) => {
-                s.parse::<i64>().map(I64).map_err(|_| de::Error::custom("expected an integer or a decimal string"))
+        // A visitor rather than an untagged enum: serde's untagged enums buffer the value and
+        // format an error for each variant that does not fit, on the hot path of every bundle.
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = I64;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an integer or a decimal string")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<I64, E> {
+                Ok(I64(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<I64, E> {
+                i64::try_from(v).map(I64).map_err(|_| E::custom("integer out of range"))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<I64, E> {
+                v.parse::<i64>().map(I64).map_err(|_| E::custom("expected an integer or a decimal string"))
             }
         }
+        d.deserialize_any(V)
     }
 }

@@ -184,7 +184,7 @@ pub fn verify(bundle: &Bundle, artifact: &Artifact<'_>, opts: &Options<'_>) -> R
         SignerKey::Cert { leaf_der, cert, .. } => {
             let at: Vec<i64> = times.iter().map(|t| t.unix).collect();
             let chained = opts.root.fulcio.verify_leaf(&leaf_der, &at, EKU_CODE_SIGNING)?;
-            x509::sct::verify(&cert, chained.issuer_spki, opts.root)?;
+            x509::sct::verify(&cert, &leaf_der, chained.issuer_spki, opts.root)?;
             Signer::Certificate { identity: x509::claims::identity(&cert)?, ca: chained.ca_uri.to_owned() }
         }
         SignerKey::Managed { index, key } => Signer::Key { index, key_id: crate::json::hex(&key.key_id()) },

@@ -106,26 +106,28 @@ pub fn identity(cert: &Certificate) -> Result<CertificateIdentity> {
     };
     let mut issuer_v1 = None;
     for ext in tbs.extensions.iter().flatten() {
-        let oid = ext.extn_id.to_string();
         let value = ext.extn_value.as_bytes();
         if ext.extn_id == OID_SAN {
             out.sans = sans(value)?;
-        } else if let Some(n) = oid.strip_prefix(FULCIO_ARC).and_then(|n| n.parse::<u32>().ok()) {
+        } else if let Some(n) = fulcio_suffix(&ext.extn_id) {
             if n == 7 {
                 continue;
             }
             let text = decode_claim(n, value).ok_or_else(|| {
-                error::certificate(format!("Fulcio extension {oid} is neither a UTF8String nor UTF-8 text"))
+                error::certificate(format!("Fulcio extension {} is neither a UTF8String nor UTF-8 text", ext.extn_id))
             })?;
             match n {
                 1 => issuer_v1 = Some(text.clone()),
                 8 => out.issuer = Some(text.clone()),
                 _ => {}
             }
-            let name = claim_name(n).map(str::to_owned).unwrap_or_else(|| oid.clone());
+            let name = claim_name(n).map(str::to_owned).unwrap_or_else(|| ext.extn_id.to_string());
             out.claims.insert(name, text);
+        } else if !is_standard(&ext.extn_id) {
+            // Only custom extensions are kept raw (a policy's `certificate_oid`); formatting an
+            // OID as text costs more than the rest of this loop, so standard ones are skipped.
+            out.extensions.insert(ext.extn_id.to_string(), value.to_vec());
         }
-        out.extensions.insert(oid, value.to_vec());
     }
     if out.issuer.is_none() {
         out.issuer = issuer_v1;
@@ -134,6 +136,27 @@ pub fn identity(cert: &Certificate) -> Result<CertificateIdentity> {
         return Err(error::certificate("signing certificate has no subject alternative name"));
     }
     Ok(out)
+}
+
+/// DER content bytes of the Fulcio arc 1.3.6.1.4.1.57264.1.
+const FULCIO_ARC_DER: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x83, 0xbf, 0x30, 0x01];
+
+/// `N` for an OID 1.3.6.1.4.1.57264.1.N, read from its encoding (no text formatting).
+fn fulcio_suffix(oid: &Oid) -> Option<u32> {
+    let rest = oid.as_bytes().strip_prefix(FULCIO_ARC_DER)?;
+    let mut n: u32 = 0;
+    for (i, b) in rest.iter().enumerate() {
+        n = n.checked_mul(128)?.checked_add(u32::from(b & 0x7f))?;
+        if b & 0x80 == 0 {
+            return (i + 1 == rest.len()).then_some(n);
+        }
+    }
+    None
+}
+
+/// X.509 standard extensions (id-ce, 2.5.29.*) and the CT SCT list: never a policy's domain OID.
+fn is_standard(oid: &Oid) -> bool {
+    oid.as_bytes().starts_with(&[0x55, 0x1d]) || *oid == super::sct::OID_SCT_LIST
 }
 
 fn decode_claim(n: u32, value: &[u8]) -> Option<String> {
@@ -181,5 +204,10 @@ mod tests {
         assert_eq!(decode_claim(20, &[0xff, 0xfe]), None);
         assert_eq!(claim_name(23), Some("deployment_environment"));
         assert_eq!(claim_name(7), None);
+        assert_eq!(fulcio_suffix(&Oid::new_unwrap("1.3.6.1.4.1.57264.1.8")), Some(8));
+        assert_eq!(fulcio_suffix(&Oid::new_unwrap("1.3.6.1.4.1.57264.1.200")), Some(200));
+        assert_eq!(fulcio_suffix(&Oid::new_unwrap("1.3.6.1.4.1.57264.1.8.1")), None);
+        assert_eq!(fulcio_suffix(&Oid::new_unwrap("1.3.6.1.4.1.57264.2")), None);
+        assert!(is_standard(&OID_SAN) && !is_standard(&Oid::new_unwrap("1.3.6.1.4.1.32473.1.1")));
     }
 }

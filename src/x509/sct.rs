@@ -6,8 +6,8 @@
 
 use crate::error::{self, Result};
 use crate::trust_root::TrustRoot;
+use der::Decode;
 use der::asn1::{ObjectIdentifier as Oid, OctetStringRef};
-use der::{Decode, Encode};
 use x509_cert::Certificate;
 
 /// The embedded SCT list extension.
@@ -94,7 +94,7 @@ pub fn parse_list(list: &[u8]) -> Option<Vec<Sct<'_>>> {
 /// Verifies that `leaf` carries at least one valid SCT from a CT log in `root`.
 ///
 /// `issuer_spki` is the DER SPKI of the CA certificate that issued the leaf.
-pub fn verify(leaf: &Certificate, issuer_spki: &[u8], root: &TrustRoot) -> Result<()> {
+pub fn verify(leaf: &Certificate, leaf_der: &[u8], issuer_spki: &[u8], root: &TrustRoot) -> Result<()> {
     let ext = leaf
         .tbs_certificate
         .extensions
@@ -109,7 +109,7 @@ pub fn verify(leaf: &Certificate, issuer_spki: &[u8], root: &TrustRoot) -> Resul
         return Err(error::sct("SCT list is empty"));
     }
 
-    let precert = precert_tbs(leaf)?;
+    let precert = precert_tbs(leaf_der)?;
     let issuer_key_hash = crate::keys::HashAlgorithm::Sha256.digest(issuer_spki);
 
     let mut reasons = Vec::new();
@@ -132,13 +132,72 @@ pub fn verify(leaf: &Certificate, issuer_spki: &[u8], root: &TrustRoot) -> Resul
     Err(error::sct(format!("no valid SCT from a trusted CT log: {}", reasons.join("; "))))
 }
 
-/// The precertificate TBS: the leaf's TBSCertificate without the SCT list extension.
-pub fn precert_tbs(leaf: &Certificate) -> Result<Vec<u8>> {
-    let mut tbs = leaf.tbs_certificate.clone();
-    if let Some(exts) = tbs.extensions.as_mut() {
-        exts.retain(|e| e.extn_id != OID_SCT_LIST);
+/// DER of the SCT-list extension's OID (1.3.6.1.4.1.11129.2.4.2), tag and length included.
+const SCT_OID_TLV: &[u8] = &[0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02];
+
+/// The precertificate TBS: the leaf's TBSCertificate, exactly as signed, with the SCT list
+/// extension cut out and the three enclosing lengths (extensions SEQUENCE, `[3]`, TBS) rewritten.
+///
+/// Splicing the original bytes, rather than decoding and re-encoding the TBS, keeps every other
+/// byte as the CA wrote it and costs a copy instead of a full DER round trip.
+pub fn precert_tbs(leaf_der: &[u8]) -> Result<Vec<u8>> {
+    let bad = || error::sct("the signing certificate's TBS is not well-formed DER");
+    let tbs = super::tbs_bytes(leaf_der).ok_or_else(bad)?;
+    let (_, tbs_content) = super::tlv(tbs).ok_or_else(bad)?;
+    // Walk the TBS fields to the [3] extensions wrapper.
+    let mut rest = tbs_content;
+    let mut before = 0;
+    loop {
+        if rest.is_empty() {
+            return Err(error::sct("the signing certificate has no extensions"));
+        }
+        let (len, content) = super::tlv(rest).ok_or_else(bad)?;
+        if rest[0] == 0xa3 {
+            let (seq_len, exts) = super::tlv(content).ok_or_else(bad)?;
+            if content.first() != Some(&0x30) || seq_len != content.len() || len != rest.len() {
+                return Err(bad());
+            }
+            // Find the SCT extension inside the SEQUENCE OF Extension.
+            let mut at = 0;
+            let mut cut = None;
+            while at < exts.len() {
+                let (ext_len, ext) = super::tlv(&exts[at..]).ok_or_else(bad)?;
+                if ext.starts_with(SCT_OID_TLV) {
+                    cut = Some(at..at + ext_len);
+                }
+                at += ext_len;
+            }
+            let cut = cut.ok_or_else(|| error::sct("signing certificate has no embedded SCT"))?;
+            let mut new_exts = Vec::with_capacity(exts.len());
+            new_exts.extend_from_slice(&exts[..cut.start]);
+            new_exts.extend_from_slice(&exts[cut.end..]);
+            let new_seq = der_wrap(0x30, &new_exts);
+            let new_a3 = der_wrap(0xa3, &new_seq);
+            let mut body = Vec::with_capacity(tbs_content.len());
+            body.extend_from_slice(&tbs_content[..before]);
+            body.extend_from_slice(&new_a3);
+            return Ok(der_wrap(0x30, &body));
+        }
+        before += len;
+        rest = &rest[len..];
     }
-    tbs.to_der().map_err(|e| error::sct(format!("cannot re-encode the precertificate: {e}")))
+}
+
+/// `tag || DER length || content`.
+fn der_wrap(tag: u8, content: &[u8]) -> Vec<u8> {
+    let n = content.len();
+    let mut out = Vec::with_capacity(n + 6);
+    out.push(tag);
+    if n < 0x80 {
+        out.push(n as u8);
+    } else {
+        let bytes = (n as u32).to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (4 - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(content);
+    out
 }
 
 /// The RFC 6962 `digitally-signed` struct for a precertificate entry: what a CT log signs.
@@ -160,6 +219,46 @@ pub fn signed_data(sct: &Sct<'_>, issuer_key_hash: &[u8], precert_tbs: &[u8]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use der::{Decode, Encode};
+
+    /// The reference construction: decode the TBS, drop the extension, re-encode.
+    fn precert_by_reencoding(leaf: &Certificate) -> Vec<u8> {
+        let mut tbs = leaf.tbs_certificate.clone();
+        if let Some(exts) = tbs.extensions.as_mut() {
+            exts.retain(|e| e.extn_id != OID_SCT_LIST);
+        }
+        tbs.to_der().expect("re-encodes")
+    }
+
+    #[test]
+    fn splicing_equals_reencoding_for_every_vector_leaf() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors");
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir).expect("vectors") {
+            let Ok(bytes) = std::fs::read(entry.expect("entry").path().join("bundle.sigstore.json")) else { continue };
+            let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else { continue };
+            let vm = &v["verificationMaterial"];
+            let raw = vm["certificate"]["rawBytes"]
+                .as_str()
+                .or(vm["x509CertificateChain"]["certificates"][0]["rawBytes"].as_str());
+            let Some(der_bytes) = raw.and_then(crate::json::b64decode) else { continue };
+            let Ok(cert) = Certificate::from_der(&der_bytes) else { continue };
+            if !cert.tbs_certificate.extensions.iter().flatten().any(|e| e.extn_id == OID_SCT_LIST) {
+                continue;
+            }
+            assert_eq!(precert_tbs(&der_bytes).expect("splices"), precert_by_reencoding(&cert));
+            n += 1;
+        }
+        assert!(n >= 40, "only {n} leaves with SCTs");
+    }
+
+    #[test]
+    fn der_lengths_are_minimal() {
+        assert_eq!(der_wrap(0x30, &[]), vec![0x30, 0]);
+        assert_eq!(der_wrap(0x30, &[0; 0x7f])[..2], [0x30, 0x7f]);
+        assert_eq!(der_wrap(0x30, &[0; 0x80])[..3], [0x30, 0x81, 0x80]);
+        assert_eq!(der_wrap(0x30, &[0; 0x1234])[..4], [0x30, 0x82, 0x12, 0x34]);
+    }
 
     #[test]
     fn list_parsing_rejects_truncation() {
