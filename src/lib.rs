@@ -142,7 +142,8 @@ impl Policy {
     /// object. For a provenance object every attestation must verify and at least one must satisfy
     /// the policy (see [`bundle::pep740`]); the outcome is that attestation's, or the first refusal.
     /// A pass that only `warn` mode's "no signed domain" allows does not outweigh an attestation
-    /// refused for the domain it was signed for: that refusal is the outcome.
+    /// refused with a `domain`-family status (signed for another index, malformed domains, another
+    /// name): that refusal is the outcome.
     pub fn verify(&self, req: &Request<'_>) -> Outcome {
         match bundle::pep740::parse_input(req.bundle) {
             Ok(bundle::pep740::Input::Bundle(b)) => self.verify_parsed(&b, req),
@@ -165,8 +166,9 @@ impl Policy {
         }
         let mut first_refusal = None;
         // A pass that only warn mode's "no signed domain" allowed, and the first attestation
-        // refused for the domain it *was* signed for: the explicit declaration outweighs the
-        // silent one, or a staging build's publish attestation would carry it onto production.
+        // whose (accepted) signer refused this artifact for where or what it is: the explicit
+        // declaration outweighs the silent one, or a staging build's publish attestation would
+        // carry it onto production.
         let mut unsigned_pass = None;
         let mut domain_refusal = None;
         for (a, mut o) in outcomes {
@@ -183,10 +185,7 @@ impl Policy {
                     if let Some(e) = o.error.as_mut() {
                         e.field.get_or_insert_with(|| a.path.clone());
                     }
-                    let st = o.status();
-                    if domain_refusal.is_none()
-                        && matches!(st, Status::DomainMismatch | Status::AudienceMismatch | Status::DomainInvalid)
-                    {
+                    if domain_refusal.is_none() && o.status().family() == Family::Domain {
                         domain_refusal = Some(o.clone());
                     }
                     if first_refusal.is_none() {

@@ -468,6 +468,12 @@ fn warn_mode_accepts_no_signed_domain_with_a_warning() {
     assert!(warnings[0].as_str().is_some_and(|w| w.contains("pypi.org") && w.contains("no signed domain")), "{d}");
     assert_eq!(d["domains"]["mode"], "warn");
     assert!(d["domains"].get("matched").is_none(), "{d}");
+    // A malformed declaration is not "no declaration": warn mode refuses it.
+    let bad = Statement::new(RELEASE_V1)
+        .subject(WHEEL, WHEEL_BYTES)
+        .predicate(json!({"domains": [], "name": "sampleproject", "version": "1.0.0"}));
+    let m = vs.dsse(&bad).mint();
+    refused(&run(&p, &m, WHEEL_BYTES, Some(WHEEL), Some("pypi.org")), Status::PredicateUnsupported);
     // A signed domain that matches leaves no warning.
     let m = vs.dsse(&release_wheel(&["pypi.org"])).mint();
     let d = accepted(&run(&p, &m, WHEEL_BYTES, Some(WHEEL), Some("pypi.org")));
@@ -554,26 +560,31 @@ fn attack_wildcard_userinfo_or_query_index_domain_is_domain_invalid_not_a_match(
     let m = vs.dsse(&release_wheel(&["pypi.org"])).mint();
     for mode in ["require", "warn"] {
         let p = policy_with(&vs, json!({"domains": {"mode": mode}}));
-        for bad in [
-            "*.pypi.org",
-            "*",
-            "user@pypi.org",
-            "https://pypi.org@evil.example/",
-            "https://user:pw@pypi.org/",
-            "pypi.org?x=1",
-            "pypi.org/#frag",
-            "ftp://pypi.org",
-            "pypi..org",
-            ".pypi.org",
-            "pypi.org:0",
-            "pypi.org/simple/../x",
-            "pypi.org/%2e%2e",
-            "pypi.org\\simple",
-            " pypi.org",
-            "",
+        // Each is refused for its own reason, named in the message (not merely because some
+        // later check happens to reject the leftover characters).
+        for (bad, why) in [
+            ("*.pypi.org", "wildcards"),
+            ("*", "wildcards"),
+            ("pypi.org/*", "wildcards"),
+            ("user@pypi.org", "userinfo"),
+            ("https://pypi.org@evil.example/", "userinfo"),
+            ("https://user:pw@pypi.org/", "userinfo"),
+            ("pypi.org?x=1", "query"),
+            ("pypi.org/#frag", "fragment"),
+            ("ftp://pypi.org", "scheme"),
+            ("pypi..org", "empty label"),
+            (".pypi.org", "empty label"),
+            ("pypi.org:0", "out of range"),
+            ("pypi.org/simple/../x", "'..' segment"),
+            ("pypi.org/%2e%2e", "'%'"),
+            ("pypi.org\\simple", "backslashes"),
+            (" pypi.org", "whitespace"),
+            ("[::1]", "IP-literal"),
+            ("", "empty"),
         ] {
             let o = run(&p, &m, WHEEL_BYTES, Some(WHEEL), Some(bad));
-            refused(&o, Status::DomainInvalid);
+            let msg = refused(&o, Status::DomainInvalid);
+            assert!(msg.contains(why), "{bad:?}: {msg}");
             assert_eq!(field(&o), Some("index_domain"), "{bad:?}");
         }
     }
@@ -977,6 +988,22 @@ fn attack_staging_build_in_a_provenance_object_is_refused_even_in_warn_mode() {
     let d = accepted(&run_bytes(&p, &provenance(&[&publish]), WHEEL_BYTES, WHEEL, "pypi.org"));
     assert_eq!(d["warnings"].as_array().map(Vec::len), Some(1));
     assert_eq!(d["attestation"], "attestation_bundles[0].attestations[0]");
+    // A malformed release predicate from the accepted signer vetoes too.
+    let bad = Statement::new(RELEASE_V1)
+        .subject(WHEEL, WHEEL_BYTES)
+        .predicate(json!({"domains": "test.pypi.org", "name": "sampleproject", "version": "1.0.0"}));
+    let bad = vs.dsse(&bad).mint();
+    let o = run_bytes(&p, &provenance(&[&publish, &bad]), WHEEL_BYTES, WHEEL, "pypi.org");
+    refused(&o, Status::PredicateUnsupported);
+    assert_eq!(field(&o), Some("predicate.domains"));
+    // Only a signer the policy accepts can veto: a stranger's attestation naming staging, added to
+    // the object by whoever serves it, neither vetoes nor passes.
+    let stranger = vs
+        .dsse(&release_wheel(&["test.pypi.org"]))
+        .san_uri("https://github.com/evil/x/.github/workflows/a.yml@refs/heads/main")
+        .mint();
+    let d = accepted(&run_bytes(&p, &provenance(&[&stranger, &publish]), WHEEL_BYTES, WHEEL, "pypi.org"));
+    assert_eq!(d["attestation"], "attestation_bundles[0].attestations[1]");
     // And a release attestation for production next to the publish attestation is matched.
     let prod = vs.dsse(&release_wheel(&["pypi.org"])).mint();
     let d = accepted(&run_bytes(&p, &provenance(&[&publish, &prod]), WHEEL_BYTES, WHEEL, "pypi.org"));
