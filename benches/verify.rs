@@ -75,7 +75,7 @@ fn floor_checks() -> Vec<Check> {
     let issuer_spki = intermediate.tbs_certificate.subject_public_key_info.to_der().expect("spki");
     let sct_message = sct::signed_data(
         &scts[0],
-        &aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &issuer_spki).as_ref().to_vec(),
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &issuer_spki).as_ref(),
         &sct::precert_tbs(&cert).expect("precert"),
     );
     // Checkpoint: the note text and the log's signature line.

@@ -1,1 +1,728 @@
-//! The C ABI (see include/domainsig.h). Filled in by the ABI work.
+//! The C ABI: the one door every consumer (C, Python, Node) goes through. cbindgen turns this file
+//! into `include/domainsig.h`; the doc comments below are the header's documentation.
+//!
+//! The rules, after rustls-ffi:
+//! - everything C sees is prefixed `domainsig_`; handles are opaque;
+//! - every export runs inside [`ffi_boundary!`], so no panic ever unwinds into the caller;
+//! - a NULL argument is `DOMAINSIG_INVALID_ARGUMENT`, with a result naming the argument whenever
+//!   the function has an out-pointer to put one in; `*_free(NULL)` does nothing;
+//! - ownership is in the type: a policy is an `Arc` (immutable, shared by any number of threads),
+//!   a result a `Box` the caller frees; strings returned are owned by the result or static.
+//!
+//! This is the only module with `unsafe`. Every block says why it holds.
+
+#![allow(non_camel_case_types)]
+
+use crate::error::{self, Error, Status};
+use crate::{Artifact, Outcome, Policy, Request};
+use std::ffi::{CStr, CString, c_char, c_int};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::ptr;
+use std::sync::{Arc, LazyLock};
+
+/// A compiled policy: opaque, immutable and safe to share between threads.
+///
+/// Made by `domainsig_policy_new`, released by `domainsig_policy_free`.
+pub struct domainsig_policy {
+    policy: Policy,
+}
+
+/// The answer to one call: a status plus the result JSON. Opaque; released by
+/// `domainsig_result_free`.
+pub struct domainsig_result {
+    status: Status,
+    json: CString,
+}
+
+/// The artifact to verify. Set exactly one of `data`, `path` or `digest`; every pointer is
+/// borrowed for the duration of the call only.
+#[repr(C)]
+pub struct domainsig_artifact {
+    /// The artifact's bytes, or NULL. An empty artifact is a non-NULL `data` with `len` 0.
+    pub data: *const u8,
+    /// The number of bytes at `data` (0 when `data` is NULL).
+    pub len: usize,
+    /// A NUL-terminated path to the artifact file, or NULL. The file is hashed streaming.
+    pub path: *const c_char,
+    /// A NUL-terminated digest `"sha256:<hex>"` or `"sha512:<hex>"`, or NULL.
+    pub digest: *const c_char,
+    /// The artifact's filename or purl for subject binding (`"pkg-1.0-py3-none-any.whl"`,
+    /// `"pkg:npm/%40scope/name@1.0.0"`), or NULL.
+    pub name: *const c_char,
+}
+
+/// One item of a `domainsig_verify_many` batch.
+#[repr(C)]
+pub struct domainsig_request {
+    /// The artifact, as for `domainsig_verify_bundle`.
+    pub artifact: domainsig_artifact,
+    /// The bundle (or PEP 740 attestation) JSON bytes; must not be NULL.
+    pub bundle: *const u8,
+    /// The number of bytes at `bundle`.
+    pub bundle_len: usize,
+    /// The NUL-terminated index the artifact was fetched from (`"pypi.org"`), or NULL when unknown.
+    pub index_domain: *const c_char,
+}
+
+/// At most this many threads verify one `domainsig_verify_many` batch: enough to fill a machine's
+/// cores for the few-ECDSA-verifications-per-bundle workload, few enough never to swamp the host.
+const MAX_WORKERS: usize = 8;
+
+/// What an export returns when a panic is caught at the boundary.
+trait OnPanic {
+    fn on_panic() -> Self;
+}
+
+impl OnPanic for Status {
+    fn on_panic() -> Self {
+        Status::Internal
+    }
+}
+
+impl OnPanic for () {
+    fn on_panic() -> Self {}
+}
+
+impl OnPanic for *const c_char {
+    fn on_panic() -> Self {
+        ptr::null()
+    }
+}
+
+/// Runs an export's body, turning a panic into the return type's "internal error" value. The body
+/// may `return` early (it is a closure).
+macro_rules! ffi_boundary {
+    ($($body:tt)*) => {
+        match catch_unwind(AssertUnwindSafe(|| { $($body)* })) {
+            Ok(value) => value,
+            Err(payload) => {
+                // Dropping a payload runs foreign Drop code that could panic again, outside any
+                // catch_unwind; leaking one small allocation per (already impossible) panic is safer.
+                std::mem::forget(payload);
+                OnPanic::on_panic()
+            }
+        }
+    };
+}
+
+/// Builds the result object for an outcome.
+fn make_result(outcome: &Outcome) -> Box<domainsig_result> {
+    let json = CString::new(outcome.to_json()).unwrap_or_else(|_| {
+        // serde_json escapes every control character, so a NUL byte cannot appear in its output.
+        CString::from(c"{\"status\":\"INTERNAL\",\"code\":99,\"family\":\"internal\"}")
+    });
+    Box::new(domainsig_result { status: outcome.status(), json })
+}
+
+/// Stores a result for `outcome` in `*out` and returns its status.
+///
+/// # Safety
+/// `out` must be non-NULL and valid for writing one pointer.
+unsafe fn give(outcome: &Outcome, out: *mut *mut domainsig_result) -> Status {
+    let status = outcome.status();
+    // SAFETY: the caller guarantees `out` is non-NULL and writable; ownership of the Box passes to
+    // the C caller, who releases it with domainsig_result_free.
+    unsafe { out.write(Box::into_raw(make_result(outcome))) };
+    status
+}
+
+fn null_argument(name: &str) -> Error {
+    error::invalid_argument(format!("{name} is NULL")).at(name)
+}
+
+/// Runs a verification, turning a panic inside the library into an `INTERNAL` outcome that says so,
+/// so the caller gets a result to log rather than only a status.
+fn verify_guarded(policy: &Policy, req: &Request<'_>) -> Outcome {
+    catch_unwind(AssertUnwindSafe(|| policy.verify(req))).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        std::mem::forget(payload);
+        Outcome::refused(error::internal(format!("domainsig panicked while verifying: {what}")))
+    })
+}
+
+/// Borrows `len` bytes at `p` (`what` names the argument in errors).
+///
+/// # Safety
+/// A non-NULL `p` must point to `len` readable bytes that stay valid and unmodified for `'a`.
+unsafe fn bytes_arg<'a>(p: *const u8, len: usize, what: &str) -> Result<&'a [u8], Error> {
+    if p.is_null() {
+        return Err(null_argument(what));
+    }
+    if len > isize::MAX as usize {
+        return Err(error::invalid_argument(format!("{what}: length {len} is impossible")).at(what));
+    }
+    // SAFETY: `p` is non-NULL, `len` fits in isize, and the caller guarantees `len` readable bytes
+    // valid for 'a (a u8 slice has no alignment requirement beyond 1).
+    Ok(unsafe { std::slice::from_raw_parts(p, len) })
+}
+
+/// Borrows an optional NUL-terminated string as raw bytes (NULL → `None`).
+///
+/// # Safety
+/// A non-NULL `p` must point to a NUL-terminated string valid for `'a`.
+unsafe fn cstr_arg<'a>(p: *const c_char) -> Option<&'a CStr> {
+    // SAFETY: checked non-NULL; the caller guarantees NUL termination and validity for 'a.
+    (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) })
+}
+
+/// Borrows an optional NUL-terminated UTF-8 string (NULL → `None`).
+///
+/// # Safety
+/// As [`cstr_arg`].
+unsafe fn str_arg<'a>(p: *const c_char, what: &str) -> Result<Option<&'a str>, Error> {
+    // SAFETY: forwarded from this function's contract.
+    match unsafe { cstr_arg(p) } {
+        None => Ok(None),
+        Some(s) => {
+            s.to_str().map(Some).map_err(|_| error::invalid_argument(format!("{what} is not valid UTF-8")).at(what))
+        }
+    }
+}
+
+#[cfg(unix)]
+fn path_from(s: &CStr) -> &Path {
+    use std::os::unix::ffi::OsStrExt;
+    Path::new(std::ffi::OsStr::from_bytes(s.to_bytes()))
+}
+
+#[cfg(not(unix))]
+fn path_from(s: &CStr) -> &Path {
+    // Elsewhere paths cross the ABI as UTF-8; invalid ones become an unopenable empty path.
+    Path::new(s.to_str().unwrap_or_default())
+}
+
+/// Reads a `domainsig_artifact` into the library's `Artifact` plus its optional name.
+///
+/// # Safety
+/// The pointers inside `a` must follow `domainsig_artifact`'s documented contract for `'a`.
+unsafe fn artifact_arg<'a>(a: &'a domainsig_artifact, what: &str) -> Result<(Artifact<'a>, Option<&'a str>), Error> {
+    let data = if a.data.is_null() {
+        if a.len != 0 {
+            return Err(error::invalid_argument(format!("{what}.data is NULL but {what}.len is {}", a.len))
+                .at(format!("{what}.data")));
+        }
+        None
+    } else {
+        // SAFETY: the caller guarantees `data` points to `len` readable bytes for 'a.
+        Some(unsafe { bytes_arg(a.data, a.len, &format!("{what}.data")) }?)
+    };
+    // SAFETY: the caller guarantees these are NULL or NUL-terminated strings valid for 'a.
+    let (path, digest, name) = unsafe {
+        (cstr_arg(a.path), str_arg(a.digest, &format!("{what}.digest"))?, str_arg(a.name, &format!("{what}.name"))?)
+    };
+    let artifact = match (data, path, digest) {
+        (Some(b), None, None) => Artifact::Bytes(b),
+        (None, Some(p), None) if !p.is_empty() => Artifact::Path(path_from(p)),
+        (None, Some(_), None) => {
+            return Err(error::invalid_argument(format!("{what}.path is empty")).at(format!("{what}.path")));
+        }
+        (None, None, Some(d)) => Artifact::parse_digest(d).map_err(|e| e.at(format!("{what}.digest")))?,
+        (None, None, None) => {
+            return Err(error::invalid_argument(format!("{what}: none of data, path or digest is set")).at(what));
+        }
+        _ => {
+            return Err(error::invalid_argument(format!(
+                "{what}: set exactly one of data, path or digest, not several"
+            ))
+            .at(what));
+        }
+    };
+    Ok((artifact, name))
+}
+
+/// Reads one request's C arguments into a `Request`.
+///
+/// # Safety
+/// Every pointer must follow `domainsig_verify_bundle`'s contract for `'a`.
+unsafe fn request_arg<'a>(
+    artifact: *const domainsig_artifact,
+    bundle: *const u8,
+    bundle_len: usize,
+    index_domain: *const c_char,
+    prefix: &str,
+) -> Result<Request<'a>, Error> {
+    if artifact.is_null() {
+        return Err(null_argument(&format!("{prefix}artifact")));
+    }
+    // Pointer problems first, then the artifact's contents (a malformed digest is not a NULL).
+    // SAFETY: forwarded from this function's contract.
+    let bundle = unsafe { bytes_arg(bundle, bundle_len, &format!("{prefix}bundle")) }?;
+    // SAFETY: forwarded from this function's contract.
+    let index_domain = unsafe { str_arg(index_domain, &format!("{prefix}index_domain")) }?;
+    // SAFETY: `artifact` is non-NULL and the caller guarantees it points to a valid struct for 'a.
+    let artifact = unsafe { &*artifact };
+    // SAFETY: forwarded from this function's contract.
+    let (artifact, name) = unsafe { artifact_arg(artifact, &format!("{prefix}artifact")) }?;
+    Ok(Request { artifact, name, bundle, index_domain })
+}
+
+/// Compiles policy JSON (see the policy format in the domainsig documentation) into a policy.
+///
+/// On success returns `DOMAINSIG_OK`, stores the policy in `*out` (release it with
+/// `domainsig_policy_free`) and NULL in `*error`. On failure stores NULL in `*out` and, when `error`
+/// is not NULL, a result explaining why in `*error` (release it with `domainsig_result_free`).
+/// A relative `trusted_root.path` resolves against the working directory.
+///
+/// # Safety
+/// `json` must point to `len` readable bytes; `out` must be writable; `error` must be NULL or
+/// writable. The bytes are only read during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn domainsig_policy_new(
+    json: *const u8,
+    len: usize,
+    out: *mut *mut domainsig_policy,
+    error: *mut *mut domainsig_result,
+) -> Status {
+    ffi_boundary! {
+        if !error.is_null() {
+            // SAFETY: non-NULL, and the caller guarantees it is writable.
+            unsafe { error.write(ptr::null_mut()) };
+        }
+        let compiled = if out.is_null() {
+            Err(null_argument("out"))
+        } else {
+            // SAFETY: non-NULL, and the caller guarantees it is writable.
+            unsafe { out.write(ptr::null_mut()) };
+            // SAFETY: the caller guarantees `json` points to `len` readable bytes.
+            unsafe { bytes_arg(json, len, "json") }.and_then(|bytes| Policy::from_json(bytes, None))
+        };
+        match compiled {
+            Ok(policy) => {
+                let handle = Arc::into_raw(Arc::new(domainsig_policy { policy })).cast_mut();
+                // SAFETY: `out` was checked non-NULL above; the Arc's one strong count now belongs
+                // to the caller and is given back by domainsig_policy_free.
+                unsafe { out.write(handle) };
+                Status::Ok
+            }
+            Err(e) => {
+                let outcome = Outcome::refused(e);
+                if error.is_null() {
+                    outcome.status()
+                } else {
+                    // SAFETY: `error` is non-NULL and writable.
+                    unsafe { give(&outcome, error) }
+                }
+            }
+        }
+    }
+}
+
+/// Releases a policy. Verifications already running on other threads must have returned first.
+/// NULL does nothing.
+///
+/// # Safety
+/// `policy` must be NULL or a pointer from `domainsig_policy_new` not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn domainsig_policy_free(policy: *mut domainsig_policy) {
+    ffi_boundary! {
+        if !policy.is_null() {
+            // SAFETY: the pointer came from Arc::into_raw in domainsig_policy_new and is freed once.
+            drop(unsafe { Arc::from_raw(policy.cast_const()) });
+        }
+    }
+}
+
+/// Verifies one artifact and its bundle under `policy`, for an artifact fetched from `index_domain`
+/// (`"pypi.org"`, `"https://registry.npmjs.org/"`; NULL when unknown, which a policy requiring
+/// signed domains refuses).
+///
+/// Returns `DOMAINSIG_OK` when the artifact may be installed, otherwise the reason's status. Either
+/// way, unless `result` itself is NULL, `*result` receives a result (status plus JSON: what was
+/// verified, or what failed with expected and found); release it with `domainsig_result_free`.
+/// Any number of threads may verify with one policy at the same time.
+///
+/// # Safety
+/// `policy` must come from `domainsig_policy_new`; `artifact` must point to a valid
+/// `domainsig_artifact`; `bundle` must point to `bundle_len` readable bytes; `index_domain` must be
+/// NULL or NUL-terminated; `result` must be writable. Nothing is kept after the call returns.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn domainsig_verify_bundle(
+    policy: *const domainsig_policy,
+    artifact: *const domainsig_artifact,
+    bundle: *const u8,
+    bundle_len: usize,
+    index_domain: *const c_char,
+    result: *mut *mut domainsig_result,
+) -> Status {
+    ffi_boundary! {
+        if result.is_null() {
+            return Status::InvalidArgument;
+        }
+        // SAFETY: non-NULL and, by the caller's contract, writable. Written first so that even a
+        // caught panic leaves a defined value behind.
+        unsafe { result.write(ptr::null_mut()) };
+        let outcome = if policy.is_null() {
+            Outcome::refused(null_argument("policy"))
+        } else {
+            // SAFETY: non-NULL, from domainsig_policy_new and not freed (caller's contract).
+            let policy = unsafe { &(*policy).policy };
+            // SAFETY: the caller's contract covers every pointer for the duration of this call.
+            match unsafe { request_arg(artifact, bundle, bundle_len, index_domain, "") } {
+                Ok(req) => verify_guarded(policy, &req),
+                Err(e) => Outcome::refused(e),
+            }
+        };
+        // SAFETY: `result` is non-NULL and writable.
+        unsafe { give(&outcome, result) }
+    }
+}
+
+/// Verifies `count` requests under one policy on a small bounded pool of threads (at most 8, at
+/// most one per request), storing one result per request in `results[0..count]` (each released
+/// with `domainsig_result_free`).
+///
+/// Returns `DOMAINSIG_OK` when every artifact may be installed; otherwise the status of the first
+/// request (lowest index) that was refused. A NULL `policy` or `requests` fills every result with
+/// `DOMAINSIG_INVALID_ARGUMENT`; a NULL `results` (with `count` > 0) only returns that status.
+///
+/// # Safety
+/// `policy` as for `domainsig_verify_bundle`; `requests` must point to `count` valid
+/// `domainsig_request`s and `results` to room for `count` pointers (both may be NULL when `count`
+/// is 0). Nothing is kept after the call returns.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn domainsig_verify_many(
+    policy: *const domainsig_policy,
+    requests: *const domainsig_request,
+    count: usize,
+    results: *mut *mut domainsig_result,
+) -> Status {
+    ffi_boundary! {
+        if count == 0 {
+            return Status::Ok;
+        }
+        if results.is_null() || count > isize::MAX as usize / size_of::<domainsig_request>() {
+            return Status::InvalidArgument;
+        }
+        // SAFETY: non-NULL, and the caller guarantees room for `count` pointers.
+        let results = unsafe { std::slice::from_raw_parts_mut(results, count) };
+        results.fill(ptr::null_mut());
+        let outcomes: Vec<Outcome> = if policy.is_null() || requests.is_null() {
+            let which = if policy.is_null() { "policy" } else { "requests" };
+            (0..count).map(|_| Outcome::refused(null_argument(which))).collect()
+        } else {
+            // SAFETY: non-NULL, from domainsig_policy_new and not freed (caller's contract).
+            let policy = unsafe { &(*policy).policy };
+            // SAFETY: non-NULL, and the caller guarantees `count` valid structs.
+            let requests = unsafe { std::slice::from_raw_parts(requests, count) };
+            // Read every C argument on this thread; the workers then only see safe borrowed data.
+            let parsed: Vec<Result<Request<'_>, Error>> = requests
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    // SAFETY: the caller's contract covers each request's pointers for this call.
+                    unsafe { request_arg(&r.artifact, r.bundle, r.bundle_len, r.index_domain, &format!("requests[{i}].")) }
+                })
+                .collect();
+            verify_batch(policy, parsed)
+        };
+        let mut first_refusal = Status::Ok;
+        for (slot, outcome) in results.iter_mut().zip(&outcomes) {
+            if first_refusal == Status::Ok {
+                first_refusal = outcome.status();
+            }
+            *slot = Box::into_raw(make_result(outcome));
+        }
+        first_refusal
+    }
+}
+
+/// Verifies the well-formed requests of a batch with [`Policy::verify_many`] on at most
+/// [`MAX_WORKERS`] threads; malformed ones keep their argument error.
+fn verify_batch(policy: &Policy, parsed: Vec<Result<Request<'_>, Error>>) -> Vec<Outcome> {
+    let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(parsed.len());
+    let mut valid = Vec::new();
+    let mut positions = Vec::new();
+    for (i, item) in parsed.into_iter().enumerate() {
+        match item {
+            Ok(req) => {
+                outcomes.push(None);
+                positions.push(i);
+                valid.push(req);
+            }
+            Err(e) => outcomes.push(Some(Outcome::refused(e))),
+        }
+    }
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_WORKERS);
+    for (i, outcome) in positions.into_iter().zip(policy.verify_many(&valid, jobs, &|_| {})) {
+        if let Some(slot) = outcomes.get_mut(i) {
+            *slot = Some(outcome);
+        }
+    }
+    outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| Outcome::refused(error::internal("a batch item was never verified"))))
+        .collect()
+}
+
+/// The status of a result; `DOMAINSIG_INVALID_ARGUMENT` for NULL.
+///
+/// # Safety
+/// `result` must be NULL or a live result.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn domainsig_result_status(result: *const domainsig_result) -> Status {
+    ffi_boundary! {
+        if result.is_null() {
+            return Status::InvalidArgument;
+        }
+        // SAFETY: non-NULL and live (caller's contract).
+        unsafe { (*result).status }
+    }
+}
+
+/// The result as NUL-terminated UTF-8 JSON: `status`, `code`, `family`, then `message` and `field`
+/// on refusal, and `verified`/`decision` when available. The string is owned by the result and
+/// valid until `domainsig_result_free`. NULL for a NULL result.
+///
+/// # Safety
+/// `result` must be NULL or a live result.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn domainsig_result_json(result: *const domainsig_result) -> *const c_char {
+    ffi_boundary! {
+        if result.is_null() {
+            return ptr::null();
+        }
+        // SAFETY: non-NULL and live (caller's contract); the string lives as long as the result.
+        unsafe { (*result).json.as_ptr() }
+    }
+}
+
+/// Releases a result and its JSON. NULL does nothing.
+///
+/// # Safety
+/// `result` must be NULL or a result from this library not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn domainsig_result_free(result: *mut domainsig_result) {
+    ffi_boundary! {
+        if !result.is_null() {
+            // SAFETY: the pointer came from Box::into_raw in this module and is freed once.
+            drop(unsafe { Box::from_raw(result) });
+        }
+    }
+}
+
+static STATUS_NAMES: LazyLock<Vec<CString>> =
+    LazyLock::new(|| Status::ALL.iter().map(|s| CString::new(s.name()).unwrap_or_default()).collect());
+
+/// The stable name of a status (`"DOMAIN_MISMATCH"` for `DOMAINSIG_DOMAIN_MISMATCH`), or
+/// `"UNKNOWN"` for a number that is not a status. The string is static: never free it.
+///
+/// Takes the number as an `int` so that any value, even one a newer library version defines, is
+/// safe to pass.
+#[unsafe(no_mangle)]
+pub extern "C" fn domainsig_status_name(status: c_int) -> *const c_char {
+    ffi_boundary! {
+        u32::try_from(status)
+            .ok()
+            .and_then(Status::from_code)
+            .and_then(|s| Status::ALL.iter().position(|x| *x == s))
+            .and_then(|i| STATUS_NAMES.get(i))
+            .map_or(c"UNKNOWN".as_ptr(), |s| s.as_ptr())
+    }
+}
+
+static VERSION_C: LazyLock<CString> = LazyLock::new(|| CString::new(crate::VERSION).unwrap_or_default());
+
+/// The library version (`"0.1.0"`). The string is static: never free it.
+#[unsafe(no_mangle)]
+pub extern "C" fn domainsig_version() -> *const c_char {
+    ffi_boundary! { VERSION_C.as_ptr() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> *mut domainsig_policy {
+        let json = br#"{"version": 1, "identities": [{"issuer": "https://example.com", "san": "a@example.com"}]}"#;
+        let mut p = ptr::null_mut();
+        let mut e = ptr::null_mut();
+        // SAFETY: valid pointers for the call.
+        let st = unsafe { domainsig_policy_new(json.as_ptr(), json.len(), &mut p, &mut e) };
+        assert_eq!(st, Status::Ok);
+        assert!(e.is_null() && !p.is_null());
+        p
+    }
+
+    fn json_of(r: *const domainsig_result) -> serde_json::Value {
+        // SAFETY: r is a live result; the string is NUL-terminated and owned by it.
+        let s = unsafe { CStr::from_ptr(domainsig_result_json(r)) };
+        serde_json::from_slice(s.to_bytes()).expect("result JSON parses")
+    }
+
+    #[test]
+    fn null_arguments_name_the_argument() {
+        let p = policy();
+        let mut r = ptr::null_mut();
+        let a = domainsig_artifact {
+            data: ptr::null(),
+            len: 0,
+            path: ptr::null(),
+            digest: c"sha256:00".as_ptr(),
+            name: ptr::null(),
+        };
+        // SAFETY: every pointer is valid or deliberately NULL.
+        let st = unsafe { domainsig_verify_bundle(p, &a, ptr::null(), 0, ptr::null(), &mut r) };
+        assert_eq!(st, Status::InvalidArgument);
+        assert_eq!(json_of(r)["field"], "bundle");
+        // SAFETY: freeing what we own; NULL frees are no-ops.
+        unsafe {
+            domainsig_result_free(r);
+            domainsig_result_free(ptr::null_mut());
+            domainsig_policy_free(p);
+            domainsig_policy_free(ptr::null_mut());
+        }
+        // SAFETY: NULL policy is a documented input.
+        let st = unsafe { domainsig_verify_bundle(ptr::null(), &a, b"{}".as_ptr(), 2, ptr::null(), &mut r) };
+        assert_eq!(st, Status::InvalidArgument);
+        assert_eq!(json_of(r)["field"], "policy");
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_result_free(r) };
+        // SAFETY: NULL out-pointer is a documented input.
+        let st = unsafe { domainsig_verify_bundle(ptr::null(), &a, ptr::null(), 0, ptr::null(), ptr::null_mut()) };
+        assert_eq!(st, Status::InvalidArgument);
+    }
+
+    #[test]
+    fn artifact_must_be_exactly_one_thing() {
+        let p = policy();
+        let bytes = b"x";
+        let cases: [(domainsig_artifact, &str); 3] = [
+            (
+                domainsig_artifact {
+                    data: ptr::null(),
+                    len: 0,
+                    path: ptr::null(),
+                    digest: ptr::null(),
+                    name: ptr::null(),
+                },
+                "none of",
+            ),
+            (
+                domainsig_artifact {
+                    data: bytes.as_ptr(),
+                    len: 1,
+                    path: c"/x".as_ptr(),
+                    digest: ptr::null(),
+                    name: ptr::null(),
+                },
+                "exactly one",
+            ),
+            (
+                domainsig_artifact {
+                    data: ptr::null(),
+                    len: 5,
+                    path: ptr::null(),
+                    digest: ptr::null(),
+                    name: ptr::null(),
+                },
+                "data is NULL",
+            ),
+        ];
+        for (a, msg) in cases {
+            let mut r = ptr::null_mut();
+            // SAFETY: valid pointers.
+            let st = unsafe { domainsig_verify_bundle(p, &a, b"{}".as_ptr(), 2, ptr::null(), &mut r) };
+            assert_eq!(st, Status::InvalidArgument);
+            let j = json_of(r);
+            assert!(j["message"].as_str().unwrap().contains(msg), "{j}");
+            // SAFETY: freeing what we own.
+            unsafe { domainsig_result_free(r) };
+        }
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_policy_free(p) };
+    }
+
+    #[test]
+    fn policy_errors_come_back_as_results() {
+        let mut p = ptr::null_mut();
+        let mut e = ptr::null_mut();
+        // SAFETY: valid pointers.
+        let st = unsafe { domainsig_policy_new(b"[1]".as_ptr(), 3, &mut p, &mut e) };
+        assert_eq!(st, Status::PolicyInvalid);
+        assert!(p.is_null());
+        // SAFETY: e is a live result.
+        assert_eq!(unsafe { domainsig_result_status(e) }, Status::PolicyInvalid);
+        assert_eq!(json_of(e)["status"], "POLICY_INVALID");
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_result_free(e) };
+        // SAFETY: NULL out is a documented input.
+        let st = unsafe { domainsig_policy_new(b"{}".as_ptr(), 2, ptr::null_mut(), &mut e) };
+        assert_eq!(st, Status::InvalidArgument);
+        assert_eq!(json_of(e)["field"], "out");
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_result_free(e) };
+    }
+
+    #[test]
+    fn panics_stop_at_the_boundary() {
+        fn status() -> Status {
+            ffi_boundary! { panic!("a bug") }
+        }
+        fn string() -> *const c_char {
+            ffi_boundary! { panic!("a bug") }
+        }
+        fn nothing() {
+            ffi_boundary! { panic!("a bug") }
+        }
+        assert_eq!(status(), Status::Internal);
+        assert!(string().is_null());
+        nothing();
+    }
+
+    #[test]
+    fn status_names_match_the_enum() {
+        for s in Status::ALL {
+            // SAFETY: a static NUL-terminated string.
+            let name = unsafe { CStr::from_ptr(domainsig_status_name(s.code() as c_int)) };
+            assert_eq!(name.to_str().unwrap(), s.name());
+        }
+        for bad in [-1, 7, 1000] {
+            // SAFETY: a static NUL-terminated string.
+            assert_eq!(unsafe { CStr::from_ptr(domainsig_status_name(bad)) }.to_bytes(), b"UNKNOWN");
+        }
+        // SAFETY: a static NUL-terminated string.
+        assert_eq!(unsafe { CStr::from_ptr(domainsig_version()) }.to_str().unwrap(), crate::VERSION);
+    }
+
+    #[test]
+    fn batch_keeps_order_and_reports_first_refusal() {
+        let p = policy();
+        let digest = c"sha256:zz";
+        let garbage = b"not json";
+        let reqs: Vec<domainsig_request> = (0..5)
+            .map(|i| domainsig_request {
+                artifact: domainsig_artifact {
+                    data: ptr::null(),
+                    len: 0,
+                    path: ptr::null(),
+                    digest: if i == 2 {
+                        digest.as_ptr()
+                    } else {
+                        c"sha256:0000000000000000000000000000000000000000000000000000000000000000".as_ptr()
+                    },
+                    name: ptr::null(),
+                },
+                bundle: garbage.as_ptr(),
+                bundle_len: garbage.len(),
+                index_domain: ptr::null(),
+            })
+            .collect();
+        let mut results = vec![ptr::null_mut(); reqs.len()];
+        // SAFETY: valid arrays of the right length.
+        let st = unsafe { domainsig_verify_many(p, reqs.as_ptr(), reqs.len(), results.as_mut_ptr()) };
+        assert_eq!(st, Status::BundleMalformed);
+        for (i, r) in results.iter().enumerate() {
+            let want = if i == 2 { "ARTIFACT_UNREADABLE" } else { "BUNDLE_MALFORMED" };
+            assert_eq!(json_of(*r)["status"], want, "item {i}");
+            // SAFETY: freeing what we own.
+            unsafe { domainsig_result_free(*r) };
+        }
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_policy_free(p) };
+    }
+}

@@ -71,15 +71,23 @@ pub fn verify(bundle: &Bundle, artifact: &Artifact<'_>, opts: &Options<'_>) -> R
                 Some(f) => f,
                 None => {
                     let e = last.unwrap_or_else(|| error::key_mismatch("no key"));
-                    // A signature no policy key verifies is a key mismatch; other failures
-                    // (artifact digest, malformed statement) keep their own status.
-                    return Err(if e.status == error::Status::SignatureInvalid {
-                        error::key_mismatch(format!(
-                            "the signature does not verify under any of the policy's {} key(s)",
+                    // Other failures (artifact digest, malformed statement) keep their status.
+                    if e.status != error::Status::SignatureInvalid {
+                        return Err(e);
+                    }
+                    // A signature no policy key verifies: if the log entry names one of the
+                    // policy's keys, the signature is broken (crypto); otherwise someone else
+                    // signed (identity). The unverified body only picks which refusal.
+                    let named: Vec<Vec<u8>> = bundle.tlog_entries.iter().filter_map(tlog::body::named_key).collect();
+                    return Err(match opts.keys.iter().position(|k| named.iter().any(|n| n == k.spki())) {
+                        Some(i) => error::signature(format!(
+                            "the log entry names policy key {i} as the signer, but the signature does not verify \
+                             under it"
+                        )),
+                        None => error::key_mismatch(format!(
+                            "the bundle is signed by a managed key that is not one of the policy's {} key(s)",
                             opts.keys.len()
-                        ))
-                    } else {
-                        e
+                        )),
                     });
                 }
             }

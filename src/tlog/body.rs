@@ -51,6 +51,36 @@ pub fn verify(entry: &TlogEntry, ctx: &EntryContext<'_>) -> Result<()> {
     }
 }
 
+/// The public key an entry body names as its signer (normalised SPKI DER), if it names one.
+///
+/// Not verified: used only to choose between two refusals when no policy key verifies a
+/// managed-key bundle (the logged key is a policy key: a broken signature; it is not: a key the
+/// policy does not trust). Nothing is ever accepted on its strength.
+pub fn named_key(entry: &TlogEntry) -> Option<Vec<u8>> {
+    let body: Value = serde_json::from_slice(&entry.body).ok()?;
+    let b = Body::root(&body);
+    let pem_key = |b: &Body<'_>, path: &[&str]| match pem_der(&b.b64(path).ok()?)? {
+        (label, der) if label == "PUBLIC KEY" => normal_spki(&der),
+        _ => None,
+    };
+    let raw_key = |b: &Body<'_>, path: &[&str]| normal_spki(&b.b64(path).ok()?);
+    match (entry.kind.as_str(), entry.version.as_str()) {
+        ("hashedrekord", "0.0.1") => pem_key(&b, &["spec", "signature", "publicKey", "content"]),
+        ("hashedrekord", "0.0.2") => {
+            raw_key(&b, &["spec", "hashedRekordV002", "signature", "verifier", "publicKey", "rawBytes"])
+        }
+        ("dsse", "0.0.1") => pem_key(&b.at(&["spec"]).ok()?.only(&["signatures"]).ok()?, &["verifier"]),
+        ("dsse", "0.0.2") => raw_key(
+            &b.at(&["spec", "dsseV002"]).ok()?.only(&["signatures"]).ok()?,
+            &["verifier", "publicKey", "rawBytes"],
+        ),
+        ("intoto", "0.0.2") => {
+            pem_key(&b.at(&["spec", "content", "envelope"]).ok()?.only(&["signatures"]).ok()?, &["publicKey"])
+        }
+        _ => None,
+    }
+}
+
 /// A JSON value inside the body, with the dotted path it sits at, so errors name the field.
 #[derive(Clone)]
 struct Body<'a> {

@@ -1,0 +1,15 @@
+{
+  "targets": [
+    {
+      "target_name": "domainsig",
+      "sources": ["src/addon.c"],
+      "include_dirs": ["native/include"],
+      "cflags_c": ["-std=c99", "-Wall", "-Wextra", "-Werror"],
+      "libraries": [
+        "-L<(module_root_dir)/native",
+        "-ldomainsig",
+        "-Wl,-rpath,'$$ORIGIN/../../native'"
+      ]
+    }
+  ]
+}

@@ -1,0 +1,67 @@
+/** Status name -> stable number (identical to the C header's DOMAINSIG_* values). */
+export declare const STATUS: Readonly<Record<StatusName, number>>;
+
+export type StatusName =
+  | 'OK' | 'INVALID_ARGUMENT' | 'POLICY_INVALID' | 'BUNDLE_MALFORMED' | 'BUNDLE_UNSUPPORTED'
+  | 'TRUSTED_ROOT_INVALID' | 'ARTIFACT_UNREADABLE' | 'CERTIFICATE_INVALID' | 'SCT_INVALID'
+  | 'SIGNATURE_INVALID' | 'ARTIFACT_MISMATCH' | 'TLOG_INCLUSION_PROOF' | 'TLOG_CHECKPOINT'
+  | 'TLOG_SET' | 'TLOG_BODY_MISMATCH' | 'TLOG_MISSING' | 'TIMESTAMP_INVALID' | 'NO_VERIFIED_TIME'
+  | 'IDENTITY_MISMATCH' | 'ISSUER_MISMATCH' | 'CLAIM_MISMATCH' | 'KEY_MISMATCH'
+  | 'SUBJECT_MISMATCH' | 'PREDICATE_UNSUPPORTED' | 'DOMAIN_MISSING' | 'DOMAIN_MISMATCH'
+  | 'AUDIENCE_MISMATCH' | 'DOMAIN_INVALID' | 'LIMIT_EXCEEDED' | 'INTERNAL';
+
+export type Family = 'ok' | 'input' | 'crypto' | 'identity' | 'domain' | 'internal';
+
+/** The result JSON: status, code, family, then message/field on refusal, verified/decision when available. */
+export interface Details {
+  status: StatusName;
+  code: number;
+  family: Family;
+  message?: string;
+  field?: string;
+  verified?: Record<string, unknown>;
+  decision?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface VerificationResult {
+  ok: boolean;
+  status: number;
+  code: StatusName | 'UNKNOWN';
+  details: Details;
+}
+
+export interface VerifyOptions {
+  /** The artifact's bytes, a path to it, or "sha256:<hex>" / "sha512:<hex>". */
+  artifact: Buffer | Uint8Array | string;
+  /** The bundle's bytes, its JSON text, the parsed object, or a path to it. */
+  bundle: Buffer | Uint8Array | string | object;
+  /** Where the artifact was fetched from ("registry.npmjs.org"); null when unknown. */
+  indexDomain?: string | null;
+  /** Filename or purl ("pkg:npm/%40scope/name@1.0.0") for subject binding. */
+  name?: string | null;
+}
+
+export declare class VerificationError extends Error {
+  /** The status name, e.g. "DOMAIN_MISMATCH". */
+  code: StatusName | 'UNKNOWN';
+  /** The status number, e.g. 43. */
+  status: number;
+  family: Family;
+  details: Details;
+}
+
+export declare class Policy {
+  private constructor(handle: unknown);
+  /** Compiles a policy (object or JSON text). Throws VerificationError (POLICY_INVALID...). */
+  static fromJSON(policy: object | string): Policy;
+  /** Verifies on the libuv pool; rejects with VerificationError when the artifact is refused. */
+  verify(opts: VerifyOptions): Promise<VerificationResult>;
+  /** Verifies on the calling thread; throws VerificationError when the artifact is refused. */
+  verifySync(opts: VerifyOptions): VerificationResult;
+  /** Verifies a batch natively; one result per item, refusals included (ok: false). */
+  verifyMany(items: Iterable<VerifyOptions>, defaults?: { indexDomain?: string | null }): Promise<VerificationResult[]>;
+}
+
+export declare function statusName(status: number): string;
+export declare function version(): string;

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Packs bindings/node, installs it fresh into a temporary project with npm (building the N-API
+# addon with node-gyp against the installed Node headers and the freshly built libdomainsig), then
+# runs its `node --test` suite and the npm_gate example from that project.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export npm_config_nodedir=${npm_config_nodedir:-/usr}  # offline: build against /usr/include/node
+export npm_config_update_notifier=false npm_config_audit=false npm_config_fund=false
+
+cargo build --lib
+export DOMAINSIG_LIB_DIR=$root/${CARGO_TARGET_DIR:-target}/debug DOMAINSIG_INCLUDE_DIR=$root/include
+tarball=$(cd "$work" && npm pack --silent "$root/bindings/node")
+
+mkdir "$work/app"
+cd "$work/app"
+npm init -y >/dev/null
+npm install --silent "$work/$tarball"
+DOMAINSIG_REPO=$root node --test node_modules/domainsig/test/
+
+# The shipped TypeScript types describe the API the tests just exercised.
+npm install --silent --no-save typescript@5 @types/node@20
+cat >check.ts <<'TS'
+import { Policy, VerificationError, STATUS, VerificationResult } from 'domainsig';
+const policy: Policy = Policy.fromJSON({ version: 1 });
+async function gate(artifact: Buffer | string, bundle: string): Promise<boolean> {
+  try {
+    const r: VerificationResult = await policy.verify({ artifact, bundle, indexDomain: 'registry.npmjs.org', name: null });
+    return r.ok && r.status === STATUS.OK;
+  } catch (e) {
+    if (e instanceof VerificationError) return e.code === 'DOMAIN_MISMATCH' && e.details.status === e.code;
+    throw e;
+  }
+}
+const many: Promise<VerificationResult[]> = policy.verifyMany([{ artifact: 'sha256:00', bundle: {} }], { indexDomain: null });
+void gate; void many; void policy.verifySync;
+TS
+npx tsc --noEmit --strict --types node check.ts
+echo "index.d.ts: type-checks"
+
+v=$root/tests/vectors/conformance--happy-path-v0.3
+cat >policy.json <<'JSON'
+{"version": 1, "trusted_root": "public-good",
+ "identities": [{"issuer": "https://token.actions.githubusercontent.com",
+   "san": "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"}],
+ "domains": {"mode": "ignore"}, "subject": {"require_name": false}}
+JSON
+cp "$root/examples/npm_gate.js" .
+node npm_gate.js policy.json "$v/bundle.sigstore.json" "$v/artifact"
+printf 'changed' >changed.tgz
+if node npm_gate.js policy.json "$v/bundle.sigstore.json" changed.tgz; then
+  echo "npm_gate accepted a changed artifact" >&2; exit 1
+fi
+echo "npm_gate: accepted the real artifact, refused the changed one"

@@ -1,0 +1,394 @@
+/*
+ * C tests of the domainsig ABI, linked against the shared library exactly as an installer would.
+ * Usage: test_domainsig VECTORS_DIR   (the repository's tests/vectors)
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domainsig.h"
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        checks++;                                                                                  \
+        if (!(cond)) {                                                                             \
+            failures++;                                                                            \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                        \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+        }                                                                                          \
+    } while (0)
+
+#define CHECK_STATUS(got, want, result)                                                            \
+    CHECK((got) == (want), "got %s, want %s; result %s", domainsig_status_name((int)(got)),       \
+          domainsig_status_name((int)(want)),                                                      \
+          (result) ? domainsig_result_json(result) : "(none)")
+
+static const char *vectors;
+#define HAPPY "conformance--happy-path-v0.3"
+#define SAN                                                                                        \
+    "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/"     \
+    "workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
+#define ISSUER "https://token.actions.githubusercontent.com"
+
+static char *read_file(const char *dir, const char *name, size_t *len) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s/%s", vectors, dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(2);
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        fprintf(stderr, "cannot read %s\n", path);
+        exit(2);
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *len = (size_t)n;
+    return buf;
+}
+
+static domainsig_policy *make_policy(const char *json) {
+    domainsig_policy *policy = NULL;
+    domainsig_result *error = NULL;
+    domainsig_status st = domainsig_policy_new((const uint8_t *)json, strlen(json), &policy, &error);
+    CHECK_STATUS(st, DOMAINSIG_OK, error);
+    domainsig_result_free(error);
+    return policy;
+}
+
+static const char *POLICY_JSON =
+    "{\"version\": 1, \"trusted_root\": \"public-good\","
+    " \"identities\": [{\"issuer\": \"" ISSUER "\", \"san\": \"" SAN "\"}],"
+    " \"domains\": {\"mode\": \"ignore\"}, \"subject\": {\"require_name\": false}}";
+
+static char *bundle;
+static size_t bundle_len;
+static char *artifact;
+static size_t artifact_len;
+static char artifact_path[4096];
+static char artifact_digest[128];
+
+static domainsig_status verify(const domainsig_policy *policy, const domainsig_artifact *a,
+                               const char *b, size_t blen, domainsig_result **result) {
+    return domainsig_verify_bundle(policy, a, (const uint8_t *)b, blen, "pypi.org", result);
+}
+
+static void test_happy_path_three_ways(const domainsig_policy *policy) {
+    domainsig_artifact by_bytes = {(const uint8_t *)artifact, artifact_len, NULL, NULL, NULL};
+    domainsig_artifact by_path = {NULL, 0, artifact_path, NULL, NULL};
+    domainsig_artifact by_digest = {NULL, 0, NULL, artifact_digest, NULL};
+    const domainsig_artifact *ways[] = {&by_bytes, &by_path, &by_digest};
+    for (size_t i = 0; i < 3; i++) {
+        domainsig_result *r = NULL;
+        domainsig_status st = verify(policy, ways[i], bundle, bundle_len, &r);
+        CHECK_STATUS(st, DOMAINSIG_OK, r);
+        CHECK(domainsig_result_status(r) == st, "result status agrees with return value");
+        CHECK(strstr(domainsig_result_json(r), "\"status\":\"OK\"") != NULL, "json: %s",
+              domainsig_result_json(r));
+        domainsig_result_free(r);
+    }
+}
+
+static void test_tampering(const domainsig_policy *policy) {
+    domainsig_result *r = NULL;
+
+    /* One flipped bit in the artifact: it is no longer what was signed. */
+    char *copy = malloc(artifact_len);
+    memcpy(copy, artifact, artifact_len);
+    copy[0] ^= 1;
+    domainsig_artifact a = {(const uint8_t *)copy, artifact_len, NULL, NULL, NULL};
+    domainsig_status st = verify(policy, &a, bundle, bundle_len, &r);
+    CHECK_STATUS(st, DOMAINSIG_ARTIFACT_MISMATCH, r);
+    CHECK(strstr(domainsig_result_json(r), "\"field\":\"messageSignature.messageDigest\"") != NULL,
+          "json names the field: %s", domainsig_result_json(r));
+    domainsig_result_free(r);
+    free(copy);
+
+    /* One character of the signature's r value changed: still DER, no longer a valid signature. */
+    char *b = malloc(bundle_len + 1);
+    memcpy(b, bundle, bundle_len + 1);
+    char *sig = strstr(b, "\"signature\": \"MEUCICYFq/4bTEdl");
+    CHECK(sig != NULL, "the vector's signature is where the test expects it");
+    if (sig) {
+        sig[strlen("\"signature\": \"MEUCICYFq/4b")] = 'U';
+        domainsig_artifact ok = {(const uint8_t *)artifact, artifact_len, NULL, NULL, NULL};
+        st = verify(policy, &ok, b, bundle_len, &r);
+        CHECK_STATUS(st, DOMAINSIG_SIGNATURE_INVALID, r);
+        domainsig_result_free(r);
+    }
+    free(b);
+
+    /* The right signer is required: another identity refuses the same, valid bundle. */
+    domainsig_policy *other = make_policy(
+        "{\"version\": 1, \"identities\": [{\"issuer\": \"" ISSUER "\","
+        " \"san\": \"https://github.com/someone/else/.github/workflows/release.yml@refs/heads/main\"}],"
+        " \"domains\": {\"mode\": \"ignore\"}, \"subject\": {\"require_name\": false}}");
+    domainsig_artifact ok = {(const uint8_t *)artifact, artifact_len, NULL, NULL, NULL};
+    st = verify(other, &ok, bundle, bundle_len, &r);
+    CHECK_STATUS(st, DOMAINSIG_IDENTITY_MISMATCH, r);
+    domainsig_result_free(r);
+    domainsig_policy_free(other);
+
+    /* Domain separation: this bundle declares no index it was signed for, so a policy that
+     * requires signed domains refuses it, while the same policy with domains ignored accepts it. */
+    domainsig_policy *strict = make_policy(
+        "{\"version\": 1, \"identities\": [{\"issuer\": \"" ISSUER "\", \"san\": \"" SAN "\"}],"
+        " \"domains\": {\"mode\": \"require\"}, \"subject\": {\"require_name\": false}}");
+    st = verify(strict, &ok, bundle, bundle_len, &r);
+    CHECK_STATUS(st, DOMAINSIG_DOMAIN_MISSING, r);
+    domainsig_result_free(r);
+    /* ... and it needs to know where the artifact came from. */
+    st = domainsig_verify_bundle(strict, &ok, (const uint8_t *)bundle, bundle_len, NULL, &r);
+    CHECK_STATUS(st, DOMAINSIG_INVALID_ARGUMENT, r);
+    CHECK(strstr(domainsig_result_json(r), "\"field\":\"index_domain\"") != NULL, "names index_domain");
+    domainsig_result_free(r);
+    domainsig_policy_free(strict);
+}
+
+static void test_nulls(const domainsig_policy *policy) {
+    domainsig_artifact a = {(const uint8_t *)artifact, artifact_len, NULL, NULL, NULL};
+    domainsig_result *r = NULL;
+
+    CHECK_STATUS(verify(policy, &a, bundle, bundle_len, NULL), DOMAINSIG_INVALID_ARGUMENT, NULL);
+
+    struct {
+        const domainsig_policy *p;
+        const domainsig_artifact *a;
+        const char *b;
+        const char *field;
+    } cases[] = {
+        {NULL, &a, bundle, "\"field\":\"policy\""},
+        {policy, NULL, bundle, "\"field\":\"artifact\""},
+        {policy, &a, NULL, "\"field\":\"bundle\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        r = NULL;
+        domainsig_status st = verify(cases[i].p, cases[i].a, cases[i].b, bundle_len, &r);
+        CHECK_STATUS(st, DOMAINSIG_INVALID_ARGUMENT, r);
+        CHECK(r && strstr(domainsig_result_json(r), cases[i].field), "case %zu names %s", i,
+              cases[i].field);
+        domainsig_result_free(r);
+    }
+
+    domainsig_artifact empty = {NULL, 0, NULL, NULL, NULL};
+    domainsig_artifact both = {(const uint8_t *)artifact, artifact_len, artifact_path, NULL, NULL};
+    domainsig_artifact null_data = {NULL, 5, NULL, NULL, NULL};
+    const domainsig_artifact *bad[] = {&empty, &both, &null_data};
+    for (size_t i = 0; i < 3; i++) {
+        CHECK_STATUS(verify(policy, bad[i], bundle, bundle_len, &r), DOMAINSIG_INVALID_ARGUMENT, r);
+        domainsig_result_free(r);
+    }
+
+    /* Invalid UTF-8 in a string argument. */
+    domainsig_artifact named = {(const uint8_t *)artifact, artifact_len, NULL, NULL, "\xff\xfe"};
+    CHECK_STATUS(verify(policy, &named, bundle, bundle_len, &r), DOMAINSIG_INVALID_ARGUMENT, r);
+    domainsig_result_free(r);
+
+    domainsig_policy *p = (domainsig_policy *)1;
+    domainsig_result *e = NULL;
+    CHECK_STATUS(domainsig_policy_new(NULL, 3, &p, &e), DOMAINSIG_INVALID_ARGUMENT, e);
+    CHECK(p == NULL, "out is cleared on failure");
+    CHECK(e && strstr(domainsig_result_json(e), "\"field\":\"json\""), "error names json");
+    domainsig_result_free(e);
+    CHECK_STATUS(domainsig_policy_new((const uint8_t *)"{}", 2, NULL, NULL),
+                 DOMAINSIG_INVALID_ARGUMENT, NULL);
+
+    CHECK_STATUS(domainsig_result_status(NULL), DOMAINSIG_INVALID_ARGUMENT, NULL);
+    CHECK(domainsig_result_json(NULL) == NULL, "json of NULL is NULL");
+    domainsig_result_free(NULL);
+    domainsig_policy_free(NULL);
+    CHECK_STATUS(domainsig_verify_many(policy, NULL, 0, NULL), DOMAINSIG_OK, NULL);
+    CHECK_STATUS(domainsig_verify_many(policy, NULL, 2, NULL), DOMAINSIG_INVALID_ARGUMENT, NULL);
+}
+
+static void test_garbage(const domainsig_policy *policy) {
+    domainsig_artifact a = {(const uint8_t *)artifact, artifact_len, NULL, NULL, NULL};
+    domainsig_result *r = NULL;
+
+    /* Deterministic pseudo-random bytes (an LCG), so a failure reproduces. */
+    uint8_t noise[4096];
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof noise; i++) {
+        x = x * 1103515245u + 12345u;
+        noise[i] = (uint8_t)(x >> 16);
+    }
+    CHECK_STATUS(domainsig_verify_bundle(policy, &a, noise, sizeof noise, "pypi.org", &r),
+                 DOMAINSIG_BUNDLE_MALFORMED, r);
+    domainsig_result_free(r);
+    CHECK_STATUS(domainsig_verify_bundle(policy, &a, noise, 0, "pypi.org", &r),
+                 DOMAINSIG_BUNDLE_MALFORMED, r);
+    domainsig_result_free(r);
+
+    /* Every prefix of the real bundle: never a crash, never OK. */
+    for (size_t n = 0; n < bundle_len; n += 97) {
+        domainsig_status st = verify(policy, &a, bundle, n, &r);
+        CHECK(st != DOMAINSIG_OK && st != DOMAINSIG_INTERNAL, "prefix %zu gave %s", n,
+              domainsig_status_name((int)st));
+        domainsig_result_free(r);
+    }
+
+    /* Far over the bundle size limit. */
+    size_t big = 64u << 20;
+    uint8_t *huge = calloc(big, 1);
+    CHECK_STATUS(domainsig_verify_bundle(policy, &a, huge, big, "pypi.org", &r),
+                 DOMAINSIG_LIMIT_EXCEEDED, r);
+    domainsig_result_free(r);
+    free(huge);
+
+    domainsig_policy *p = NULL;
+    domainsig_result *e = NULL;
+    CHECK_STATUS(domainsig_policy_new(noise, sizeof noise, &p, &e), DOMAINSIG_POLICY_INVALID, e);
+    CHECK(p == NULL, "no policy from garbage");
+    domainsig_result_free(e);
+
+    domainsig_artifact bad_digest = {NULL, 0, NULL, "sha256:nothex", NULL};
+    CHECK_STATUS(verify(policy, &bad_digest, bundle, bundle_len, &r),
+                 DOMAINSIG_ARTIFACT_UNREADABLE, r);
+    domainsig_result_free(r);
+    domainsig_artifact missing = {NULL, 0, "/nonexistent/domainsig/artifact", NULL, NULL};
+    CHECK_STATUS(verify(policy, &missing, bundle, bundle_len, &r), DOMAINSIG_ARTIFACT_UNREADABLE,
+                 r);
+    domainsig_result_free(r);
+}
+
+static void test_names(void) {
+    CHECK(strcmp(domainsig_status_name(DOMAINSIG_OK), "OK") == 0, "OK");
+    CHECK(strcmp(domainsig_status_name(DOMAINSIG_DOMAIN_MISMATCH), "DOMAIN_MISMATCH") == 0, "43");
+    CHECK(strcmp(domainsig_status_name(DOMAINSIG_INTERNAL), "INTERNAL") == 0, "99");
+    CHECK(strcmp(domainsig_status_name(7), "UNKNOWN") == 0, "7 is no status");
+    CHECK(strcmp(domainsig_status_name(-1), "UNKNOWN") == 0, "-1 is no status");
+    CHECK(DOMAINSIG_DOMAIN_MISMATCH == 43 && DOMAINSIG_LIMIT_EXCEEDED == 90, "stable numbers");
+    CHECK(strlen(domainsig_version()) > 0, "version");
+}
+
+static void test_many(const domainsig_policy *policy) {
+    char *copy = malloc(artifact_len);
+    memcpy(copy, artifact, artifact_len);
+    copy[artifact_len - 1] ^= 1;
+    domainsig_request reqs[6];
+    for (size_t i = 0; i < 6; i++) {
+        domainsig_artifact a = {(const uint8_t *)(i == 3 ? copy : artifact), artifact_len, NULL,
+                                NULL, NULL};
+        reqs[i].artifact = a;
+        reqs[i].bundle = (const uint8_t *)bundle;
+        reqs[i].bundle_len = bundle_len;
+        reqs[i].index_domain = "pypi.org";
+    }
+    reqs[5].bundle = NULL;
+    domainsig_result *results[6];
+    domainsig_status st = domainsig_verify_many(policy, reqs, 6, results);
+    CHECK_STATUS(st, DOMAINSIG_ARTIFACT_MISMATCH, results[3]);
+    for (size_t i = 0; i < 6; i++) {
+        domainsig_status want = i == 3   ? DOMAINSIG_ARTIFACT_MISMATCH
+                                : i == 5 ? DOMAINSIG_INVALID_ARGUMENT
+                                         : DOMAINSIG_OK;
+        CHECK_STATUS(domainsig_result_status(results[i]), want, results[i]);
+        domainsig_result_free(results[i]);
+    }
+    free(copy);
+}
+
+/* Four threads share one policy; each must see exactly the single-threaded answers. */
+#define THREADS 4
+#define ROUNDS 8
+
+struct worker {
+    const domainsig_policy *policy;
+    const char *want_ok;
+    const char *want_bad;
+    int mismatches;
+};
+
+static void *work(void *arg) {
+    struct worker *w = arg;
+    char *copy = malloc(artifact_len);
+    memcpy(copy, artifact, artifact_len);
+    copy[0] ^= 1;
+    for (int i = 0; i < ROUNDS; i++) {
+        domainsig_artifact a = {(const uint8_t *)(i % 2 ? copy : artifact), artifact_len, NULL,
+                                NULL, NULL};
+        domainsig_result *r = NULL;
+        verify(w->policy, &a, bundle, bundle_len, &r);
+        if (strcmp(domainsig_result_json(r), i % 2 ? w->want_bad : w->want_ok) != 0)
+            w->mismatches++;
+        domainsig_result_free(r);
+    }
+    free(copy);
+    return NULL;
+}
+
+static void test_threads(const domainsig_policy *policy) {
+    domainsig_artifact ok = {(const uint8_t *)artifact, artifact_len, NULL, NULL, NULL};
+    char *copy = malloc(artifact_len);
+    memcpy(copy, artifact, artifact_len);
+    copy[0] ^= 1;
+    domainsig_artifact bad = {(const uint8_t *)copy, artifact_len, NULL, NULL, NULL};
+    domainsig_result *r_ok = NULL, *r_bad = NULL;
+    verify(policy, &ok, bundle, bundle_len, &r_ok);
+    verify(policy, &bad, bundle, bundle_len, &r_bad);
+    CHECK(domainsig_result_status(r_ok) != domainsig_result_status(r_bad),
+          "the two reference answers differ");
+
+    pthread_t threads[THREADS];
+    struct worker workers[THREADS];
+    for (int t = 0; t < THREADS; t++) {
+        workers[t].policy = policy;
+        workers[t].want_ok = domainsig_result_json(r_ok);
+        workers[t].want_bad = domainsig_result_json(r_bad);
+        workers[t].mismatches = 0;
+        CHECK(pthread_create(&threads[t], NULL, work, &workers[t]) == 0, "thread %d starts", t);
+    }
+    for (int t = 0; t < THREADS; t++) {
+        pthread_join(threads[t], NULL);
+        CHECK(workers[t].mismatches == 0, "thread %d saw %d different answers", t,
+              workers[t].mismatches);
+    }
+    domainsig_result_free(r_ok);
+    domainsig_result_free(r_bad);
+    free(copy);
+}
+
+int main(int argc, char **argv) {
+    vectors = argc > 1 ? argv[1] : getenv("DOMAINSIG_VECTORS");
+    if (!vectors) {
+        fprintf(stderr, "usage: %s VECTORS_DIR\n", argv[0]);
+        return 2;
+    }
+    bundle = read_file(HAPPY, "bundle.sigstore.json", &bundle_len);
+    artifact = read_file(HAPPY, "artifact", &artifact_len);
+    size_t n;
+    char *hex = read_file(HAPPY, "artifact.sha256", &n);
+    hex[strcspn(hex, " \r\n")] = '\0';
+    snprintf(artifact_digest, sizeof artifact_digest, "sha256:%s", hex);
+    free(hex);
+    snprintf(artifact_path, sizeof artifact_path, "%s/%s/artifact", vectors, HAPPY);
+
+    domainsig_policy *policy = make_policy(POLICY_JSON);
+    if (!policy) return 1;
+
+    test_names();
+    test_nulls(policy);
+    test_garbage(policy);
+    test_tampering(policy);
+    test_happy_path_three_ways(policy);
+    test_many(policy);
+    test_threads(policy);
+
+    domainsig_policy_free(policy);
+    free(bundle);
+    free(artifact);
+    printf("%d passed, %d failed\n", checks - failures, failures);
+    return failures ? 1 : 0;
+}
