@@ -110,7 +110,7 @@ pub fn signed_domains(vb: &VerifiedBundle, sources: &Sources<'_>) -> Result<Vec<
             let p = &st.predicate;
             match st.predicate_type.as_str() {
                 NPM_PUBLISH_V0_1 => npm_publish(p, &subjects, &mut out)?,
-                CONDA_PUBLISH_V1 => conda_publish(p, &mut out)?,
+                CONDA_PUBLISH_V1 => conda_publish(p, st.subject.len(), &mut out)?,
                 RELEASE_V1 => release(p, &subjects, &mut out)?,
                 t => {
                     for rule in sources.predicates.iter().filter(|r| r.predicate_type == t) {
@@ -170,7 +170,14 @@ fn npm_publish(p: &Value, subjects: &[&Subject], out: &mut Vec<SignedDomain>) ->
     push(out, registry, Source::NpmPublish, "predicate.registry")
 }
 
-fn conda_publish(p: &Value, out: &mut Vec<SignedDomain>) -> Result<()> {
+fn conda_publish(p: &Value, subjects: usize, out: &mut Vec<SignedDomain>) -> Result<()> {
+    // CEP 27: "subject MUST be a single ResourceDescriptor" — one package, one channel claim.
+    if subjects != 1 {
+        return Err(error::predicate(format!(
+            "a conda publish statement (CEP 27) must have exactly one subject, found {subjects}"
+        ))
+        .at("subject"));
+    }
     match p {
         // CEP 27 makes the predicate optional: no predicate, no channel.
         Value::Null => Ok(()),

@@ -141,6 +141,9 @@ impl Policy {
     /// `req.bundle` may be a Sigstore bundle, a PEP 740 attestation object or a PyPI provenance
     /// object. For a provenance object every attestation must verify and at least one must satisfy
     /// the policy (see [`bundle::pep740`]); the outcome is that attestation's, or the first refusal.
+    /// A pass that only `warn` mode's "no signed domain" allows does not outweigh an attestation
+    /// refused with a `domain`-family status (signed for another index, malformed domains, another
+    /// name): that refusal is the outcome.
     pub fn verify(&self, req: &Request<'_>) -> Outcome {
         match bundle::pep740::parse_input(req.bundle) {
             Ok(bundle::pep740::Input::Bundle(b)) => self.verify_parsed(&b, req),
@@ -162,23 +165,40 @@ impl Policy {
             outcomes.push((a, o));
         }
         let mut first_refusal = None;
+        // A pass that only warn mode's "no signed domain" allowed, and the first attestation
+        // whose (accepted) signer refused this artifact for where or what it is: the explicit
+        // declaration outweighs the silent one, or a staging build's publish attestation would
+        // carry it onto production.
+        let mut unsigned_pass = None;
+        let mut domain_refusal = None;
         for (a, mut o) in outcomes {
             match (&mut o.decision, &o.error) {
                 (Some(d), None) => {
                     d.attestation = Some(a.path.clone());
+                    if d.domains.mode == policy::Mode::Warn && d.domains.matched.is_none() {
+                        unsigned_pass.get_or_insert(o);
+                        continue;
+                    }
                     return o;
                 }
                 _ => {
+                    if let Some(e) = o.error.as_mut() {
+                        e.field.get_or_insert_with(|| a.path.clone());
+                    }
+                    if domain_refusal.is_none() && o.status().family() == Family::Domain {
+                        domain_refusal = Some(o.clone());
+                    }
                     if first_refusal.is_none() {
-                        if let Some(e) = o.error.as_mut() {
-                            e.field.get_or_insert_with(|| a.path.clone());
-                        }
                         first_refusal = Some(o);
                     }
                 }
             }
         }
-        first_refusal.unwrap_or_else(|| Outcome::refused(error::malformed("the provenance object has no attestations")))
+        let chosen = match domain_refusal {
+            Some(refusal) if unsigned_pass.is_some() => Some(refusal),
+            _ => unsigned_pass.or(first_refusal),
+        };
+        chosen.unwrap_or_else(|| Outcome::refused(error::malformed("the provenance object has no attestations")))
     }
 
     /// Verifies many requests on up to `jobs` threads (0 = one per available core), returning
