@@ -383,9 +383,13 @@ fn message_signature_cannot_be_bound_to_a_name() {
     let p = policy_with(&vs, json!({"domains": {"mode": "ignore"}}));
     let msg = refused(&run(&p, &m, WHEEL_BYTES, Some(WHEEL), None), Status::SubjectMismatch);
     assert!(msg.contains("names no subject"), "{msg}");
-    // Without a name (and a policy that does not require one) the same bundle is accepted.
+    // Without a name (and a policy that does not require one) the same bundle is accepted; with
+    // a name it is accepted too, with a warning that the name was not checked.
     let p = policy_with(&vs, json!({"domains": {"mode": "ignore"}, "subject": {"require_name": false}}));
     accepted(&run(&p, &m, WHEEL_BYTES, None, None));
+    let named = run(&p, &m, WHEEL_BYTES, Some(WHEEL), None);
+    accepted(&named);
+    assert!(named.decision.as_ref().is_some_and(|d| d.warnings.iter().any(|w| w.contains("was not checked"))));
 }
 
 // ---- 5. predicates naming another package than their subject -------------------------------------

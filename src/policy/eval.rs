@@ -55,7 +55,7 @@ pub(super) fn evaluate(p: &Policy, vb: &VerifiedBundle, ctx: &Context<'_>) -> Re
 
     // 2. Subject binding.
     if let Some(n) = name {
-        bind_subject(vb, n, &mut d)?;
+        bind_subject(vb, n, p.require_name, &mut d)?;
     }
     d.package = pkg;
 
@@ -167,10 +167,20 @@ fn match_identity(rules: &[IdentityRule], id: &CertificateIdentity, list: &str) 
     }))
 }
 
-fn bind_subject(vb: &VerifiedBundle, name: &str, d: &mut Decision) -> Result<()> {
+/// A message signature names nothing: with `subject.require_name` that is a refusal; without it
+/// the name is simply not checked (said in a warning), so a caller that always passes the filename
+/// (`verify-dir`, an installer) can still accept plain signed files when its policy allows them.
+fn bind_subject(vb: &VerifiedBundle, name: &str, require_name: bool, d: &mut Decision) -> Result<()> {
     if vb.statement.is_none() {
+        if !require_name {
+            d.warnings.push(format!(
+                "the bundle signs the artifact's bytes but names no subject; the name {name:?} was not checked"
+            ));
+            return Ok(());
+        }
         return Err(error::subject(format!(
-            "the bundle signs the artifact's bytes but names no subject, so it cannot be bound to {name:?}"
+            "the bundle signs the artifact's bytes but names no subject, so it cannot be bound to {name:?} \
+             (subject.require_name)"
         )));
     }
     let subjects = attestation::matched_subjects(vb);
@@ -496,6 +506,10 @@ mod tests {
         let p = policy(json!({"domains": {"mode": "ignore"}}));
         let e = p.evaluate(&cert_bundle(&[]), &Context { name: Some("a.txt"), ..Default::default() }).unwrap_err();
         assert_eq!(e.status, Status::SubjectMismatch);
+        // Without require_name the name is not checked, and the decision says so.
+        let p = policy(json!({"domains": {"mode": "ignore"}, "subject": {"require_name": false}}));
+        let d = p.evaluate(&cert_bundle(&[]), &Context { name: Some("a.txt"), ..Default::default() }).unwrap();
+        assert!(d.warnings.iter().any(|w| w.contains("was not checked")), "{:?}", d.warnings);
     }
 
     #[test]
