@@ -83,18 +83,102 @@ fn unreadable(p: &Path, e: std::io::Error) -> error::Error {
     error::artifact_unreadable(format!("cannot read artifact {}: {e}", p.display()))
 }
 
-/// Streams a file through the hash.
+/// Files at least this large are read on a second thread while the first hashes.
+const PIPELINE_MIN: u64 = 16 << 20;
+/// Buffers in flight between the reader and the hasher (memory stays at `PIPELINE_DEPTH * BUF`).
+const PIPELINE_DEPTH: usize = 4;
+
+/// Streams a file through the hash, in one pass and with flat memory.
+///
+/// Large files are read on a helper thread into a small ring of buffers while this thread hashes:
+/// the kernel's copy into user space then overlaps the hashing instead of adding to it, which is
+/// what keeps a 1 GiB artifact close to the hash function's own throughput without `mmap` (and
+/// without `unsafe`).
 pub fn hash_file(p: &Path, alg: HashAlgorithm) -> Result<Vec<u8>> {
     let mut f = std::fs::File::open(p).map_err(|e| unreadable(p, e))?;
     let mut ctx = aws_lc_rs::digest::Context::new(alg.aws());
-    let mut buf = vec![0u8; BUF];
-    loop {
-        match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => ctx.update(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(unreadable(p, e)),
+    let big = f.metadata().map(|m| m.len() >= PIPELINE_MIN).unwrap_or(false);
+    if big {
+        hash_pipelined(&mut f, &mut ctx).map_err(|e| unreadable(p, e))?;
+    } else {
+        let mut buf = vec![0u8; BUF];
+        loop {
+            match read_full(&mut f, &mut buf) {
+                Ok(0) => break,
+                Ok(n) => ctx.update(&buf[..n]),
+                Err(e) => return Err(unreadable(p, e)),
+            }
         }
     }
     Ok(ctx.finish().as_ref().to_vec())
+}
+
+/// Fills `buf` as far as the file allows; 0 at end of file.
+fn read_full(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+fn hash_pipelined(f: &mut std::fs::File, ctx: &mut aws_lc_rs::digest::Context) -> std::io::Result<()> {
+    use std::sync::mpsc::sync_channel;
+    // Full buffers go to the hasher; empty ones come back to the reader.
+    let (full_tx, full_rx) = sync_channel::<std::io::Result<(Vec<u8>, usize)>>(PIPELINE_DEPTH);
+    let (empty_tx, empty_rx) = sync_channel::<Vec<u8>>(PIPELINE_DEPTH);
+    for _ in 0..PIPELINE_DEPTH {
+        let _ = empty_tx.send(vec![0u8; BUF]);
+    }
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            while let Ok(mut buf) = empty_rx.recv() {
+                let r = read_full(f, &mut buf);
+                let done = !matches!(r, Ok(n) if n > 0);
+                if full_tx.send(r.map(|n| (buf, n))).is_err() || done {
+                    break;
+                }
+            }
+        });
+        loop {
+            match full_rx.recv() {
+                Ok(Ok((_, 0))) | Err(_) => return Ok(()),
+                Ok(Ok((buf, n))) => {
+                    ctx.update(&buf[..n]);
+                    // The reader may already have stopped; a closed channel is not an error.
+                    let _ = empty_tx.send(buf);
+                }
+                Ok(Err(e)) => return Err(e),
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pipelined_and_plain_hashing_agree_at_every_boundary() {
+        let dir = std::env::temp_dir().join(format!("domainsig-hash-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for len in [0usize, 1, BUF - 1, BUF, BUF + 1, PIPELINE_MIN as usize, PIPELINE_MIN as usize + 12345] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+            let p = dir.join(format!("f{len}"));
+            std::fs::write(&p, &data).unwrap();
+            for alg in [HashAlgorithm::Sha256, HashAlgorithm::Sha512] {
+                assert_eq!(hash_file(&p, alg).unwrap(), alg.digest(&data), "len {len}");
+            }
+        }
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(
+            hash_file(Path::new("/nonexistent/domainsig"), HashAlgorithm::Sha256).unwrap_err().status,
+            crate::error::Status::ArtifactUnreadable
+        );
+    }
 }
