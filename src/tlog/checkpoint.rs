@@ -239,7 +239,7 @@ mod tests {
     use crate::error::Status;
     use crate::time::Window;
     use aws_lc_rs::rand::SystemRandom;
-    use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
+    use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 
     const ROOT_B64: &str = "rs1YPY0ydAV0lxgfrq5pE4oRpUJwo3syeps5+eGUTDI=";
 
@@ -388,19 +388,7 @@ mod tests {
     #[test]
     fn ecdsa_checkpoints_verify() {
         let rng = SystemRandom::new();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
-        // Uncompressed point → SPKI for P-256.
-        let mut spki = std_b64("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgA=").unwrap();
-        spki.extend_from_slice(pair.public_key().as_ref());
-        let key = PublicKey::from_spki(&spki, None).unwrap();
-        let log = LogInstance {
-            base_url: "https://rekor.example".into(),
-            log_id: key.key_id().to_vec(),
-            checkpoint_key_id: None,
-            key,
-            valid: Window::default(),
-        };
+        let (pair, log) = crate::tlog::test_ecdsa_log(Window::default());
         let t = format!("rekor.example - 123\n9\n{ROOT_B64}\nTimestamp: 1\n");
         let mut raw = log.key.key_id()[..4].to_vec();
         raw.extend_from_slice(pair.sign(&rng, t.as_bytes()).unwrap().as_ref());

@@ -161,3 +161,27 @@ pub fn check_key_windows(entries: &[LogEntryFact], root: &TrustRoot, times: &[i6
 
 #[cfg(test)]
 mod tests;
+
+/// A throwaway P-256 log for unit tests: the signing key and the `LogInstance` a trusted root
+/// would hold for it.
+#[cfg(test)]
+pub(crate) fn test_ecdsa_log(
+    valid: crate::time::Window,
+) -> (aws_lc_rs::signature::EcdsaKeyPair, crate::trust_root::LogInstance) {
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair};
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).expect("key");
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).expect("key");
+    // SPKI header for an uncompressed P-256 point, then the point.
+    let mut spki = crate::json::b64decode("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgA=").expect("header");
+    spki.extend_from_slice(pair.public_key().as_ref());
+    let key = crate::keys::PublicKey::from_spki(&spki, None).expect("P-256 key");
+    let log = crate::trust_root::LogInstance {
+        base_url: "https://rekor.example".into(),
+        log_id: key.key_id().to_vec(),
+        checkpoint_key_id: None,
+        key,
+        valid,
+    };
+    (pair, log)
+}

@@ -46,10 +46,9 @@ pub fn verify(entry: &TlogEntry, promise: &[u8], log: &LogInstance) -> Result<i6
 mod tests {
     use super::*;
     use crate::error::Status;
-    use crate::keys::PublicKey;
     use crate::time::Window;
     use aws_lc_rs::rand::SystemRandom;
-    use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair};
+    use aws_lc_rs::signature::EcdsaKeyPair;
 
     #[test]
     fn canonical_json_is_sorted_and_compact() {
@@ -67,20 +66,8 @@ mod tests {
     }
 
     fn signer() -> Signer {
-        let rng = SystemRandom::new();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
-        let mut spki = crate::json::b64decode("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgA=").unwrap();
-        spki.extend_from_slice(pair.public_key().as_ref());
-        let key = PublicKey::from_spki(&spki, None).unwrap();
-        let log = LogInstance {
-            base_url: "https://rekor.example".into(),
-            log_id: key.key_id().to_vec(),
-            checkpoint_key_id: None,
-            key,
-            valid: Window::default(),
-        };
-        Signer { rng, pair, log }
+        let (pair, log) = crate::tlog::test_ecdsa_log(Window::default());
+        Signer { rng: SystemRandom::new(), pair, log }
     }
 
     fn entry(log_id: &[u8]) -> TlogEntry {

@@ -8,7 +8,7 @@ use crate::json::{b64encode, hex};
 use crate::keys::PublicKey;
 use crate::time::Window;
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
+use aws_lc_rs::signature::{EcdsaKeyPair, Ed25519KeyPair, KeyPair};
 use serde_json::json;
 
 const CERT: &[u8] = b"\x30\x03 fake certificate";
@@ -183,18 +183,7 @@ struct V1 {
 /// A Rekor v1 hashedrekord entry with a SET from an ECDSA log key whose window is `valid`.
 fn v1(valid: Window) -> V1 {
     let rng = SystemRandom::new();
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
-    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
-    let mut spki = crate::json::b64decode("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgA=").unwrap();
-    spki.extend_from_slice(pair.public_key().as_ref());
-    let key = PublicKey::from_spki(&spki, None).unwrap();
-    let log = LogInstance {
-        base_url: "https://rekor.example".into(),
-        log_id: key.key_id().to_vec(),
-        checkpoint_key_id: None,
-        key,
-        valid,
-    };
+    let (pair, log) = super::test_ecdsa_log(valid);
     let pem = format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", b64encode(CERT));
     let body = serde_json::to_vec(&json!({"apiVersion": "0.0.1", "kind": "hashedrekord", "spec": {
         "data": {"hash": {"algorithm": "sha256", "value": hex(&digest())}},
