@@ -239,7 +239,7 @@ mod tests {
     use crate::error::Status;
     use crate::time::Window;
     use aws_lc_rs::rand::SystemRandom;
-    use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
+    use aws_lc_rs::signature::Ed25519KeyPair;
 
     const ROOT_B64: &str = "rs1YPY0ydAV0lxgfrq5pE4oRpUJwo3syeps5+eGUTDI=";
 
@@ -253,18 +253,7 @@ mod tests {
     }
 
     fn ed_log() -> Ed {
-        let pair = Ed25519KeyPair::generate().unwrap();
-        // SPKI for Ed25519: fixed 12-byte prefix and the raw key.
-        let mut spki = vec![0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
-        spki.extend_from_slice(pair.public_key().as_ref());
-        let key = PublicKey::from_spki(&spki, Some("PKIX_ED25519")).unwrap();
-        let log = LogInstance {
-            base_url: "https://log.example".into(),
-            log_id: key.key_id().to_vec(),
-            checkpoint_key_id: None,
-            key,
-            valid: Window::default(),
-        };
+        let (pair, log) = crate::tlog::test_ed25519_log(Window::default());
         Ed { pair, log }
     }
 

@@ -185,3 +185,24 @@ pub(crate) fn test_ecdsa_log(
     };
     (pair, log)
 }
+
+/// A throwaway Ed25519 log (the Rekor v2 key type) for unit tests.
+#[cfg(test)]
+pub(crate) fn test_ed25519_log(
+    valid: crate::time::Window,
+) -> (aws_lc_rs::signature::Ed25519KeyPair, crate::trust_root::LogInstance) {
+    use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
+    let pair = Ed25519KeyPair::generate().expect("key");
+    // SPKI for Ed25519: a fixed 12-byte prefix, then the raw key.
+    let mut spki = vec![0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+    spki.extend_from_slice(pair.public_key().as_ref());
+    let key = crate::keys::PublicKey::from_spki(&spki, Some("PKIX_ED25519")).expect("Ed25519 key");
+    let log = crate::trust_root::LogInstance {
+        base_url: "https://log.example".into(),
+        log_id: key.key_id().to_vec(),
+        checkpoint_key_id: None,
+        key,
+        valid,
+    };
+    (pair, log)
+}

@@ -5,10 +5,9 @@ use super::*;
 use crate::bundle::InclusionProof;
 use crate::error::Status;
 use crate::json::{b64encode, hex};
-use crate::keys::PublicKey;
 use crate::time::Window;
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{EcdsaKeyPair, Ed25519KeyPair, KeyPair};
+use aws_lc_rs::signature::EcdsaKeyPair;
 use serde_json::json;
 
 const CERT: &[u8] = b"\x30\x03 fake certificate";
@@ -44,17 +43,8 @@ struct V2 {
 /// A Rekor v2 hashedrekord entry at index 1 of a 3-leaf tree, with a checkpoint signed by an
 /// Ed25519 log key whose window is `valid`.
 fn v2(valid: Window) -> V2 {
-    let pair = Ed25519KeyPair::generate().unwrap();
-    let mut spki = vec![0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
-    spki.extend_from_slice(pair.public_key().as_ref());
-    let key = PublicKey::from_spki(&spki, Some("PKIX_ED25519")).unwrap();
-    let log = LogInstance {
-        base_url: "https://log.example".into(),
-        log_id: vec![0xab; 32],
-        checkpoint_key_id: None,
-        key,
-        valid,
-    };
+    let (pair, mut log) = super::test_ed25519_log(valid);
+    log.log_id = vec![0xab; 32];
     let body =
         serde_json::to_vec(&json!({"apiVersion": "0.0.2", "kind": "hashedrekord", "spec": {"hashedRekordV002": {
         "data": {"algorithm": "SHA2_256", "digest": b64encode(&digest())},
