@@ -200,7 +200,9 @@ fn hashing(c: &mut Criterion) {
     let path = std::env::temp_dir().join(format!("domainsig-bench-{}.bin", std::process::id()));
     std::fs::write(&path, &buf).expect("temp file");
     g.bench_function("sha256_64mib_file_streamed", |b| {
-        b.iter(|| domainsig::artifact::hash_file(black_box(&path), domainsig::keys::HashAlgorithm::Sha256).is_ok())
+        b.iter(|| {
+            domainsig::artifact::hash_file(black_box(&path), domainsig::trust::keys::HashAlgorithm::Sha256).is_ok()
+        })
     });
     g.finish();
     let _ = std::fs::remove_file(&path);

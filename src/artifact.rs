@@ -4,7 +4,7 @@
 //! then feeds prehash signature verification and never needs the bytes again.
 
 use crate::error::{self, Result};
-use crate::keys::HashAlgorithm;
+use crate::trust::keys::HashAlgorithm;
 use std::io::Read;
 use std::path::Path;
 

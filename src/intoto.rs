@@ -1,8 +1,8 @@
 //! in-toto Statements (v0.1 and v1) inside DSSE payloads.
 
 use crate::error::{self, Result};
-use crate::keys::HashAlgorithm;
 use crate::limits;
+use crate::trust::keys::HashAlgorithm;
 use crate::verified::{Statement, Subject};
 use serde::Deserialize;
 use std::collections::BTreeMap;

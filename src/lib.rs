@@ -1,6 +1,6 @@
 //! domainsig: may this artifact, fetched from this index, be installed under this policy?
 //!
-//! Data flows one way: **parse** ([`bundle`], [`trust_root`], [`policy`]) → **prove**
+//! Data flows one way: **parse** ([`bundle`], [`trust`], [`policy`]) → **prove**
 //! ([`verify`]: pure cryptography, producing a [`VerifiedBundle`]) → **decide**
 //! ([`Policy::evaluate`], no cryptography) → **result** ([`Outcome`], a status and JSON).
 //!
@@ -30,14 +30,12 @@ pub mod error;
 pub mod ffi;
 pub mod intoto;
 pub mod json;
-pub mod keys;
 pub mod limits;
 pub mod policy;
 pub mod subject;
 pub mod time;
-pub mod timestamp;
 pub mod tlog;
-pub mod trust_root;
+pub mod trust;
 pub mod verified;
 pub mod verify;
 pub mod x509;
@@ -46,7 +44,7 @@ pub use artifact::Artifact;
 pub use bundle::Bundle;
 pub use error::{Error, Family, Result, Status};
 pub use policy::{Context, Decision, Policy};
-pub use trust_root::TrustRoot;
+pub use trust::TrustRoot;
 pub use verified::VerifiedBundle;
 
 use serde::Serialize;

@@ -7,11 +7,12 @@
 use crate::artifact::Artifact;
 use crate::bundle::{Bundle, Content, Material};
 use crate::error::{self, Result};
-use crate::keys::{HashAlgorithm, PublicKey};
-use crate::trust_root::TrustRoot;
+use crate::trust::keys::{HashAlgorithm, PublicKey};
+use crate::trust::root::TrustRoot;
+use crate::trust::timestamp;
 use crate::verified::{DigestValue, Sealed, Signer, TimeSource, VerifiedBundle, VerifiedTime};
 use crate::x509::chain::EKU_CODE_SIGNING;
-use crate::{dsse, intoto, timestamp, tlog, x509};
+use crate::{dsse, intoto, tlog, x509};
 
 /// Largest artifact read into memory for Ed25519 message signatures (the only scheme that needs it).
 const MAX_ED25519_ARTIFACT: usize = 256 << 20;

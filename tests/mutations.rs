@@ -34,7 +34,7 @@ struct Subject {
 
 enum Owned {
     Bytes(Vec<u8>),
-    Digest(domainsig::keys::HashAlgorithm, Vec<u8>),
+    Digest(domainsig::trust::keys::HashAlgorithm, Vec<u8>),
 }
 
 impl Owned {

@@ -2,7 +2,7 @@
 //! vector that carries timestamps has its tokens checked against its own trusted root, and the
 //! outcome is compared with what the case says about its timestamps.
 
-use domainsig::timestamp::{self, Checked};
+use domainsig::trust::timestamp::{self, Checked};
 use domainsig::{Status, TrustRoot};
 use serde_json::Value;
 use std::path::{Path, PathBuf};

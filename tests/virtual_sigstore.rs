@@ -65,7 +65,11 @@ fn message_signature_bundle_verifies() {
     assert_eq!(vb.tlog_entries[0].integrated_time, Some(m.integrated_time));
     assert_eq!(vb.artifact_digest.hex, hex(&sha256(ARTIFACT)));
     // The digest form of the artifact verifies too.
-    let o = verify(&p, &m.bytes(), Artifact::Digest(domainsig::keys::HashAlgorithm::Sha256, sha256(ARTIFACT).to_vec()));
+    let o = verify(
+        &p,
+        &m.bytes(),
+        Artifact::Digest(domainsig::trust::keys::HashAlgorithm::Sha256, sha256(ARTIFACT).to_vec()),
+    );
     assert_eq!(o.status(), Status::Ok, "{}", o.to_json());
 }
 

@@ -8,8 +8,8 @@ pub mod pep740;
 
 use crate::error::{self, Error, Result, Status};
 use crate::json::{B64, I64};
-use crate::keys::HashAlgorithm;
 use crate::limits;
+use crate::trust::keys::HashAlgorithm;
 use serde::Deserialize;
 
 /// Bundle format versions domainsig accepts.

@@ -15,8 +15,8 @@
 
 use crate::bundle::{Content, Envelope, TlogEntry};
 use crate::error::{self, Result};
-use crate::keys::HashAlgorithm;
 use crate::tlog::EntryContext;
+use crate::trust::keys::HashAlgorithm;
 use serde_json::Value;
 
 /// Checks `entry.body` describes the bundle in `ctx`.

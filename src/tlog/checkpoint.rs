@@ -14,9 +14,9 @@
 //! from the log's key (by key ID) must verify, and at least one must exist.
 
 use crate::error::{self, Result};
-use crate::keys::{PublicKey, Scheme};
 use crate::limits;
-use crate::trust_root::LogInstance;
+use crate::trust::keys::{PublicKey, Scheme};
+use crate::trust::root::LogInstance;
 use aws_lc_rs::digest;
 use base64::Engine as _;
 

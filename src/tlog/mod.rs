@@ -13,8 +13,8 @@ pub mod set;
 
 use crate::bundle::{BundleVersion, Content, TlogEntry};
 use crate::error::{self, Result};
-use crate::keys::HashAlgorithm;
-use crate::trust_root::{LogInstance, TrustRoot};
+use crate::trust::keys::HashAlgorithm;
+use crate::trust::root::{LogInstance, TrustRoot};
 use crate::verified::LogEntryFact;
 
 /// What an entry's body must describe.
@@ -167,7 +167,7 @@ mod tests;
 #[cfg(test)]
 pub(crate) fn test_ecdsa_log(
     valid: crate::time::Window,
-) -> (aws_lc_rs::signature::EcdsaKeyPair, crate::trust_root::LogInstance) {
+) -> (aws_lc_rs::signature::EcdsaKeyPair, crate::trust::root::LogInstance) {
     use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair};
     let rng = aws_lc_rs::rand::SystemRandom::new();
     let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).expect("key");
@@ -175,8 +175,8 @@ pub(crate) fn test_ecdsa_log(
     // SPKI header for an uncompressed P-256 point, then the point.
     let mut spki = crate::json::b64decode("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgA=").expect("header");
     spki.extend_from_slice(pair.public_key().as_ref());
-    let key = crate::keys::PublicKey::from_spki(&spki, None).expect("P-256 key");
-    let log = crate::trust_root::LogInstance {
+    let key = crate::trust::keys::PublicKey::from_spki(&spki, None).expect("P-256 key");
+    let log = crate::trust::root::LogInstance {
         base_url: "https://rekor.example".into(),
         log_id: key.key_id().to_vec(),
         checkpoint_key_id: None,
@@ -190,14 +190,14 @@ pub(crate) fn test_ecdsa_log(
 #[cfg(test)]
 pub(crate) fn test_ed25519_log(
     valid: crate::time::Window,
-) -> (aws_lc_rs::signature::Ed25519KeyPair, crate::trust_root::LogInstance) {
+) -> (aws_lc_rs::signature::Ed25519KeyPair, crate::trust::root::LogInstance) {
     use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
     let pair = Ed25519KeyPair::generate().expect("key");
     // SPKI for Ed25519: a fixed 12-byte prefix, then the raw key.
     let mut spki = vec![0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
     spki.extend_from_slice(pair.public_key().as_ref());
-    let key = crate::keys::PublicKey::from_spki(&spki, Some("PKIX_ED25519")).expect("Ed25519 key");
-    let log = crate::trust_root::LogInstance {
+    let key = crate::trust::keys::PublicKey::from_spki(&spki, Some("PKIX_ED25519")).expect("Ed25519 key");
+    let log = crate::trust::root::LogInstance {
         base_url: "https://log.example".into(),
         log_id: key.key_id().to_vec(),
         checkpoint_key_id: None,

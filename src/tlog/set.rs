@@ -6,7 +6,7 @@
 
 use crate::bundle::TlogEntry;
 use crate::error::{self, Result};
-use crate::trust_root::LogInstance;
+use crate::trust::root::LogInstance;
 
 /// The exact bytes the log signed for an entry.
 ///

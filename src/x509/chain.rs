@@ -6,9 +6,9 @@
 //! links are still enforced at the signing time.
 
 use crate::error::{self, Result};
-use crate::keys::PublicKey;
 use crate::time::Window;
-use crate::trust_root::CertificateAuthority;
+use crate::trust::keys::PublicKey;
+use crate::trust::root::CertificateAuthority;
 use der::Encode;
 use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
 use std::time::Duration;

@@ -5,7 +5,7 @@
 //! trusted root, signed while that log's key was valid.
 
 use crate::error::{self, Result};
-use crate::trust_root::TrustRoot;
+use crate::trust::root::TrustRoot;
 use der::Decode;
 use der::asn1::{ObjectIdentifier as Oid, OctetStringRef};
 use x509_cert::Certificate;
@@ -110,7 +110,7 @@ pub fn verify(leaf: &Certificate, leaf_der: &[u8], issuer_spki: &[u8], root: &Tr
     }
 
     let precert = precert_tbs(leaf_der)?;
-    let issuer_key_hash = crate::keys::HashAlgorithm::Sha256.digest(issuer_spki);
+    let issuer_key_hash = crate::trust::keys::HashAlgorithm::Sha256.digest(issuer_spki);
 
     let mut reasons = Vec::new();
     for sct in &scts {

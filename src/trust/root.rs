@@ -6,16 +6,16 @@
 
 use crate::error::{self, Result};
 use crate::json::B64;
-use crate::keys::PublicKey;
 use crate::limits;
 use crate::time::{Window, parse_rfc3339};
+use crate::trust::keys::PublicKey;
 use serde::Deserialize;
 use std::sync::Arc;
 
 /// The embedded public-good production trusted root (from Sigstore's TUF repository).
-pub const PUBLIC_GOOD_PRODUCTION: &str = include_str!("../roots/public-good-production.trusted_root.json");
+pub const PUBLIC_GOOD_PRODUCTION: &str = include_str!("../../roots/public-good-production.trusted_root.json");
 /// The embedded public-good staging trusted root.
-pub const PUBLIC_GOOD_STAGING: &str = include_str!("../roots/public-good-staging.trusted_root.json");
+pub const PUBLIC_GOOD_STAGING: &str = include_str!("../../roots/public-good-staging.trusted_root.json");
 
 /// A transparency log or CT log the root trusts.
 #[derive(Clone, Debug)]
@@ -57,7 +57,7 @@ pub struct TrustRoot {
     /// Caches derived from `cas`, built once (anchors for chain building).
     pub(crate) fulcio: crate::x509::chain::Anchors,
     /// The same for `tsas`: checked chains and the certificates that sign or issue tokens.
-    pub(crate) tsa: crate::timestamp::Authorities,
+    pub(crate) tsa: crate::trust::timestamp::Authorities,
 }
 
 #[derive(Deserialize)]
@@ -237,7 +237,7 @@ impl TrustRoot {
             .map(|(i, c)| ca(c, &format!("timestampAuthorities[{i}]")))
             .collect::<Result<Vec<_>>>()?;
         let fulcio = crate::x509::chain::Anchors::build(&cas)?;
-        let tsa = crate::timestamp::Authorities::build(&tsas)?;
+        let tsa = crate::trust::timestamp::Authorities::build(&tsas)?;
         Ok(TrustRoot { tlogs, ctlogs, cas, tsas, fulcio, tsa })
     }
 

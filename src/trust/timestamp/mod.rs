@@ -19,10 +19,10 @@
 //! Trust chains are checked once, when the trusted root loads ([`Authorities::build`]).
 
 use crate::error::{self, Error, Result};
-use crate::keys::{HashAlgorithm, PublicKey};
 use crate::limits;
 use crate::time::{Window, days_from_civil, format_rfc3339};
-use crate::trust_root::{CertificateAuthority, TrustRoot};
+use crate::trust::keys::{HashAlgorithm, PublicKey};
+use crate::trust::root::{CertificateAuthority, TrustRoot};
 use crate::verified::{TimeSource, VerifiedTime};
 use crate::x509::chain::{EKU_TIME_STAMPING, signed_by};
 use der::asn1::{Int, ObjectIdentifier as Oid, OctetString};

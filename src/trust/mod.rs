@@ -1,0 +1,15 @@
+//! Trust material: everything a verification takes on faith and therefore must come from the
+//! caller's policy, never from the bundle.
+//!
+//! - [`root`]: Sigstore's `trusted_root.json` (Fulcio CAs, Rekor and CT logs, timestamp
+//!   authorities), parsed and compiled once per policy;
+//! - [`keys`]: public keys and the algorithms they verify with (log keys, managed keys, registry keys);
+//! - [`timestamp`]: RFC 3161 timestamp authorities and the tokens they sign.
+//!
+//! Nothing here depends on the bundle or the policy: the bundle and x509 layers depend on this one.
+
+pub mod keys;
+pub mod root;
+pub mod timestamp;
+
+pub use root::TrustRoot;
