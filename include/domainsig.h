@@ -48,6 +48,11 @@ typedef enum domainsig_status {
      */
     DOMAINSIG_ARTIFACT_UNREADABLE = 6,
     /**
+     * A file the caller named (bundle, policy, trusted root, key, TUF metadata; not the artifact)
+     * could not be opened or read.
+     */
+    DOMAINSIG_INPUT_UNREADABLE = 7,
+    /**
      * The signing certificate does not chain to a trusted Fulcio CA at the verified time.
      */
     DOMAINSIG_CERTIFICATE_INVALID = 10,

@@ -66,10 +66,13 @@ impl Artifact<'_> {
         match self {
             Artifact::Bytes(b) => Ok(std::borrow::Cow::Borrowed(b)),
             Artifact::Path(p) => {
-                let f = std::fs::File::open(p).map_err(|e| unreadable(p, e))?;
-                let mut v = Vec::new();
-                f.take(max as u64 + 1).read_to_end(&mut v).map_err(|e| unreadable(p, e))?;
-                crate::limits::check("artifact size for Ed25519 message signatures", max, v.len())?;
+                let v = crate::limits::read_bounded(p, max, "artifact (Ed25519 message signatures read it whole)")
+                    .map_err(|e| match e.status {
+                        error::Status::InputUnreadable => {
+                            error::Error { status: error::Status::ArtifactUnreadable, ..e }
+                        }
+                        _ => e,
+                    })?;
                 Ok(std::borrow::Cow::Owned(v))
             }
             Artifact::Digest(..) => Err(error::artifact_unreadable(

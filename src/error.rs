@@ -25,6 +25,9 @@ pub enum Status {
     TrustedRootInvalid = 5,
     /// The artifact could not be read or its digest string is malformed.
     ArtifactUnreadable = 6,
+    /// A file the caller named (bundle, policy, trusted root, key, TUF metadata; not the artifact)
+    /// could not be opened or read.
+    InputUnreadable = 7,
     /// The signing certificate does not chain to a trusted Fulcio CA at the verified time.
     CertificateInvalid = 10,
     /// The certificate carries no valid SCT from a trusted CT log.
@@ -75,7 +78,7 @@ pub enum Status {
 
 impl Status {
     /// Every status, in numeric order (the bindings are generated and checked against this).
-    pub const ALL: [Status; 30] = [
+    pub const ALL: [Status; 31] = [
         Status::Ok,
         Status::InvalidArgument,
         Status::PolicyInvalid,
@@ -83,6 +86,7 @@ impl Status {
         Status::BundleUnsupported,
         Status::TrustedRootInvalid,
         Status::ArtifactUnreadable,
+        Status::InputUnreadable,
         Status::CertificateInvalid,
         Status::SctInvalid,
         Status::SignatureInvalid,
@@ -123,6 +127,7 @@ impl Status {
             Status::BundleUnsupported => "BUNDLE_UNSUPPORTED",
             Status::TrustedRootInvalid => "TRUSTED_ROOT_INVALID",
             Status::ArtifactUnreadable => "ARTIFACT_UNREADABLE",
+            Status::InputUnreadable => "INPUT_UNREADABLE",
             Status::CertificateInvalid => "CERTIFICATE_INVALID",
             Status::SctInvalid => "SCT_INVALID",
             Status::SignatureInvalid => "SIGNATURE_INVALID",
@@ -261,6 +266,7 @@ ctor! {
     unsupported => BundleUnsupported,
     trust_root => TrustedRootInvalid,
     artifact_unreadable => ArtifactUnreadable,
+    input_unreadable => InputUnreadable,
     certificate => CertificateInvalid,
     sct => SctInvalid,
     signature => SignatureInvalid,
@@ -299,6 +305,7 @@ mod tests {
         for s in Status::ALL {
             assert_eq!(Status::from_code(s.code()), Some(s));
         }
-        assert_eq!(Status::from_code(7), None);
+        assert!(pairs.contains(&(7, "INPUT_UNREADABLE")));
+        assert_eq!(Status::from_code(8), None);
     }
 }

@@ -10,6 +10,8 @@ pub const MAX_BUNDLE_BYTES: usize = 8 << 20;
 pub const MAX_POLICY_BYTES: usize = 1 << 20;
 /// Largest trusted_root.json accepted, in bytes.
 pub const MAX_TRUST_ROOT_BYTES: usize = 4 << 20;
+/// Largest public-key file (PEM or JSON) accepted, in bytes.
+pub const MAX_KEY_BYTES: usize = 64 << 10;
 /// Deepest JSON nesting accepted in any input (arrays and objects).
 pub const MAX_JSON_DEPTH: usize = 64;
 /// Most certificates in a bundle's chain, or a CA's chain in the trusted root.
@@ -47,4 +49,75 @@ pub fn exceeded(what: &str, limit: usize, found: usize) -> crate::error::Error {
 /// Checks `found <= limit`.
 pub fn check(what: &str, limit: usize, found: usize) -> crate::error::Result<()> {
     if found > limit { Err(exceeded(what, limit, found)) } else { Ok(()) }
+}
+
+/// Reads a caller-named file whole, refusing it as `LIMIT_EXCEEDED` once it passes `limit` bytes.
+///
+/// At most `limit + 1` bytes are ever read, so `/dev/zero`, an endless FIFO or a runaway file costs
+/// a bounded amount of memory and time. A regular file whose size is already known to be too large
+/// is refused before any byte is read. Opening or reading fails as `INPUT_UNREADABLE` naming
+/// `what` ("bundle", "policy", "trusted root", "key") and the path; callers for whom another status
+/// fits better (the artifact) map it.
+///
+/// Every whole-file read of untrusted input in the library, the CLI and the bindings goes through
+/// here (or the bindings' equivalent with the same limit).
+pub fn read_bounded(path: &std::path::Path, limit: usize, what: &str) -> crate::error::Result<Vec<u8>> {
+    use std::io::Read;
+    let unreadable =
+        |e: std::io::Error| crate::error::input_unreadable(format!("cannot read {what} {}: {e}", path.display()));
+    let f = std::fs::File::open(path).map_err(unreadable)?;
+    let meta = f.metadata().map_err(unreadable)?;
+    if meta.is_dir() {
+        return Err(crate::error::input_unreadable(format!(
+            "cannot read {what} {}: expected a file, found a directory",
+            path.display()
+        )));
+    }
+    let known = if meta.is_file() { Some(meta.len()) } else { None };
+    if let Some(len) = known.filter(|&l| l > limit as u64) {
+        return Err(too_big(what, path, limit, &len.to_string()));
+    }
+    // A regular file's size sizes the buffer; anything else (a device, a pipe) grows it as it goes.
+    let mut v = Vec::with_capacity(known.map_or(8 << 10, |l| l as usize + 1));
+    f.take(limit as u64 + 1).read_to_end(&mut v).map_err(unreadable)?;
+    if v.len() > limit {
+        return Err(too_big(what, path, limit, "more"));
+    }
+    Ok(v)
+}
+
+fn too_big(what: &str, path: &std::path::Path, limit: usize, found: &str) -> crate::error::Error {
+    crate::error::limit(format!("{what} {} is too large: at most {limit} bytes allowed, found {found}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Status;
+    use std::path::Path;
+
+    #[test]
+    fn read_bounded_reads_up_to_the_limit_and_refuses_past_it() {
+        let dir = std::env::temp_dir().join(format!("domainsig-bounded-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("f");
+        std::fs::write(&p, b"12345").unwrap();
+        assert_eq!(read_bounded(&p, 5, "bundle").unwrap(), b"12345");
+        let e = read_bounded(&p, 4, "bundle").unwrap_err();
+        assert_eq!(e.status, Status::LimitExceeded);
+        assert!(e.message.contains("at most 4 bytes") && e.message.contains("found 5"), "{e}");
+        assert_eq!(read_bounded(&dir, 5, "policy").unwrap_err().status, Status::InputUnreadable);
+        let e = read_bounded(&dir.join("missing"), 5, "trusted root").unwrap_err();
+        assert_eq!(e.status, Status::InputUnreadable);
+        assert!(e.message.contains("trusted root") && e.message.contains("missing"), "{e}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_bounded_refuses_an_endless_device_after_limit_plus_one_bytes() {
+        let e = read_bounded(Path::new("/dev/zero"), MAX_BUNDLE_BYTES, "bundle").unwrap_err();
+        assert_eq!(e.status, Status::LimitExceeded);
+        assert!(e.message.contains("found more"), "{e}");
+    }
 }

@@ -3,6 +3,7 @@
 //!
 //! Exit status: 0 verified, 1 rejected, 2 usage or input error.
 
+use domainsig::limits::{MAX_BUNDLE_BYTES, MAX_KEY_BYTES, MAX_POLICY_BYTES};
 use domainsig::{Artifact, Outcome, Policy, Request, Status};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -102,8 +103,10 @@ impl Args {
     }
 }
 
-fn read(path: &str, what: &str) -> Result<Vec<u8>, Usage> {
-    std::fs::read(path).map_err(|e| Usage(format!("cannot read {what} {path}: {e}")))
+/// Reads a file named on the command line, never more than `limit` + 1 bytes (so `/dev/zero` or a
+/// FIFO is refused as LIMIT_EXCEEDED instead of exhausting memory).
+fn read(path: &str, limit: usize, what: &str) -> Result<Vec<u8>, Usage> {
+    domainsig::limits::read_bounded(Path::new(path), limit, what).map_err(|e| Usage(e.to_string()))
 }
 
 /// `FILE_OR_DIGEST`: a `sha256:<hex>` digest, or a path.
@@ -141,7 +144,8 @@ fn report(outcome: &Outcome, json: bool) -> ExitCode {
                 Status::InvalidArgument
                 | Status::PolicyInvalid
                 | Status::TrustedRootInvalid
-                | Status::ArtifactUnreadable => ExitCode::from(2),
+                | Status::ArtifactUnreadable
+                | Status::InputUnreadable => ExitCode::from(2),
                 _ => ExitCode::from(1),
             }
         }
@@ -151,7 +155,7 @@ fn report(outcome: &Outcome, json: bool) -> ExitCode {
 fn verify(args: &[String]) -> Result<ExitCode, Usage> {
     let a = Args::parse(args, &["--policy", "--bundle", "--index-domain", "--name", "--digest"], &["--json"])?;
     let policy = load_policy(a.need("--policy")?)?;
-    let bundle = read(a.need("--bundle")?, "bundle")?;
+    let bundle = read(a.need("--bundle")?, MAX_BUNDLE_BYTES, "bundle")?;
     let artifact = match (a.get("--digest"), a.positional.as_slice()) {
         (Some(d), []) => Artifact::parse_digest(d).map_err(|e| Usage(e.message))?,
         (None, [p]) => artifact_arg(p)?,
@@ -189,7 +193,8 @@ fn verify_bundle(args: &[String]) -> Result<ExitCode, Usage> {
     });
     match (a.get("--key"), a.get("--certificate-identity"), a.get("--certificate-oidc-issuer")) {
         (Some(k), None, None) => {
-            let pem = String::from_utf8(read(k, "key")?).map_err(|_| Usage(format!("key {k} is not text")))?;
+            let pem =
+                String::from_utf8(read(k, MAX_KEY_BYTES, "key")?).map_err(|_| Usage(format!("key {k} is not text")))?;
             policy["keys"] = serde_json::json!([{ "pem": pem }]);
         }
         (None, Some(id), Some(iss)) => {
@@ -202,7 +207,7 @@ fn verify_bundle(args: &[String]) -> Result<ExitCode, Usage> {
         }
     }
     let policy = Policy::from_json(policy.to_string().as_bytes(), None).map_err(|e| Usage(e.to_string()))?;
-    let bundle = read(a.need("--bundle")?, "bundle")?;
+    let bundle = read(a.need("--bundle")?, MAX_BUNDLE_BYTES, "bundle")?;
     let [target] = a.positional.as_slice() else {
         return Err(Usage(format!("exactly one FILE_OR_DIGEST is required\n{USAGE}")));
     };
@@ -215,7 +220,7 @@ fn verify_bundle(args: &[String]) -> Result<ExitCode, Usage> {
 const BUNDLE_SUFFIXES: &[&str] = &[".sigstore.json", ".sigstore", ".publish.attestation"];
 
 fn load_policy(path: &str) -> Result<Policy, Usage> {
-    let json = read(path, "policy")?;
+    let json = read(path, MAX_POLICY_BYTES, "policy")?;
     let base = Path::new(path).parent().map(Path::to_path_buf);
     Policy::from_json(&json, base.as_deref()).map_err(|e| Usage(e.to_string()))
 }
@@ -248,7 +253,7 @@ fn verify_dir(args: &[String]) -> Result<ExitCode, Usage> {
         else {
             continue;
         };
-        items.push((f.clone(), read(&bundle.to_string_lossy(), "bundle")?));
+        items.push((f.clone(), read(&bundle.to_string_lossy(), MAX_BUNDLE_BYTES, "bundle")?));
     }
     if items.is_empty() {
         return Err(Usage(format!("no ARTIFACT with a bundle (ARTIFACT{{{}}}) in {dir}", BUNDLE_SUFFIXES.join(","))));

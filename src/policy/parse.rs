@@ -195,19 +195,8 @@ fn trusted_root(v: Option<&Value>, base_dir: Option<&Path>) -> Result<(Arc<Trust
                 Some(b) if Path::new(p).is_relative() => b.join(p),
                 _ => Path::new(p).to_path_buf(),
             };
-            let meta = std::fs::metadata(&p).map_err(|e| {
-                error::trust_root(format!("cannot read trusted root {}: {e}", p.display())).at("trusted_root.path")
-            })?;
-            if meta.len() > limits::MAX_TRUST_ROOT_BYTES as u64 {
-                return Err(limits::exceeded(
-                    "trusted root size in bytes",
-                    limits::MAX_TRUST_ROOT_BYTES,
-                    meta.len() as usize,
-                ));
-            }
-            let bytes = std::fs::read(&p).map_err(|e| {
-                error::trust_root(format!("cannot read trusted root {}: {e}", p.display())).at("trusted_root.path")
-            })?;
+            let bytes = limits::read_bounded(&p, limits::MAX_TRUST_ROOT_BYTES, "trusted root")
+                .map_err(|e| e.at("trusted_root.path"))?;
             let root = TrustRoot::from_json(&bytes).map_err(at_root)?;
             Ok((Arc::new(root), format!("the trusted root in {}", p.display())))
         }
@@ -559,7 +548,9 @@ mod tests {
             serde_json::from_slice(&std::fs::read(dir.join("public-good-staging.trusted_root.json")).unwrap()).unwrap();
         parse(&with(json!({"trusted_root": inline}))).unwrap();
         let e = parse(&with(json!({"trusted_root": {"path": "/nonexistent/root.json"}}))).unwrap_err();
-        assert_eq!(e.status, Status::TrustedRootInvalid);
+        assert_eq!(e.status, Status::InputUnreadable);
+        let e = parse(&with(json!({"trusted_root": {"path": "/dev/zero"}}))).unwrap_err();
+        assert_eq!((e.status, e.field.as_deref()), (Status::LimitExceeded, Some("trusted_root.path")));
         let e = parse(&with(json!({"trusted_root": {"mediaType": "x"}}))).unwrap_err();
         assert_eq!(e.status, Status::TrustedRootInvalid);
     }
