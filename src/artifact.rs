@@ -184,4 +184,13 @@ mod tests {
             crate::error::Status::ArtifactUnreadable
         );
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn whole_reads_stop_at_the_limit() {
+        use crate::error::Status;
+        assert_eq!(Artifact::Path(Path::new("/dev/zero")).bytes(1 << 20).unwrap_err().status, Status::LimitExceeded);
+        let missing = Artifact::Path(Path::new("/nonexistent/domainsig")).bytes(10).unwrap_err();
+        assert_eq!(missing.status, Status::ArtifactUnreadable);
+    }
 }

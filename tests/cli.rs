@@ -112,3 +112,94 @@ fn verify_dir_reports_each_item() {
     let statuses: Vec<&str> = v["results"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["ARTIFACT_MISMATCH", "OK"]);
 }
+
+/// Runs the CLI with its address space capped at 1 GiB (`ulimit -v`): reading any input whole
+/// without a bound (`/dev/zero`, an endless FIFO) then dies allocating instead of passing.
+fn run_capped(args: &[&str]) -> Output {
+    Command::new("sh")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("-c")
+        .arg("ulimit -v 1048576 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_domainsig"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+fn assert_limit(args: &[&str], out: &Output) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(stderr.contains("LIMIT_EXCEEDED"), "{args:?}: {stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn endless_inputs_are_refused_after_their_limit() {
+    // The cap leaves room for a real verification (the control), not for an unbounded read.
+    let out = run_capped(&[
+        "verify",
+        "--policy",
+        POLICY,
+        "--index-domain",
+        "pypi.org",
+        "--bundle",
+        ATTESTATION,
+        "--name",
+        NAME,
+        ARTIFACT,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let dir = std::env::temp_dir().join(format!("domainsig-cli-endless-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let zero_root = dir.join("zero-root-policy.json");
+    std::fs::write(&zero_root, r#"{"version": 1, "trusted_root": {"path": "/dev/zero"}}"#).unwrap();
+    let zero_root = zero_root.to_str().unwrap();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["verify", "--policy", POLICY, "--bundle", "/dev/zero", ARTIFACT],
+        vec!["verify", "--policy", "/dev/zero", "--bundle", ATTESTATION, ARTIFACT],
+        vec!["verify", "--policy", zero_root, "--bundle", ATTESTATION, ARTIFACT],
+        vec!["explain-policy", "/dev/zero"],
+        vec![
+            "verify-bundle",
+            "--bundle",
+            "/dev/zero",
+            "--certificate-identity",
+            "i",
+            "--certificate-oidc-issuer",
+            "o",
+            ARTIFACT,
+        ],
+        vec!["verify-bundle", "--bundle", ATTESTATION, "--key", "/dev/zero", ARTIFACT],
+        vec![
+            "verify-bundle",
+            "--trusted-root",
+            "/dev/zero",
+            "--bundle",
+            ATTESTATION,
+            "--certificate-identity",
+            "i",
+            "--certificate-oidc-issuer",
+            "o",
+            ARTIFACT,
+        ],
+    ];
+    for args in &cases {
+        assert_limit(args, &run_capped(args));
+    }
+    // The same through a FIFO fed without end: `yes` dies of SIGPIPE once the reader stops.
+    let fifo = dir.join("endless");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let fifo = fifo.to_str().unwrap();
+    for flag in ["--bundle", "--policy"] {
+        let mut writer = Command::new("sh").arg("-c").arg("exec yes > \"$0\"").arg(fifo).spawn().unwrap();
+        let args = match flag {
+            "--bundle" => ["verify", "--policy", POLICY, "--bundle", fifo, ARTIFACT],
+            _ => ["verify", "--policy", fifo, "--bundle", ATTESTATION, ARTIFACT],
+        };
+        let out = run_capped(&args);
+        let _ = writer.kill();
+        let _ = writer.wait();
+        assert_limit(&args, &out);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
