@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import stat
 
-from ._status import STATUS_NAME, VerificationError, make_error
+from ._status import STATUS, STATUS_NAME, VerificationError, make_error
 
 # Importing domainsig stays cheap: typing, json and ctypes load only when first needed.
 TYPE_CHECKING = False
@@ -12,19 +13,76 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
-    PathLike = Union[str, "os.PathLike[str]"]
-    #: A path, the bytes themselves, or ``"sha256:<hex>"`` / ``"sha512:<hex>"``.
-    ArtifactLike = Union[bytes, bytearray, memoryview, PathLike]
-    #: The bundle's bytes, its JSON text, or a path to it.
-    BundleLike = Union[bytes, bytearray, memoryview, PathLike]
+    #: Bytes, a path (``str`` or ``os.PathLike``), or ``"sha256:<hex>"`` / ``"sha512:<hex>"``.
+    ArtifactLike = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", "os.PathLike[bytes]"]
+    #: The bundle's content (bytes, or ``str`` JSON text), or an ``os.PathLike`` naming its file.
+    #: A ``str`` is never a path: text an index served must not choose a file to read.
+    BundleLike = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", "os.PathLike[bytes]"]
+    #: Policy JSON as text or bytes.
+    PolicyText = Union[str, bytes, bytearray, memoryview]
 
-_HEX = frozenset("0123456789abcdefABCDEF")
+_BYTES = (bytes, bytearray, memoryview)
+#: A ``str`` artifact with one of these prefixes is a digest; any other ``str`` is a path.
+_DIGEST_PREFIXES = ("sha256:", "sha384:", "sha512:")
+
+# Mirrors src/limits.rs (tests/test_inputs.py checks): files are read at most limit + 1 bytes.
+MAX_BUNDLE_BYTES = 8 << 20
+MAX_POLICY_BYTES = 1 << 20
 
 
-def _is_digest(s: str) -> bool:
-    """``sha256:<hex>``, ``sha384:<hex>`` or ``sha512:<hex>`` (anything else is a path)."""
-    alg, sep, hexpart = s.partition(":")
-    return bool(sep) and alg in ("sha256", "sha384", "sha512") and bool(hexpart) and set(hexpart) <= _HEX
+def _kind(value: object) -> str:
+    return type(value).__name__
+
+
+def _refusal(code: str, message: str, field: str) -> VerificationError:
+    """The library's error for an unusable argument value, shaped like a native result."""
+    status = STATUS[code]
+    details = {"status": code, "code": status, "family": _family(status), "message": message, "field": field}
+    return make_error(status, details)
+
+
+def _family(status: int) -> str:
+    if status <= 9:
+        return "input"
+    return "crypto" if status <= 29 else "identity" if status <= 39 else "domain" if status <= 49 else "internal"
+
+
+def _c_string(value: Optional[str], field: str) -> Optional[bytes]:
+    """A ``str`` argument as NUL-terminated UTF-8: refuses NULs (C would truncate) and lone surrogates."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{field} must be str or None, not {_kind(value)}")
+    if "\0" in value:
+        raise _refusal("INVALID_ARGUMENT", f"{field} contains a NUL character", field)
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise _refusal("INVALID_ARGUMENT", f"{field} is not valid Unicode text ({e.reason})", field) from None
+
+
+def read_bounded(path: Union[str, os.PathLike[str], os.PathLike[bytes]], limit: int, what: str, field: str) -> bytes:
+    """Reads a caller-named file whole, never more than ``limit`` + 1 bytes (like ``limits::read_bounded``).
+
+    ``/dev/zero``, a FIFO or a runaway file is refused as ``LIMIT_EXCEEDED``; any failure to open
+    or read it is ``INPUT_UNREADABLE``; a NUL in the path is ``INVALID_ARGUMENT``.
+    """
+    try:
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            if stat.S_ISDIR(st.st_mode):
+                raise IsADirectoryError(21, "expected a file, found a directory")
+            size = st.st_size if stat.S_ISREG(st.st_mode) else None
+            if size is not None and size > limit:
+                raise _refusal("LIMIT_EXCEEDED", f"{what} {os.fsdecode(path)} is too large: at most {limit} bytes allowed, found {size}", field)
+            data = f.read(limit + 1)
+    except ValueError:
+        raise _refusal("INVALID_ARGUMENT", f"{field} is not a usable path (it contains a NUL character)", field) from None
+    except OSError as e:
+        raise _refusal("INPUT_UNREADABLE", f"cannot read {what} {os.fsdecode(path)!r}: {e.strerror or e}", field) from None
+    if len(data) > limit:
+        raise _refusal("LIMIT_EXCEEDED", f"{what} {os.fsdecode(path)} is too large: at most {limit} bytes allowed, found more", field)
+    return data
 
 
 class VerificationResult:
@@ -81,38 +139,49 @@ def _take_result(lib: Any, ptr: Any) -> VerificationResult:
     return VerificationResult(status, details)
 
 
-def _artifact(ffi: ModuleType, artifact: ArtifactLike, name: Optional[str], keep: List[Any]) -> Any:
+def _artifact(ffi: ModuleType, artifact: ArtifactLike, name: Optional[str], keep: List[Any], field: str = "") -> Any:
     a = ffi.Artifact()
-    if isinstance(artifact, (bytes, bytearray, memoryview)):
+    what = f"{field}artifact"
+    if isinstance(artifact, _BYTES):
         data = bytes(artifact)
         buf = ffi.c_char_p(data)
         keep.append((data, buf))
         a.data = ffi.ctypes.cast(buf, ffi.ctypes.c_void_p)
         a.len = len(data)
-    elif isinstance(artifact, str) and _is_digest(artifact):
-        a.digest = artifact.encode()
+    elif isinstance(artifact, str) and artifact.startswith(_DIGEST_PREFIXES):
+        a.digest = _c_string(artifact, what)
     elif isinstance(artifact, (str, os.PathLike)):
-        a.path = os.fsencode(artifact)
+        path = os.fspath(artifact)
+        if not isinstance(path, (str, bytes)):
+            raise TypeError(f"{what} path must be str or bytes, not {_kind(path)}")
+        if ("\0" if isinstance(path, str) else b"\0") in path:
+            raise _refusal("INVALID_ARGUMENT", f"{what} path contains a NUL character", what)
+        a.path = os.fsencode(path)
     else:
-        raise TypeError(f"artifact must be a path, bytes or 'sha256:<hex>', not {type(artifact).__name__}")
-    if name is not None:
-        a.name = name.encode()
+        raise TypeError(f"{what} must be bytes, str (a path or 'sha256:<hex>') or os.PathLike, not {_kind(artifact)}")
+    a.name = _c_string(name, f"{field}name")
     return a
 
 
-def _bundle_bytes(bundle: BundleLike) -> bytes:
-    if isinstance(bundle, (bytes, bytearray, memoryview)):
+def _bundle_bytes(bundle: BundleLike, field: str = "") -> bytes:
+    """Bundle content: bytes as given, ``str`` as JSON text, a file only through ``os.PathLike``."""
+    what = f"{field}bundle"
+    if isinstance(bundle, _BYTES):
         return bytes(bundle)
-    if isinstance(bundle, str) and bundle.lstrip().startswith("{"):
-        return bundle.encode()
-    if isinstance(bundle, (str, os.PathLike)):
-        with open(bundle, "rb") as f:
-            return f.read()
-    raise TypeError(f"bundle must be bytes, JSON text or a path, not {type(bundle).__name__}")
+    if isinstance(bundle, str):
+        # Never a path. Lone surrogates pass through as invalid UTF-8, which the library refuses.
+        return bundle.encode("utf-8", "surrogatepass")
+    if isinstance(bundle, os.PathLike):
+        return read_bounded(bundle, MAX_BUNDLE_BYTES, "bundle", what)
+    raise TypeError(f"{what} must be bytes, str (JSON text) or os.PathLike (a file), not {_kind(bundle)}")
 
 
 def _domain(index_domain: Optional[str]) -> Optional[bytes]:
-    return None if index_domain is None else index_domain.encode()
+    return _c_string(index_domain, "index_domain")
+
+
+def _refused(e: VerificationError) -> VerificationResult:
+    return VerificationResult(e.status, e.details)
 
 
 class Policy:
@@ -129,11 +198,21 @@ class Policy:
         raise TypeError("use Policy.from_json or Policy.from_dict")
 
     @classmethod
-    def from_json(cls, text: Union[str, bytes]) -> "Policy":
-        """Compiles policy JSON; raises :class:`InputError` (``POLICY_INVALID``...) when it is wrong."""
+    def from_json(cls, text: PolicyText) -> "Policy":
+        """Compiles policy JSON (``str`` or bytes; never a path: see :meth:`from_file`).
+
+        Raises :class:`InputError` (``POLICY_INVALID``...) when it is wrong, ``TypeError`` for
+        another type.
+        """
+        if isinstance(text, str):
+            # Lone surrogates pass through as invalid UTF-8, which the library refuses.
+            data = text.encode("utf-8", "surrogatepass")
+        elif isinstance(text, _BYTES):
+            data = bytes(text)
+        else:
+            raise TypeError(f"text must be str or bytes (policy JSON), not {_kind(text)}")
         ffi = _ffi()
         lib = ffi.lib()
-        data = text.encode() if isinstance(text, str) else bytes(text)
         out = ffi.PolicyP()
         err = ffi.ResultP()
         status = lib.domainsig_policy_new(data, len(data), ffi.ctypes.byref(out), ffi.ctypes.byref(err))
@@ -149,8 +228,27 @@ class Policy:
     def from_dict(cls, policy: Mapping[str, Any]) -> "Policy":
         """Compiles a policy given as a dict (the JSON object)."""
         import json
+        from collections.abc import Mapping as AnyMapping
 
-        return cls.from_json(json.dumps(policy))
+        if not isinstance(policy, AnyMapping):
+            raise TypeError(f"policy must be a dict (the policy JSON object), not {_kind(policy)}")
+        try:
+            text = json.dumps(policy, allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise _refusal("POLICY_INVALID", f"policy is not JSON data: {e}", "policy") from None
+        return cls.from_json(text)
+
+    @classmethod
+    def from_file(cls, path: Union[str, os.PathLike[str], os.PathLike[bytes]]) -> "Policy":
+        """Compiles the policy JSON in a file (read at most 1 MiB + 1 byte).
+
+        A relative ``trusted_root.path`` in it resolves against the working directory.
+        Raises :class:`InputError` (``INPUT_UNREADABLE``, ``POLICY_INVALID``...) or
+        :class:`InternalError` (``LIMIT_EXCEEDED``).
+        """
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be str or os.PathLike, not {_kind(path)}")
+        return cls.from_json(read_bounded(path, MAX_POLICY_BYTES, "policy", "path"))
 
     def verify(
         self,
@@ -174,13 +272,22 @@ class Policy:
         index_domain: Optional[str],
         name: Optional[str] = None,
     ) -> VerificationResult:
-        """As :meth:`verify`, but returns a refusal as a result instead of raising it."""
+        """As :meth:`verify`, but returns a refusal as a result instead of raising it.
+
+        A wrong type still raises ``TypeError``; an unusable value (an unreadable bundle file, a
+        NUL in a string) is a refusal like any other.
+        """
         ffi = _ffi()
         keep: List[Any] = []
-        a = _artifact(ffi, artifact, name, keep)
-        b = _bundle_bytes(bundle)
+        handle = self._handle()
+        try:
+            domain = _domain(index_domain)
+            a = _artifact(ffi, artifact, name, keep)
+            b = _bundle_bytes(bundle)
+        except VerificationError as e:
+            return _refused(e)
         out = ffi.ResultP()
-        self._lib.domainsig_verify_bundle(self._handle(), ffi.ctypes.byref(a), b, len(b), _domain(index_domain), ffi.ctypes.byref(out))
+        self._lib.domainsig_verify_bundle(handle, ffi.ctypes.byref(a), b, len(b), domain, ffi.ctypes.byref(out))
         return _take_result(self._lib, out)
 
     def verify_many(
@@ -191,28 +298,42 @@ class Policy:
         """Verifies ``(artifact, bundle[, name])`` items in one call on a small pool of native threads.
 
         Returns one result per item, in order; refusals are results with ``ok`` False (call
-        ``raise_for_status()`` on each, or check ``all(results)``).
+        ``raise_for_status()`` on each, or check ``all(results)``). An item with an unusable value
+        (an unreadable bundle file, a NUL in its name) is such a refusal; a wrong type raises
+        ``TypeError`` naming the item (``items[3]: bundle must be ...``).
         """
         ffi = _ffi()
-        items = list(items)
-        if not items:
-            return []
-        keep: List[Any] = []
-        reqs = (ffi.Request * len(items))()
+        handle = self._handle()
         domain = _domain(index_domain)
+        items = list(items)
+        keep: List[Any] = []
+        answers: List[Optional[VerificationResult]] = [None] * len(items)
+        native: List[Tuple[int, Any, bytes]] = []
         for i, item in enumerate(items):
-            artifact, bundle = item[0], item[1]
-            name = item[2] if len(item) > 2 else None
-            b = _bundle_bytes(bundle)
-            buf = ffi.c_char_p(b)
-            keep.append((b, buf))
-            reqs[i].artifact = _artifact(ffi, artifact, name, keep)
-            reqs[i].bundle = ffi.ctypes.cast(buf, ffi.ctypes.c_void_p)
-            reqs[i].bundle_len = len(b)
-            reqs[i].index_domain = domain
-        results = (ffi.ResultP * len(items))()
-        self._lib.domainsig_verify_many(self._handle(), reqs, len(items), results)
-        return [_take_result(self._lib, results[i]) for i in range(len(items))]
+            where = f"items[{i}]: "
+            if not isinstance(item, (tuple, list)) or len(item) not in (2, 3):
+                raise TypeError(f"items[{i}] must be a tuple (artifact, bundle[, name]), not {_kind(item)}")
+            try:
+                a = _artifact(ffi, item[0], item[2] if len(item) > 2 else None, keep, where)
+                b = _bundle_bytes(item[1], where)
+            except VerificationError as e:
+                answers[i] = _refused(e)
+                continue
+            native.append((i, a, b))
+        if native:
+            reqs = (ffi.Request * len(native))()
+            for j, (_, a, b) in enumerate(native):
+                buf = ffi.c_char_p(b)
+                keep.append((b, buf))
+                reqs[j].artifact = a
+                reqs[j].bundle = ffi.ctypes.cast(buf, ffi.ctypes.c_void_p)
+                reqs[j].bundle_len = len(b)
+                reqs[j].index_domain = domain
+            results = (ffi.ResultP * len(native))()
+            self._lib.domainsig_verify_many(handle, reqs, len(native), results)
+            for j, (i, _, _) in enumerate(native):
+                answers[i] = _take_result(self._lib, results[j])
+        return [r for r in answers if r is not None]
 
     def _handle(self) -> Any:
         if self._ptr is None:

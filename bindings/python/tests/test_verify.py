@@ -1,3 +1,4 @@
+import pathlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,12 +16,13 @@ def test_happy_path(policy, happy, how):
     assert result.details["status"] == "OK"
 
 
-@pytest.mark.parametrize("form", ["bytes", "str", "path", "pathlike"])
+@pytest.mark.parametrize("form", ["bytes", "bytearray", "memoryview", "str", "pathlike"])
 def test_bundle_forms(policy, happy, form):
     bundle = {
         "bytes": happy["bundle"],
+        "bytearray": bytearray(happy["bundle"]),
+        "memoryview": memoryview(happy["bundle"]),
         "str": happy["bundle"].decode(),
-        "path": str(happy["bundle_path"]),
         "pathlike": happy["bundle_path"],
     }[form]
     assert policy.verify(happy["artifact"], bundle, "pypi.org").ok
@@ -80,8 +82,13 @@ def test_bad_arguments(policy, happy):
     assert e.value.code == "ARTIFACT_UNREADABLE"
     with pytest.raises(TypeError):
         policy.verify(12345, happy["bundle"], "pypi.org")
-    with pytest.raises(FileNotFoundError):
-        policy.verify(happy["artifact"], "/nonexistent/bundle.json", "pypi.org")
+    with pytest.raises(domainsig.InputError) as e:
+        policy.verify(happy["artifact"], pathlib.Path("/nonexistent/bundle.json"), "pypi.org")
+    assert e.value.code == "INPUT_UNREADABLE"
+    # A str is the bundle's text, never a path: a path to a real bundle is refused as JSON.
+    with pytest.raises(domainsig.InputError) as e:
+        policy.verify(happy["artifact"], str(happy["bundle_path"]), "pypi.org")
+    assert e.value.code == "BUNDLE_MALFORMED"
 
 
 def test_verify_many_keeps_order(policy, happy):
