@@ -22,10 +22,11 @@ def bundle_for(dist: pathlib.Path) -> pathlib.Path:
 
 
 def main(policy_path: str, index_domain: str, *dists: str) -> int:
-    policy = domainsig.Policy.from_json(pathlib.Path(policy_path).read_bytes())  # compile once
+    policy = domainsig.Policy.from_file(policy_path)  # compile once (read with a size bound)
     refused = 0
     for dist in map(pathlib.Path, dists):
         try:
+            # A pathlib.Path is a file to read; a str or bytes bundle would be the bundle's content.
             policy.verify(dist, bundle_for(dist), index_domain, name=dist.name)
             print(f"install  {dist.name}")
         except domainsig.VerificationError as e:  # or DomainError, IdentityError, CryptoError...

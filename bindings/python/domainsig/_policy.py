@@ -151,12 +151,10 @@ def _artifact(ffi: ModuleType, artifact: ArtifactLike, name: Optional[str], keep
     elif isinstance(artifact, str) and artifact.startswith(_DIGEST_PREFIXES):
         a.digest = _c_string(artifact, what)
     elif isinstance(artifact, (str, os.PathLike)):
-        path = os.fspath(artifact)
-        if not isinstance(path, (str, bytes)):
-            raise TypeError(f"{what} path must be str or bytes, not {_kind(path)}")
-        if ("\0" if isinstance(path, str) else b"\0") in path:
+        path = os.fsencode(artifact)
+        if b"\0" in path:
             raise _refusal("INVALID_ARGUMENT", f"{what} path contains a NUL character", what)
-        a.path = os.fsencode(path)
+        a.path = path
     else:
         raise TypeError(f"{what} must be bytes, str (a path or 'sha256:<hex>') or os.PathLike, not {_kind(artifact)}")
     a.name = _c_string(name, f"{field}name")
