@@ -3,13 +3,13 @@
 //   node npm_gate.js POLICY.json BUNDLE.json TARBALL [REGISTRY] [PURL]
 // Exit 0 = install, 1 = refuse (reason printed).
 'use strict';
-const fs = require('node:fs');
 const { Policy, VerificationError } = require('domainsig');
 
 async function main([policyPath, bundlePath, tarball, registry = 'registry.npmjs.org', purl]) {
-  const policy = Policy.fromJSON(fs.readFileSync(policyPath, 'utf8')); // compile once, share everywhere
+  const policy = Policy.fromFile(policyPath); // compile once (read with a size bound), share everywhere
   try {
-    await policy.verify({ artifact: tarball, bundle: bundlePath, indexDomain: registry, name: purl });
+    // bundlePath names a file; `bundle` would be the bundle's content (a Buffer, JSON text or object).
+    await policy.verify({ artifact: tarball, bundlePath, indexDomain: registry, name: purl });
     console.log(`install ${tarball}`);
     return 0;
   } catch (e) {

@@ -35,7 +35,8 @@ async function gate(artifact: Buffer | string, bundle: string): Promise<boolean>
   }
 }
 const many: Promise<VerificationResult[]> = policy.verifyMany([{ artifact: 'sha256:00', bundle: {} }], { indexDomain: null });
-void gate; void many; void policy.verifySync;
+const fromFile: VerificationResult = Policy.fromFile('policy.json').verifySync({ artifact: Buffer.alloc(0), bundlePath: 'b.json' });
+void gate; void many; void fromFile; void policy.verifySync;
 TS
 npx tsc --noEmit --strict --types node check.ts
 echo "index.d.ts: type-checks"

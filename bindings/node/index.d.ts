@@ -31,11 +31,19 @@ export interface VerificationResult {
   details: Details;
 }
 
-export interface VerifyOptions {
-  /** The artifact's bytes, a path to it, or "sha256:<hex>" / "sha512:<hex>". */
+/**
+ * One verification. Content and files are never guessed from a value's shape: `bundle` is always
+ * the bundle's content (bytes, JSON text or the parsed object) and a file is named only by
+ * `bundlePath`. Give exactly one of the two.
+ */
+export type VerifyOptions = VerifyCommon & (
+  | { /** The bundle's content: bytes, JSON text or the parsed object. Never a path. */ bundle: Buffer | Uint8Array | string | object; bundlePath?: undefined | null }
+  | { /** A file holding the bundle, read at most 8 MiB + 1 byte. */ bundlePath: string; bundle?: undefined | null }
+);
+
+export interface VerifyCommon {
+  /** The artifact's bytes, a path to it, or "sha256:<hex>" / "sha384:<hex>" / "sha512:<hex>" (any string with that prefix is a digest). */
   artifact: Buffer | Uint8Array | string;
-  /** The bundle's bytes, its JSON text, the parsed object, or a path to it. */
-  bundle: Buffer | Uint8Array | string | object;
   /** Where the artifact was fetched from ("registry.npmjs.org"); null when unknown. */
   indexDomain?: string | null;
   /** Filename or purl ("pkg:npm/%40scope/name@1.0.0") for subject binding. */
@@ -53,13 +61,15 @@ export declare class VerificationError extends Error {
 
 export declare class Policy {
   private constructor(handle: unknown);
-  /** Compiles a policy (object or JSON text). Throws VerificationError (POLICY_INVALID...). */
-  static fromJSON(policy: object | string): Policy;
+  /** Compiles a policy from its content (object, JSON text or bytes; never a path). Throws VerificationError (POLICY_INVALID...), TypeError for another type. */
+  static fromJSON(policy: object | string | Buffer | Uint8Array): Policy;
+  /** Compiles the policy in a file, read at most 1 MiB + 1 byte (INPUT_UNREADABLE, LIMIT_EXCEEDED). */
+  static fromFile(path: string): Policy;
   /** Verifies on the libuv pool; rejects with VerificationError when the artifact is refused. */
   verify(opts: VerifyOptions): Promise<VerificationResult>;
   /** Verifies on the calling thread; throws VerificationError when the artifact is refused. */
   verifySync(opts: VerifyOptions): VerificationResult;
-  /** Verifies a batch natively; one result per item, refusals included (ok: false). */
+  /** Verifies a batch natively; one result per item, refusals included (ok: false), an item with an unusable value too. Rejects with TypeError for a wrong type. */
   verifyMany(items: Iterable<VerifyOptions>, defaults?: { indexDomain?: string | null }): Promise<VerificationResult[]>;
 }
 

@@ -44,7 +44,31 @@ function toResult(raw) {
   return { ok: raw.status === 0, status: raw.status, code: NAMES[raw.status] || 'UNKNOWN', details };
 }
 
-const DIGEST = /^sha(256|384|512):[0-9a-fA-F]+$/;
+// Mirrors src/limits.rs (the tests check): a file is read at most limit + 1 bytes.
+const MAX_BUNDLE_BYTES = 8 << 20;
+const MAX_POLICY_BYTES = 1 << 20;
+
+/** A string artifact with one of these prefixes is a digest; any other string is a path. */
+const DIGEST = /^sha(256|384|512):/;
+
+function kind(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return `an object (${(v.constructor && v.constructor.name) || 'Object'})`;
+  return typeof v;
+}
+
+/** The library's error for an unusable argument value, shaped like a native result. */
+function refusal(code, message, field) {
+  const status = STATUS[code];
+  return new VerificationError(status, { status: code, code: status, family: family(status), message, field });
+}
+
+/** Whether a string can be UTF-8 (no lone surrogates); String#isWellFormed is Node 20+. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+function wellFormed(s) {
+  return !LONE_SURROGATE.test(s);
+}
 
 function toBuffer(v) {
   if (Buffer.isBuffer(v)) return v;
@@ -52,22 +76,99 @@ function toBuffer(v) {
   return null;
 }
 
-function item(opts, defaults) {
-  if (opts === null || typeof opts !== 'object') throw new TypeError('expected {artifact, bundle, indexDomain, name}');
-  const { artifact, bundle } = opts;
-  const indexDomain = opts.indexDomain !== undefined ? opts.indexDomain : defaults && defaults.indexDomain;
-  let kind;
-  let value = toBuffer(artifact);
-  if (value) kind = 0;
-  else if (typeof artifact === 'string') { kind = DIGEST.test(artifact) ? 2 : 1; value = artifact; }
-  else throw new TypeError('artifact must be a Buffer, a path or "sha256:<hex>"');
-  let b = toBuffer(bundle);
-  if (!b) {
-    if (typeof bundle === 'string') b = bundle.trimStart().startsWith('{') ? Buffer.from(bundle) : fs.readFileSync(bundle);
-    else if (bundle && typeof bundle === 'object') b = Buffer.from(JSON.stringify(bundle));
-    else throw new TypeError('bundle must be a Buffer, JSON text, a parsed object or a path');
+/** A string argument for C: refuses NULs (C would truncate there) and lone surrogates (UTF-8 cannot carry them). */
+function cString(v, field) {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'string') throw new TypeError(`${field} must be a string or null, not ${kind(v)}`);
+  if (v.includes('\0')) throw refusal('INVALID_ARGUMENT', `${field} contains a NUL character`, field);
+  if (!wellFormed(v)) throw refusal('INVALID_ARGUMENT', `${field} is not valid Unicode text (a lone surrogate)`, field);
+  return v;
+}
+
+/**
+ * Reads a caller-named file whole, never more than `limit` + 1 bytes (like the library's
+ * `limits::read_bounded`): /dev/zero, a FIFO or a runaway file is LIMIT_EXCEEDED, any failure to
+ * open or read it INPUT_UNREADABLE, never a raw ENOENT or ENAMETOOLONG.
+ */
+function readBounded(path, limit, what, field) {
+  if (typeof path !== 'string') throw new TypeError(`${field} must be a string (a file path), not ${kind(path)}`);
+  cString(path, field);
+  const tooLarge = (found) => refusal('LIMIT_EXCEEDED', `${what} ${path} is too large: at most ${limit} bytes allowed, found ${found}`, field);
+  let fd;
+  try {
+    fd = fs.openSync(path, 'r');
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) throw new Error('expected a file, found a directory');
+    if (st.isFile() && st.size > limit) throw tooLarge(st.size);
+    const cap = limit + 1;
+    let buf = Buffer.allocUnsafe(Math.min(cap, st.isFile() ? st.size + 1 : 64 << 10));
+    let n = 0;
+    for (;;) {
+      if (n === buf.length) {
+        if (n === cap) break;
+        const bigger = Buffer.allocUnsafe(Math.min(cap, n * 2));
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+      }
+      const k = fs.readSync(fd, buf, n, buf.length - n, null);
+      if (k === 0) break;
+      n += k;
+    }
+    if (n > limit) throw tooLarge('more');
+    return buf.subarray(0, n);
+  } catch (e) {
+    if (e instanceof VerificationError) throw e;
+    throw refusal('INPUT_UNREADABLE', `cannot read ${what} ${path}: ${e.message}`, field);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
-  return [kind, value, opts.name == null ? null : opts.name, b, indexDomain == null ? null : indexDomain];
+}
+
+/**
+ * Bundle content: a Buffer/Uint8Array, JSON text or the parsed object. A string is never a
+ * path: a file is named only by `bundlePath`.
+ */
+function bundleBytes(opts, where) {
+  const hasContent = opts.bundle !== undefined && opts.bundle !== null;
+  const hasPath = opts.bundlePath !== undefined && opts.bundlePath !== null;
+  if (hasContent && hasPath) throw new TypeError(`${where}give bundle (the content) or bundlePath (a file), not both`);
+  if (hasPath) return readBounded(opts.bundlePath, MAX_BUNDLE_BYTES, 'bundle', `${where}bundlePath`);
+  const { bundle } = opts;
+  const field = `${where}bundle`;
+  const b = toBuffer(bundle);
+  if (b) return b;
+  if (typeof bundle === 'string') {
+    if (!wellFormed(bundle)) throw refusal('BUNDLE_MALFORMED', `${field} is not valid Unicode text (a lone surrogate)`, field);
+    return Buffer.from(bundle, 'utf8');
+  }
+  if (bundle && typeof bundle === 'object') {
+    let text;
+    try {
+      text = JSON.stringify(bundle);
+    } catch (e) {
+      throw refusal('BUNDLE_MALFORMED', `${field} is not JSON data: ${e.message}`, field);
+    }
+    return Buffer.from(text, 'utf8');
+  }
+  if (!hasContent) throw new TypeError(`${where}bundle (the content) or bundlePath (a file) is required`);
+  throw new TypeError(`${field} must be a Buffer, a Uint8Array, JSON text or the parsed object, not ${kind(bundle)} (a file is bundlePath)`);
+}
+
+function item(opts, defaults, where = '') {
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
+    throw new TypeError(`${where || 'options '}must be an object {artifact, bundle | bundlePath, indexDomain, name}, not ${kind(opts)}`);
+  }
+  const { artifact } = opts;
+  const indexDomain = cString(opts.indexDomain !== undefined ? opts.indexDomain : defaults && defaults.indexDomain, `${where}indexDomain`);
+  let artifactKind;
+  let value = toBuffer(artifact);
+  if (value) artifactKind = 0;
+  else if (typeof artifact === 'string') {
+    artifactKind = DIGEST.test(artifact) ? 2 : 1;
+    value = cString(artifact, `${where}artifact`);
+  } else throw new TypeError(`${where}artifact must be a Buffer, a Uint8Array, a path or "sha256:<hex>", not ${kind(artifact)}`);
+  const name = cString(opts.name, `${where}name`);
+  return [artifactKind, value, name, bundleBytes(opts, where), indexDomain];
 }
 
 function settle(raw) {
@@ -83,15 +184,42 @@ class Policy {
     this._handle = handle;
   }
 
-  /** Compiles a policy from an object or JSON text; throws VerificationError (POLICY_INVALID...). */
+  /**
+   * Compiles a policy from its content: the parsed object, JSON text or a Buffer/Uint8Array of
+   * it (never a path: see fromFile). Throws VerificationError (POLICY_INVALID...) or TypeError.
+   */
   static fromJSON(policy) {
-    const text = typeof policy === 'string' ? policy : JSON.stringify(policy);
+    let text;
+    const buf = toBuffer(policy);
+    if (buf) {
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+      } catch {
+        throw refusal('POLICY_INVALID', 'policy is not UTF-8 text', 'policy');
+      }
+    } else if (typeof policy === 'string') text = policy;
+    else if (policy !== null && typeof policy === 'object' && !Array.isArray(policy)) {
+      try {
+        text = JSON.stringify(policy);
+      } catch (e) {
+        throw refusal('POLICY_INVALID', `policy is not JSON data: ${e.message}`, 'policy');
+      }
+    } else throw new TypeError(`policy must be an object, JSON text or a Buffer, not ${kind(policy)} (a file is Policy.fromFile)`);
+    // Raw NULs and lone surrogates are never valid JSON text.
+    if (text.includes('\0') || !wellFormed(text)) {
+      throw refusal('POLICY_INVALID', 'policy is not valid JSON text (a NUL character or a lone surrogate)', 'policy');
+    }
     const handle = native.policyNew(text);
     if (handle && typeof handle === 'object' && 'status' in handle) {
       const r = toResult(handle);
       throw new VerificationError(r.status, r.details);
     }
     return new Policy(handle);
+  }
+
+  /** Compiles the policy JSON in a file (read at most 1 MiB + 1 byte; relative trusted_root.path against the working directory). */
+  static fromFile(path) {
+    return Policy.fromJSON(readBounded(path, MAX_POLICY_BYTES, 'policy', 'path'));
   }
 
   /** Verifies off the event loop (libuv pool); resolves with the result or rejects with a VerificationError. */
@@ -114,7 +242,29 @@ class Policy {
    */
   verifyMany(items, defaults) {
     try {
-      return native.verifyMany(this._handle, Array.from(items, (i) => item(i, defaults))).then((rs) => rs.map(toResult));
+      if (items === null || items === undefined || typeof items[Symbol.iterator] !== 'function' || typeof items === 'string') {
+        throw new TypeError(`items must be an iterable of {artifact, bundle | bundlePath, indexDomain, name}, not ${kind(items)}`);
+      }
+      if (defaults !== undefined && (defaults === null || typeof defaults !== 'object')) {
+        throw new TypeError(`defaults must be an object {indexDomain}, not ${kind(defaults)}`);
+      }
+      // An item with an unusable value is a refusal in its place; a wrong type rejects the call.
+      const answers = [];
+      const prepared = [];
+      Array.from(items).forEach((it, i) => {
+        try {
+          prepared.push(item(it, defaults, `items[${i}]: `));
+          answers.push(null);
+        } catch (e) {
+          if (!(e instanceof VerificationError)) throw e;
+          answers.push({ ok: false, status: e.status, code: e.code, details: e.details });
+        }
+      });
+      if (prepared.length === 0) return Promise.resolve(answers);
+      return native.verifyMany(this._handle, prepared).then((rs) => {
+        let j = 0;
+        return answers.map((a) => a || toResult(rs[j++]));
+      });
     } catch (e) {
       return Promise.reject(e);
     }

@@ -38,10 +38,14 @@ for (const [how, a] of [['bytes', artifact], ['path', path.join(happyDir, 'artif
   });
 }
 
-test('bundle as text, object and path', () => {
-  for (const b of [bundle.toString(), JSON.parse(bundle), path.join(happyDir, 'bundle.sigstore.json')]) {
+test('bundle as bytes, text and object, or a file through bundlePath', () => {
+  for (const b of [bundle, new Uint8Array(bundle), bundle.toString(), JSON.parse(bundle)]) {
     assert.ok(policy.verifySync({ artifact, bundle: b, indexDomain: 'pypi.org' }).ok);
   }
+  const bundlePath = path.join(happyDir, 'bundle.sigstore.json');
+  assert.ok(policy.verifySync({ artifact, bundlePath, indexDomain: 'pypi.org' }).ok);
+  // A string bundle is content: the path of a real bundle is refused as JSON, never opened.
+  assert.throws(() => policy.verifySync({ artifact, bundle: bundlePath, indexDomain: 'pypi.org' }), { code: 'BUNDLE_MALFORMED' });
 });
 
 test('tampered artifact rejects with code, status and details', async () => {
@@ -77,7 +81,7 @@ test('garbage never crashes', async () => {
   }
   await assert.rejects(policy.verify({ artifact: 'sha256:xyz', bundle }), { code: 'ARTIFACT_UNREADABLE' });
   await assert.rejects(policy.verify({ artifact: 42, bundle }), TypeError);
-  await assert.rejects(policy.verify({ artifact: 'a\0b', bundle }), TypeError);
+  await assert.rejects(policy.verify({ artifact: 'a\0b', bundle }), { code: 'INVALID_ARGUMENT' });
   assert.throws(() => policy.verifySync(null), TypeError);
   const forged = Object.create(domainsig.Policy.prototype);
   forged._handle = {};
