@@ -155,3 +155,37 @@ fn the_worst_bundle_inside_every_limit_is_refused_cleanly() {
     assert_ne!(o.status(), Status::Ok);
     assert_ne!(o.status(), Status::Internal, "{}", o.to_json());
 }
+
+/// Files the library reads whole stop at their limit + 1 byte, whatever feeds them: a device, an
+/// endless FIFO, or a trusted root named by the policy.
+#[cfg(unix)]
+#[test]
+fn endless_files_stop_at_their_limit() {
+    use std::path::Path;
+    use std::process::Command;
+    let dir = std::env::temp_dir().join(format!("domainsig-endless-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("endless");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    for source in [Path::new("/dev/zero"), fifo.as_path()] {
+        // `yes` keeps the FIFO full and dies of SIGPIPE once the reader stops.
+        let mut writer = (source == fifo)
+            .then(|| Command::new("sh").arg("-c").arg("exec yes > \"$0\"").arg(source).spawn().unwrap());
+        let e = limits::read_bounded(source, limits::MAX_BUNDLE_BYTES, "bundle").unwrap_err();
+        assert_eq!(e.status, Status::LimitExceeded, "{e}");
+        if let Some(w) = writer.as_mut() {
+            let _ = w.kill();
+            let _ = w.wait();
+        }
+        let mut writer = (source == fifo)
+            .then(|| Command::new("sh").arg("-c").arg("exec yes > \"$0\"").arg(source).spawn().unwrap());
+        let policy = json!({"version": 1, "trusted_root": {"path": source}}).to_string();
+        let e = Policy::from_json(policy.as_bytes(), None).unwrap_err();
+        assert_eq!((e.status, e.field.as_deref()), (Status::LimitExceeded, Some("trusted_root.path")), "{e}");
+        if let Some(w) = writer.as_mut() {
+            let _ = w.kill();
+            let _ = w.wait();
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
