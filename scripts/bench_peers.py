@@ -111,9 +111,9 @@ def cold_cli(n=40):
 
 
 def python_import_first(n=15):
-    code = ("import time; t=time.perf_counter(); import domainsig, json; "
+    code = ("import time; t=time.perf_counter(); import domainsig, json, pathlib; "
             f"p=domainsig.Policy.from_json(json.dumps({POLICY!r})); "
-            f"p.verify({str(ARTIFACT)!r}, {str(BUNDLE)!r}, None); print(time.perf_counter()-t)")
+            f"p.verify({str(ARTIFACT)!r}, pathlib.Path({str(BUNDLE)!r}), None); print(time.perf_counter()-t)")
     xs = []
     for _ in range(n):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
