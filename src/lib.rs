@@ -5,9 +5,10 @@
 //! ([`Policy::evaluate`], no cryptography) → **result** ([`Outcome`], a status and JSON).
 //!
 //! ```no_run
-//! use domainsig::{Artifact, Policy, Request};
+//! use domainsig::{Artifact, Policy, Request, limits};
 //! let policy = Policy::from_json(br#"{"version": 1, "identities": [...]}"#, None)?;
-//! let bundle = std::fs::read("pkg.whl.sigstore.json").unwrap();
+//! // Bundles and policies are bytes (content); a file is read with a bound, never whole.
+//! let bundle = limits::read_bounded("pkg.whl.sigstore.json".as_ref(), limits::MAX_BUNDLE_BYTES, "bundle")?;
 //! let outcome = policy.verify(&Request {
 //!     artifact: Artifact::Path("pkg.whl".as_ref()),
 //!     name: Some("pkg-1.0-py3-none-any.whl"),
