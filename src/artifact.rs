@@ -83,7 +83,7 @@ impl Artifact<'_> {
 }
 
 fn unreadable(p: &Path, e: std::io::Error) -> error::Error {
-    error::artifact_unreadable(format!("cannot read artifact {}: {e}", p.display()))
+    error::artifact_unreadable(format!("cannot read artifact {}: {e}", crate::limits::shown(p)))
 }
 
 /// Files at least this large are read on a second thread while the first hashes.

@@ -144,6 +144,11 @@ impl Policy {
     /// refused with a `domain`-family status (signed for another index, malformed domains, another
     /// name): that refusal is the outcome.
     pub fn verify(&self, req: &Request<'_>) -> Outcome {
+        if let Some(n) = req.name.filter(|n| n.len() > limits::MAX_NAME_LEN) {
+            return Outcome::refused(
+                limits::exceeded("artifact name length in bytes", limits::MAX_NAME_LEN, n.len()).at("name"),
+            );
+        }
         match bundle::pep740::parse_input(req.bundle) {
             Ok(bundle::pep740::Input::Bundle(b)) => self.verify_parsed(&b, req),
             Ok(bundle::pep740::Input::Provenance(atts)) => self.verify_provenance(&atts, req),

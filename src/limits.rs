@@ -34,6 +34,8 @@ pub const MAX_NOTE_SIGNATURES: usize = 32;
 pub const MAX_DOMAINS: usize = 256;
 /// Longest domain string, in bytes.
 pub const MAX_DOMAIN_LEN: usize = 1024;
+/// Longest artifact name (filename or purl) a caller may give, in bytes.
+pub const MAX_NAME_LEN: usize = 4096;
 /// Most attestations in one PyPI provenance object.
 pub const MAX_ATTESTATIONS: usize = 64;
 /// Most identities, keys, mirrors or predicate rules in a policy.
@@ -64,13 +66,13 @@ pub fn check(what: &str, limit: usize, found: usize) -> crate::error::Result<()>
 pub fn read_bounded(path: &std::path::Path, limit: usize, what: &str) -> crate::error::Result<Vec<u8>> {
     use std::io::Read;
     let unreadable =
-        |e: std::io::Error| crate::error::input_unreadable(format!("cannot read {what} {}: {e}", path.display()));
+        |e: std::io::Error| crate::error::input_unreadable(format!("cannot read {what} {}: {e}", shown(path)));
     let f = std::fs::File::open(path).map_err(unreadable)?;
     let meta = f.metadata().map_err(unreadable)?;
     if meta.is_dir() {
         return Err(crate::error::input_unreadable(format!(
             "cannot read {what} {}: expected a file, found a directory",
-            path.display()
+            shown(path)
         )));
     }
     let known = if meta.is_file() { Some(meta.len()) } else { None };
@@ -87,7 +89,17 @@ pub fn read_bounded(path: &std::path::Path, limit: usize, what: &str) -> crate::
 }
 
 fn too_big(what: &str, path: &std::path::Path, limit: usize, found: &str) -> crate::error::Error {
-    crate::error::limit(format!("{what} {} is too large: at most {limit} bytes allowed, found {found}", path.display()))
+    crate::error::limit(format!("{what} {} is too large: at most {limit} bytes allowed, found {found}", shown(path)))
+}
+
+/// A path for a message: whole when it is short, its first 200 characters otherwise (a caller may
+/// pass megabytes, and the message should not repeat them).
+pub fn shown(path: &std::path::Path) -> String {
+    let s = path.to_string_lossy();
+    match s.char_indices().nth(200) {
+        Some((i, _)) => format!("{}... ({} bytes)", &s[..i], s.len()),
+        None => s.into_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -110,6 +122,10 @@ mod tests {
         let e = read_bounded(&dir.join("missing"), 5, "trusted root").unwrap_err();
         assert_eq!(e.status, Status::InputUnreadable);
         assert!(e.message.contains("trusted root") && e.message.contains("missing"), "{e}");
+        let long = dir.join("x".repeat(5000));
+        let e = read_bounded(&long, 5, "bundle").unwrap_err();
+        assert_eq!(e.status, Status::InputUnreadable);
+        assert!(e.message.len() < 400, "{e}");
         std::fs::remove_dir_all(&dir).ok();
     }
 

@@ -189,3 +189,20 @@ fn endless_files_stop_at_their_limit() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn artifact_name_length() {
+    let bundle = std::fs::read(format!("{CASE}/bundle.sigstore.json")).unwrap();
+    let long = "x".repeat(limits::MAX_NAME_LEN + 1);
+    for (name, want) in [(&long[..limits::MAX_NAME_LEN], Status::Ok), (long.as_str(), Status::LimitExceeded)] {
+        let a =
+            Artifact::parse_digest("sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf").unwrap();
+        let o = policy().verify(&Request { artifact: a, name: Some(name), bundle: &bundle, index_domain: None });
+        assert_eq!(o.status(), want, "{}", name.len());
+    }
+    let a = Artifact::parse_digest("sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf").unwrap();
+    limited(
+        &policy().verify(&Request { artifact: a, name: Some(&long), bundle: &bundle, index_domain: None }),
+        "artifact name",
+    );
+}

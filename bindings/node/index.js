@@ -88,41 +88,92 @@ function cString(v, field) {
 /**
  * Reads a caller-named file whole, never more than `limit` + 1 bytes (like the library's
  * `limits::read_bounded`): /dev/zero, a FIFO or a runaway file is LIMIT_EXCEEDED, any failure to
- * open or read it INPUT_UNREADABLE, never a raw ENOENT or ENAMETOOLONG.
+ * open or read it INPUT_UNREADABLE, never a raw ENOENT or ENAMETOOLONG. `io` is fs (blocking, for
+ * the *Sync and constructor paths) or asyncIo (for verify and verifyMany, off the event loop).
  */
-function readBounded(path, limit, what, field) {
+function readBounded(path, limit, what, field, io = syncIo) {
   if (typeof path !== 'string') throw new TypeError(`${field} must be a string (a file path), not ${kind(path)}`);
   cString(path, field);
-  const tooLarge = (found) => refusal('LIMIT_EXCEEDED', `${what} ${path} is too large: at most ${limit} bytes allowed, found ${found}`, field);
-  let fd;
-  try {
-    fd = fs.openSync(path, 'r');
-    const st = fs.fstatSync(fd);
-    if (st.isDirectory()) throw new Error('expected a file, found a directory');
-    if (st.isFile() && st.size > limit) throw tooLarge(st.size);
-    const cap = limit + 1;
-    let buf = Buffer.allocUnsafe(Math.min(cap, st.isFile() ? st.size + 1 : 64 << 10));
-    let n = 0;
-    for (;;) {
-      if (n === buf.length) {
-        if (n === cap) break;
-        const bigger = Buffer.allocUnsafe(Math.min(cap, n * 2));
-        buf.copy(bigger, 0, 0, n);
-        buf = bigger;
+  const shown = path.length > 200 ? `${path.slice(0, 200)}... (${path.length} characters)` : path;
+  const tooLarge = (found) => refusal('LIMIT_EXCEEDED', `${what} ${shown} is too large: at most ${limit} bytes allowed, found ${found}`, field);
+  const unreadable = (e) => {
+    if (e instanceof VerificationError) return e;
+    // fs messages repeat the path after a comma; the code and reason are enough.
+    return refusal('INPUT_UNREADABLE', `cannot read ${what} ${shown}: ${String(e.message).split(',')[0]}`, field);
+  };
+  return io.run(function* read() {
+    const fd = yield io.open(path);
+    try {
+      const st = yield io.fstat(fd);
+      if (st.isDirectory()) throw new Error('EISDIR: expected a file, found a directory');
+      if (st.isFile() && st.size > limit) throw tooLarge(st.size);
+      const cap = limit + 1;
+      let buf = Buffer.allocUnsafe(Math.min(cap, st.isFile() ? st.size + 1 : 64 << 10));
+      let n = 0;
+      for (;;) {
+        if (n === buf.length) {
+          if (n === cap) break;
+          const bigger = Buffer.allocUnsafe(Math.min(cap, n * 2));
+          buf.copy(bigger, 0, 0, n);
+          buf = bigger;
+        }
+        const k = yield io.read(fd, buf, n);
+        if (k === 0) break;
+        n += k;
       }
-      const k = fs.readSync(fd, buf, n, buf.length - n, null);
-      if (k === 0) break;
-      n += k;
+      if (n > limit) throw tooLarge('more');
+      return buf.subarray(0, n);
+    } finally {
+      yield io.close(fd);
     }
-    if (n > limit) throw tooLarge('more');
-    return buf.subarray(0, n);
-  } catch (e) {
-    if (e instanceof VerificationError) throw e;
-    throw refusal('INPUT_UNREADABLE', `cannot read ${what} ${path}: ${e.message}`, field);
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
+  }, unreadable);
 }
+
+/** Runs readBounded's steps blocking: each yielded value is the step's result. */
+const syncIo = {
+  open: (p) => fs.openSync(p, 'r'),
+  fstat: (fd) => fs.fstatSync(fd),
+  read: (fd, buf, n) => fs.readSync(fd, buf, n, buf.length - n, null),
+  close: (fd) => fs.closeSync(fd),
+  run(gen, mapError) {
+    const it = gen();
+    let r;
+    try {
+      r = it.next();
+      while (!r.done) r = it.next(r.value);
+    } catch (e) {
+      throw mapError(e);
+    }
+    return r.value;
+  },
+};
+
+/** Runs readBounded's steps on the libuv pool: each yielded value is a promise. */
+const asyncIo = {
+  open: (p) => fs.promises.open(p, 'r'),
+  fstat: (fh) => fh.stat(),
+  read: (fh, buf, n) => fh.read(buf, n, buf.length - n, null).then((r) => r.bytesRead),
+  close: (fh) => fh.close(),
+  async run(gen, mapError) {
+    const it = gen();
+    try {
+      let r = it.next();
+      while (!r.done) {
+        let value;
+        try {
+          value = await r.value;
+        } catch (e) {
+          r = it.throw(e);
+          continue;
+        }
+        r = it.next(value);
+      }
+      return r.value;
+    } catch (e) {
+      throw mapError(e);
+    }
+  },
+};
 
 /**
  * Bundle content: a Buffer/Uint8Array, JSON text or the parsed object. A string is never a
@@ -169,6 +220,15 @@ function item(opts, defaults, where = '') {
   } else throw new TypeError(`${where}artifact must be a Buffer, a Uint8Array, a path or "sha256:<hex>", not ${kind(artifact)}`);
   const name = cString(opts.name, `${where}name`);
   return [artifactKind, value, name, bundleBytes(opts, where), indexDomain];
+}
+
+/** As item(), reading a bundlePath off the event loop. */
+async function itemAsync(opts, defaults, where = '') {
+  if (opts && typeof opts === 'object' && opts.bundlePath != null && opts.bundle == null) {
+    const bundle = await readBounded(opts.bundlePath, MAX_BUNDLE_BYTES, 'bundle', `${where}bundlePath`, asyncIo);
+    return item({ ...opts, bundlePath: undefined, bundle }, defaults, where);
+  }
+  return item(opts, defaults, where);
 }
 
 function settle(raw) {
@@ -224,11 +284,7 @@ class Policy {
 
   /** Verifies off the event loop (libuv pool); resolves with the result or rejects with a VerificationError. */
   verify(opts) {
-    try {
-      return native.verify(this._handle, item(opts)).then(settle);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return itemAsync(opts).then((it) => native.verify(this._handle, it)).then(settle);
   }
 
   /** As verify(), blocking the calling thread. */
@@ -241,33 +297,32 @@ class Policy {
    * result per item, in order (refusals included, `ok: false`); never rejects for a refusal.
    */
   verifyMany(items, defaults) {
-    try {
-      if (items === null || items === undefined || typeof items[Symbol.iterator] !== 'function' || typeof items === 'string') {
-        throw new TypeError(`items must be an iterable of {artifact, bundle | bundlePath, indexDomain, name}, not ${kind(items)}`);
-      }
-      if (defaults !== undefined && (defaults === null || typeof defaults !== 'object')) {
-        throw new TypeError(`defaults must be an object {indexDomain}, not ${kind(defaults)}`);
-      }
+    if (items === null || items === undefined || typeof items[Symbol.iterator] !== 'function' || typeof items === 'string') {
+      return Promise.reject(new TypeError(`items must be an iterable of {artifact, bundle | bundlePath, indexDomain, name}, not ${kind(items)}`));
+    }
+    if (defaults !== undefined && (defaults === null || typeof defaults !== 'object')) {
+      return Promise.reject(new TypeError(`defaults must be an object {indexDomain}, not ${kind(defaults)}`));
+    }
+    const list = Array.from(items);
+    return (async () => {
       // An item with an unusable value is a refusal in its place; a wrong type rejects the call.
+      // Files are read one at a time, so a large batch cannot run out of file descriptors.
       const answers = [];
       const prepared = [];
-      Array.from(items).forEach((it, i) => {
+      for (let i = 0; i < list.length; i++) {
         try {
-          prepared.push(item(it, defaults, `items[${i}]: `));
+          prepared.push(await itemAsync(list[i], defaults, `items[${i}]: `));
           answers.push(null);
         } catch (e) {
           if (!(e instanceof VerificationError)) throw e;
           answers.push({ ok: false, status: e.status, code: e.code, details: e.details });
         }
-      });
-      if (prepared.length === 0) return Promise.resolve(answers);
-      return native.verifyMany(this._handle, prepared).then((rs) => {
-        let j = 0;
-        return answers.map((a) => a || toResult(rs[j++]));
-      });
-    } catch (e) {
-      return Promise.reject(e);
-    }
+      }
+      if (prepared.length === 0) return answers;
+      const rs = await native.verifyMany(this._handle, prepared);
+      let j = 0;
+      return answers.map((a) => a || toResult(rs[j++]));
+    })();
   }
 }
 

@@ -67,6 +67,9 @@ def read_bounded(path: Union[str, os.PathLike[str], os.PathLike[bytes]], limit: 
     ``/dev/zero``, a FIFO or a runaway file is refused as ``LIMIT_EXCEEDED``; any failure to open
     or read it is ``INPUT_UNREADABLE``; a NUL in the path is ``INVALID_ARGUMENT``.
     """
+    shown = os.fsdecode(path)
+    if len(shown) > 200:  # a caller may pass megabytes; the message need not repeat them
+        shown = f"{shown[:200]}... ({len(shown)} characters)"
     try:
         with open(path, "rb") as f:
             st = os.fstat(f.fileno())
@@ -74,14 +77,14 @@ def read_bounded(path: Union[str, os.PathLike[str], os.PathLike[bytes]], limit: 
                 raise IsADirectoryError(21, "expected a file, found a directory")
             size = st.st_size if stat.S_ISREG(st.st_mode) else None
             if size is not None and size > limit:
-                raise _refusal("LIMIT_EXCEEDED", f"{what} {os.fsdecode(path)} is too large: at most {limit} bytes allowed, found {size}", field)
+                raise _refusal("LIMIT_EXCEEDED", f"{what} {shown} is too large: at most {limit} bytes allowed, found {size}", field)
             data = f.read(limit + 1)
     except ValueError:
         raise _refusal("INVALID_ARGUMENT", f"{field} is not a usable path (it contains a NUL character)", field) from None
     except OSError as e:
-        raise _refusal("INPUT_UNREADABLE", f"cannot read {what} {os.fsdecode(path)!r}: {e.strerror or e}", field) from None
+        raise _refusal("INPUT_UNREADABLE", f"cannot read {what} {shown!r}: {e.strerror or e}", field) from None
     if len(data) > limit:
-        raise _refusal("LIMIT_EXCEEDED", f"{what} {os.fsdecode(path)} is too large: at most {limit} bytes allowed, found more", field)
+        raise _refusal("LIMIT_EXCEEDED", f"{what} {shown} is too large: at most {limit} bytes allowed, found more", field)
     return data
 
 

@@ -84,7 +84,7 @@ TABLE = [
     ("index_domain", None, refused(IE, "INVALID_ARGUMENT")),  # the policy's mode needs one
     ("name", 12345, TypeError),
     ("name", b"x.whl", TypeError),
-    ("name", HUGE, refused(DE, "SUBJECT_MISMATCH")),
+    ("name", HUGE, refused(XE, "LIMIT_EXCEEDED")),
     ("name", NAME + "\0.tar.gz", refused(IE, "INVALID_ARGUMENT")),  # C would truncate it to NAME
     ("name", TEXT_PATH, refused(DE, "SUBJECT_MISMATCH")),
     ("name", SURROGATE, refused(IE, "INVALID_ARGUMENT")),
@@ -115,6 +115,7 @@ def expect(expected, fn, argname):
         fn()
     assert type(e.value) is cls and e.value.code == code, (e.value.code, e.value)
     assert e.value.status == domainsig.STATUS[code] and e.value.details["status"] == code
+    assert len(str(e.value)) < 1000, "a message never repeats a huge argument"
 
 
 def test_the_happy_case_verifies(policy):
