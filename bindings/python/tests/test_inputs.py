@@ -74,7 +74,6 @@ TABLE = [
     ("bundle", pathlib.Path("x" * 5000), refused(IE, "INPUT_UNREADABLE")),  # ENAMETOOLONG
     ("bundle", pathlib.Path("/"), refused(IE, "INPUT_UNREADABLE")),
     ("bundle", pathlib.Path("a\0b"), refused(IE, "INVALID_ARGUMENT")),
-    ("bundle", pathlib.Path("/dev/zero"), refused(XE, "LIMIT_EXCEEDED")),
     ("index_domain", 12345, TypeError),
     ("index_domain", b"pypi.org", TypeError),
     ("index_domain", HUGE, refused(DE, "DOMAIN_INVALID")),
@@ -162,14 +161,12 @@ POLICY_TABLE = [
     ("from_dict", None, TypeError),
     ("from_dict", {"version": 1, "x": float("nan")}, refused(IE, "POLICY_INVALID")),
     ("from_dict", {"version": 1, "x": object()}, refused(IE, "POLICY_INVALID")),
-    ("from_dict", {**POLICY, "trusted_root": {"path": "/dev/zero"}}, refused(XE, "LIMIT_EXCEEDED")),
     ("from_dict", {**POLICY, "trusted_root": {"path": "/nonexistent/root.json"}}, refused(IE, "INPUT_UNREADABLE")),
     ("from_dict", {**POLICY, "trusted_root": TEXT_PATH}, refused(IE, "POLICY_INVALID")),
     ("from_file", 12345, TypeError),
     ("from_file", b"policy.json", TypeError),
     ("from_file", "/nonexistent/policy.json", refused(IE, "INPUT_UNREADABLE")),
     ("from_file", "a\0b", refused(IE, "INVALID_ARGUMENT")),
-    ("from_file", "/dev/zero", refused(XE, "LIMIT_EXCEEDED")),
     ("from_file", BUNDLE_PATH, refused(IE, "POLICY_INVALID")),
 ]
 
@@ -199,6 +196,8 @@ def test_limits_mirror_the_library():
         assert getattr(_policy, name) == int(m.group(1)) << int(m.group(2)), name
 
 
+# Endless inputs (/dev/zero, a FIFO fed by `yes`) are tried only here, in a child process whose
+# address space is capped: a regression then fails this test instead of exhausting the machine.
 ENDLESS = textwrap.dedent(
     """
     import os, pathlib, resource, subprocess, sys
