@@ -163,3 +163,27 @@ fn npm_documents_verify_in_one_call_each() {
     }
     assert_eq!(n, 43);
 }
+
+#[test]
+fn the_readme_npm_example_verifies_and_explains_its_keys() {
+    let doc = "tests/npm/npm-cli--sigstore-1.0.0/attestations.json";
+    let tgz = "tests/npm/npm-cli--sigstore-1.0.0/artifact.tgz";
+    let base = ["verify", "--policy", "examples/npm/policy.json", "--bundle", doc, "--json"];
+    let mut a = base.to_vec();
+    a.extend(["--name", "pkg:npm/sigstore@1.0.0", "--index-domain", "registry.npmjs.org", tgz]);
+    let out = run(&a);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["status"], "OK", "{v}");
+    assert_eq!(v["decision"]["identity_list"], "packages[\"sigstore\"].identities");
+    let atts = v["decision"]["attestations"].as_array().unwrap();
+    assert!(atts.iter().any(|a| a["signer"]["keyid"] == "SHA256:jl3bwswu80PjjokCgh0o2w5c2U4LhQAE57gj9cz1kzA"), "{v}");
+    // Fetched from a registry the document was not published to.
+    let mut a = base.to_vec();
+    a.extend(["--name", "pkg:npm/sigstore@1.0.0", "--index-domain", "npm.evil.example", tgz]);
+    let v: serde_json::Value = serde_json::from_slice(&run(&a).stdout).expect("JSON");
+    assert_eq!(v["status"], "DOMAIN_MISMATCH", "{v}");
+    let out = run(&["explain-policy", "examples/npm/policy.json"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("keyid SHA256:DhQ8wR5APBvFHLF/+Tc+AYvPOdTpcIDqOhxsBHRwC7U"), "{text}");
+    assert!(text.contains("binds to registry.npmjs.org"), "{text}");
+}
