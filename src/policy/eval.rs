@@ -518,6 +518,19 @@ mod tests {
     }
 
     #[test]
+    fn inert_settings_under_ignore_are_warned_about_in_every_result() {
+        let p = policy(
+            json!({"domains": {"mode": "ignore", "audiences": ["pypi.org"], "mirrors": {"m.example": ["pypi.org"]}}}),
+        );
+        let d = p.evaluate(&release(&["test.pypi.org"]), &Context { index_domain: None, name: Some(WHEEL) }).unwrap();
+        assert_eq!(d.warnings.len(), 2, "{:?}", d.warnings);
+        assert!(d.warnings[0].contains("domains.audiences is inert"), "{:?}", d.warnings);
+        let p = policy(json!({"domains": {"mode": "ignore"}}));
+        let d = p.evaluate(&release(&["pypi.org"]), &Context { index_domain: None, name: Some(WHEEL) }).unwrap();
+        assert!(d.warnings.is_empty());
+    }
+
+    #[test]
     fn invalid_index_domain_is_domain_invalid_not_mismatch() {
         let p = policy(json!({}));
         for bad in ["*.pypi.org", "user@pypi.org", "pypi.org?x", "", "pypi..org"] {
