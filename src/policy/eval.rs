@@ -408,6 +408,21 @@ pub(super) fn evaluate_set(p: &Policy, members: &[Member<'_>], ctx: &Context<'_>
     }
     d.package = pkg;
 
+    // The publish predicate's name/version must be the subject's even when domains are ignored:
+    // it is a statement about what the artifact is, not where it belongs.
+    if index.is_none() {
+        for m in members
+            .iter()
+            .filter(|m| m.vb.statement.as_ref().is_some_and(|st| st.predicate_type == attestation::NPM_PUBLISH_V0_1))
+        {
+            if let Err(e) = attestation::signed_domains(m.vb, &Sources::default()) {
+                if e.status == error::Status::SubjectMismatch {
+                    return Err(at(m.path, e));
+                }
+            }
+        }
+    }
+
     // 3. Domains from accepted members: signed predicates, and keys the policy binds to a domain.
     if let Some(f) = index {
         let sources =
@@ -515,6 +530,44 @@ mod tests {
             status(p.evaluate(&release(&["pypi.org"]), &Context { index_domain: None, name: Some(WHEEL) })),
             Status::Ok
         );
+    }
+
+    #[test]
+    fn npm_sets_judge_identities_by_certificate_and_bind_every_subject() {
+        const PURL: &str = "pkg:npm/pkg@1.0.0";
+        let keys = json!([{"pem": crate::trust::keyset::tests_pem()}]);
+        let publish = |v: &str| {
+            key_bundle(
+                0,
+                PURL,
+                NPM_PUBLISH_V0_1,
+                json!({"name": "pkg", "version": v, "registry": "https://registry.npmjs.org"}),
+            )
+        };
+        let prov = bundle(PURL, "https://slsa.dev/provenance/v1", json!({}));
+        let ctx = Context { index_domain: Some("registry.npmjs.org"), name: Some(PURL) };
+        let p = policy(json!({"keys": keys}));
+        let (a, b) = (publish("1.0.0"), prov.clone());
+        let d = p.evaluate_set(&[("attestations[0]", &a), ("attestations[1]", &b)], &ctx).unwrap();
+        assert_eq!((d.identity, d.key), (Some(0), Some(0)));
+        assert_eq!(d.attestations.len(), 2);
+        assert_eq!(d.domains.matched.as_ref().map(|m| m.as_str()), Some("registry.npmjs.org"));
+        // No provenance: identities cannot be met by the registry's key.
+        let e = p.evaluate_set(&[("attestations[0]", &a)], &ctx).unwrap_err();
+        assert_eq!(e.status, Status::IdentityMismatch);
+        assert!(e.message.contains("provenance is missing"), "{e}");
+        // Keys only: the publish attestation suffices.
+        let keys_only = policy(json!({"identities": [], "keys": keys}));
+        assert!(keys_only.evaluate_set(&[("attestations[0]", &a)], &ctx).is_ok());
+        // The publish predicate names another version: refused even when domains are ignored.
+        let wrong = publish("2.0.0");
+        let ignore = policy(json!({"keys": keys, "domains": {"mode": "ignore"}}));
+        let e = ignore.evaluate_set(&[("attestations[0]", &wrong), ("attestations[1]", &b)], &ctx).unwrap_err();
+        assert_eq!((e.status, e.field.as_deref()), (Status::SubjectMismatch, Some("attestations[0].subject")));
+        // Another package's name: every subject must name the artifact.
+        let other = Context { name: Some("pkg:npm/other@1.0.0"), ..ctx };
+        let e = p.evaluate_set(&[("attestations[0]", &a), ("attestations[1]", &b)], &other).unwrap_err();
+        assert_eq!(e.status, Status::SubjectMismatch);
     }
 
     #[test]

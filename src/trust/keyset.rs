@@ -212,13 +212,19 @@ pub fn ssh_fingerprint(key: &PublicKey) -> Option<String> {
     Some(format!("SHA256:{}", b64.trim_end_matches('=')))
 }
 
+/// A PEM public key for unit tests elsewhere in the crate (npm's first registry key).
+#[cfg(test)]
+pub(crate) fn tests_pem() -> String {
+    format!("-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n", tests::OLD_KEY)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const OLD: &str = "SHA256:jl3bwswu80PjjokCgh0o2w5c2U4LhQAE57gj9cz1kzA";
     const NEW: &str = "SHA256:DhQ8wR5APBvFHLF/+Tc+AYvPOdTpcIDqOhxsBHRwC7U";
-    const OLD_KEY: &str = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE1Olb3zMAFFxXKHiIkQO5cJ3Yhl5i6UPp+IhuteBJbuHcA5UogKo0EWtlWwW6KSaKoTNEYL7JlCQiVnkhBktUgg==";
+    pub(super) const OLD_KEY: &str = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE1Olb3zMAFFxXKHiIkQO5cJ3Yhl5i6UPp+IhuteBJbuHcA5UogKo0EWtlWwW6KSaKoTNEYL7JlCQiVnkhBktUgg==";
 
     fn keys_json() -> Vec<u8> {
         std::fs::read(concat!(
