@@ -211,6 +211,11 @@ fn list(ds: &[&Domain]) -> String {
 fn check_domains(p: &Policy, vb: &VerifiedBundle, f: Domain, d: &mut Decision) -> Result<()> {
     let sources = Sources { predicates: &p.domains.predicates, certificate_oid: p.domains.certificate_oid.as_deref() };
     let signed = attestation::signed_domains(vb, &sources)?;
+    if let Some(w) = vb.statement.as_ref().and_then(|st| attestation::deprecation(&st.predicate_type)) {
+        if !signed.is_empty() {
+            d.warnings.push(w);
+        }
+    }
     let what = match &vb.statement {
         Some(st) => format!("its {} statement declares no index", st.predicate_type),
         None => "it carries no statement".to_owned(),
@@ -432,7 +437,13 @@ pub(super) fn evaluate_set(p: &Policy, members: &[Member<'_>], ctx: &Context<'_>
             if !accepted[i] {
                 continue;
             }
-            for mut sd in attestation::signed_domains(m.vb, &sources).map_err(|e| at(m.path, e))? {
+            let found = attestation::signed_domains(m.vb, &sources).map_err(|e| at(m.path, e))?;
+            if let Some(w) = m.vb.statement.as_ref().and_then(|st| attestation::deprecation(&st.predicate_type)) {
+                if !found.is_empty() {
+                    d.warnings.push(format!("{}: {w}", m.path));
+                }
+            }
+            for mut sd in found {
                 reports[i].proved.push(format!("domain {} from {}", sd.domain, sd.source.describe()));
                 sd.attestation = Some(m.path.to_owned());
                 signed.push(sd);
@@ -776,6 +787,23 @@ mod tests {
         assert_eq!(d.domains.matched.as_ref().map(Domain::as_str), Some("pypi.org"));
         assert_eq!(d.domains.via, Some(Via::Direct));
         assert_eq!(d.domains.signed.len(), 1);
+    }
+
+    #[test]
+    fn the_legacy_release_type_is_read_for_now_with_a_warning() {
+        use crate::attestation::RELEASE_V1_LEGACY;
+        let p = policy(json!({}));
+        let pred = json!({"domains": ["pypi.org"], "name": "sampleproject", "version": "1.0"});
+        let d = p.evaluate(&bundle(WHEEL, RELEASE_V1, pred.clone()), &ctx("pypi.org")).unwrap();
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+        let d = p.evaluate(&bundle(WHEEL, RELEASE_V1_LEGACY, pred.clone()), &ctx("pypi.org")).unwrap();
+        assert_eq!(d.domains.matched.as_ref().map(Domain::as_str), Some("pypi.org"));
+        assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+        assert!(d.warnings[0].contains("deprecated") && d.warnings[0].contains(RELEASE_V1), "{}", d.warnings[0]);
+        // Read means checked: a staging build under the old type is still refused on production.
+        let staging = json!({"domains": ["test.pypi.org"], "name": "sampleproject", "version": "1.0"});
+        let e = p.evaluate(&bundle(WHEEL, RELEASE_V1_LEGACY, staging), &ctx("pypi.org")).unwrap_err();
+        assert_eq!(e.status, Status::DomainMismatch);
     }
 
     #[test]
