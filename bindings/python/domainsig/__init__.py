@@ -19,6 +19,7 @@ from ._status import (
     IdentityError,
     InputError,
     InternalError,
+    LimitExceededError,
     VerificationError,
 )
 
@@ -31,6 +32,7 @@ __all__ = [
     "IdentityError",
     "DomainError",
     "InternalError",
+    "LimitExceededError",
     "STATUS",
     "STATUS_NAME",
     "status_name",

@@ -245,7 +245,7 @@ class Policy:
 
         A relative ``trusted_root.path`` in it resolves against the working directory.
         Raises :class:`InputError` (``INPUT_UNREADABLE``, ``POLICY_INVALID``...) or
-        :class:`InternalError` (``LIMIT_EXCEEDED``).
+        :class:`LimitExceededError` (``LIMIT_EXCEEDED``, also an :class:`InputError`).
         """
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be str or os.PathLike, not {_kind(path)}")

@@ -89,8 +89,19 @@ class InternalError(VerificationError):
     """A resource limit was exceeded or domainsig has a bug (statuses 90-99)."""
 
 
+class LimitExceededError(InputError, InternalError):
+    """An input passed one of domainsig's size or count limits (``LIMIT_EXCEEDED``, status 90).
+
+    Its status is in the limits-and-bugs family, but to a caller it is an unusable input (a huge
+    download, ``/dev/zero`` as a bundle): so it is both an :class:`InputError` and an
+    :class:`InternalError`, and ``except InputError`` catches every refusal of what was passed in.
+    """
+
+
 def error_class(status: int) -> type[VerificationError]:
     """The exception class for a status's family, mirroring the Rust ``Status::family``."""
+    if status == STATUS["LIMIT_EXCEEDED"]:
+        return LimitExceededError
     if 1 <= status <= 9:
         return InputError
     if 10 <= status <= 29:

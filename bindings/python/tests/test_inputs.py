@@ -46,7 +46,7 @@ def refused(cls, code):
     return (cls, code)
 
 
-IE, CE, DE, XE = domainsig.InputError, domainsig.CryptoError, domainsig.DomainError, domainsig.InternalError
+IE, CE, DE, XE = domainsig.InputError, domainsig.CryptoError, domainsig.DomainError, domainsig.LimitExceededError
 
 #: (argument, value, expected): expected is TypeError or (exception class, code).
 TABLE = [

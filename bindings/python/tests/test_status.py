@@ -25,7 +25,7 @@ def test_families_pick_the_exception_class():
         "TLOG_INCLUSION_PROOF": domainsig.CryptoError,
         "ISSUER_MISMATCH": domainsig.IdentityError,
         "DOMAIN_MISMATCH": domainsig.DomainError,
-        "LIMIT_EXCEEDED": domainsig.InternalError,
+        "LIMIT_EXCEEDED": domainsig.LimitExceededError,
         "INTERNAL": domainsig.InternalError,
     }
     from domainsig._status import make_error
@@ -34,3 +34,10 @@ def test_families_pick_the_exception_class():
         err = make_error(domainsig.STATUS[name], {"message": "m"})
         assert type(err) is cls and isinstance(err, domainsig.VerificationError)
         assert (err.code, err.status) == (name, domainsig.STATUS[name])
+
+
+def test_a_limit_is_an_input_refusal_too():
+    from domainsig._status import make_error
+
+    err = make_error(domainsig.STATUS["LIMIT_EXCEEDED"], {"message": "m"})
+    assert isinstance(err, domainsig.InputError) and isinstance(err, domainsig.InternalError)
