@@ -42,7 +42,21 @@ pub(super) fn explain(p: &Policy) -> String {
         let _ = writeln!(w, "   - {}", identity(rule));
     }
     for (i, k) in p.keys.iter().enumerate() {
-        let _ = writeln!(w, "   - managed key #{i} (SHA-256 key id {})", crate::json::hex(&k.key_id()));
+        let mut line = format!("   - managed key #{i} (SHA-256 key id {}", crate::json::hex(&k.key.key_id()));
+        if let Some(id) = &k.key_id {
+            let _ = write!(line, ", keyid {id}");
+        }
+        if let Some(u) = &k.usage {
+            let _ = write!(line, ", usage {u}");
+        }
+        if let Some(w) = &k.valid_for {
+            let at = |t: Option<i64>| t.map_or("open".to_owned(), crate::time::format_rfc3339);
+            let _ = write!(line, ", valid {} to {} at the signature's verified time", at(w.start), at(w.end));
+        }
+        if let Some(d) = &k.domain {
+            let _ = write!(line, "; a signature under it proves the domain {d}");
+        }
+        let _ = writeln!(w, "{line})");
     }
     for pin in &p.packages {
         let _ = writeln!(w, "   For the package {:?}, only (managed keys still count):", pin.name);

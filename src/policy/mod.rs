@@ -14,7 +14,7 @@ pub(crate) mod testutil;
 use crate::attestation::{PredicateRule, SignedDomain};
 use crate::domain::Domain;
 use crate::error::Result;
-use crate::trust::keys::PublicKey;
+use crate::trust::keyset::PolicyKey;
 use crate::trust::root::TrustRoot;
 use serde::Serialize;
 use std::path::Path;
@@ -160,7 +160,7 @@ pub struct Policy {
     root: Arc<TrustRoot>,
     root_desc: String,
     identities: Vec<IdentityRule>,
-    keys: Vec<PublicKey>,
+    keys: Vec<PolicyKey>,
     packages: Vec<PackagePin>,
     domains: DomainPolicy,
     require_name: bool,
@@ -180,8 +180,8 @@ impl Policy {
         &self.root
     }
 
-    /// Managed keys.
-    pub fn keys(&self) -> &[PublicKey] {
+    /// Managed keys, with their keyids, usages, windows and bound domains.
+    pub fn keys(&self) -> &[PolicyKey] {
         &self.keys
     }
 

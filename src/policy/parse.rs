@@ -7,7 +7,7 @@ use crate::attestation::{self, PredicateRule};
 use crate::domain::{self, Domain};
 use crate::error::{self, Error, Result, Status};
 use crate::limits;
-use crate::trust::keys::PublicKey;
+use crate::trust::keyset::{self, PolicyKey};
 use crate::trust::root::TrustRoot;
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -99,16 +99,10 @@ pub(super) fn parse(json: &[u8], base_dir: Option<&Path>) -> Result<Policy> {
         None => Vec::new(),
     };
 
-    let mut keys = Vec::new();
-    if let Some(v) = top.get("keys") {
-        for (i, k) in array(v, "keys")?.iter().enumerate() {
-            let path = format!("keys[{i}]");
-            let o = object(k, &path, &["pem"])?;
-            let pem_path = format!("{path}.pem");
-            let pem = string(o.get("pem").ok_or_else(|| invalid(&pem_path, "is required"))?, &pem_path)?;
-            keys.push(PublicKey::from_pem(pem).map_err(|e| invalid(&pem_path, e.message))?);
-        }
-    }
+    let keys = match top.get("keys") {
+        Some(v) => key_list(v, base_dir)?,
+        None => Vec::new(),
+    };
 
     let mut packages = Vec::new();
     if let Some(v) = top.get("packages") {
@@ -219,6 +213,63 @@ fn trusted_root(v: Option<&Value>, base_dir: Option<&Path>) -> Result<(Arc<Trust
             Err(invalid("trusted_root", format!("must be a string or an object, found {}", type_name(other))))
         }
     }
+}
+
+/// `keys`: each entry one source (`path`, `pem` or `json`) of one or more keys, optionally filtered
+/// by `usage` and bound to a `domain` (see [`keyset`] for the formats).
+fn key_list(v: &Value, base_dir: Option<&Path>) -> Result<Vec<PolicyKey>> {
+    let mut keys = Vec::new();
+    for (i, k) in array(v, "keys")?.iter().enumerate() {
+        let path = format!("keys[{i}]");
+        let o = object(k, &path, &["pem", "path", "json", "usage", "domain"])?;
+        let usage = o.get("usage").map(|u| string(u, &join(&path, "usage"))).transpose()?;
+        let dom = o.get("domain").map(|d| policy_domain(d, &join(&path, "domain"))).transpose()?;
+        let (src, parsed) = match (o.get("pem"), o.get("path"), o.get("json")) {
+            (Some(p), None, None) => {
+                let at = join(&path, "pem");
+                let pem = string(p, &at)?;
+                if !pem.trim_start().starts_with("-----BEGIN") && crate::json::b64decode(pem.trim()).is_none() {
+                    return Err(invalid(&at, "is not a PEM public key"));
+                }
+                let body = if pem.trim_start().starts_with("-----BEGIN") {
+                    pem.to_owned()
+                } else {
+                    format!("-----BEGIN PUBLIC KEY-----\n{pem}\n-----END PUBLIC KEY-----\n")
+                };
+                (at, keyset::parse_key_set(body.as_bytes(), usage, dom.as_ref()))
+            }
+            (None, Some(p), None) => {
+                let at = join(&path, "path");
+                let file = string(p, &at)?;
+                let file = match base_dir {
+                    Some(b) if Path::new(file).is_relative() => b.join(file),
+                    _ => Path::new(file).to_path_buf(),
+                };
+                let meta = std::fs::metadata(&file)
+                    .map_err(|e| invalid(&at, format!("cannot read key file {}: {e}", file.display())))?;
+                if meta.len() > limits::MAX_POLICY_BYTES as u64 {
+                    return Err(invalid(
+                        &at,
+                        format!("key file {} is larger than {} bytes", file.display(), limits::MAX_POLICY_BYTES),
+                    ));
+                }
+                let bytes = std::fs::read(&file)
+                    .map_err(|e| invalid(&at, format!("cannot read key file {}: {e}", file.display())))?;
+                (at, keyset::parse_key_set(&bytes, usage, dom.as_ref()))
+            }
+            (None, None, Some(j)) => {
+                let at = join(&path, "json");
+                (at, keyset::parse_key_value(j, usage, dom.as_ref()))
+            }
+            _ => return Err(invalid(&join(&path, "pem"), "give exactly one of pem, path or json")),
+        };
+        let parsed = parsed.map_err(|e| invalid(&src, e.message))?;
+        if keys.len() + parsed.len() > limits::MAX_POLICY_ENTRIES {
+            return Err(invalid("keys", format!("at most {} keys allowed", limits::MAX_POLICY_ENTRIES)));
+        }
+        keys.extend(parsed);
+    }
+    Ok(keys)
 }
 
 fn identity_list(v: &Value, path: &str) -> Result<Vec<IdentityRule>> {
@@ -546,6 +597,25 @@ mod tests {
             with(json!({"identities": [{"issuer": "i", "san_regex": "(\\w{100}){100}"}]})),
             "identities[0].san_regex",
         );
+    }
+
+    #[test]
+    fn key_sources_parse_with_usage_and_domain() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/npm/_keys");
+        let file = "160677eb6e1c7083c89b166b20f8fe4e837fb71181506aff1991b80b89184f7d.keys.json";
+        let keys = json!([{"path": file, "usage": "npm:attestations", "domain": "registry.npmjs.org"}]);
+        let p = Policy::from_json(with(json!({"keys": keys})).to_string().as_bytes(), Some(&dir)).unwrap();
+        assert_eq!(p.keys().len(), 2);
+        assert!(p.keys().iter().all(|k| k.domain.as_ref().map(|d| d.as_str()) == Some("registry.npmjs.org")));
+        let tuf: Value = serde_json::from_slice(&std::fs::read(dir.join(file)).unwrap()).unwrap();
+        let p = parse(&with(json!({"keys": [{"json": tuf}]}))).unwrap();
+        assert_eq!(p.keys().len(), 4);
+        assert!(p.explain().contains("keyid SHA256:jl3bwswu80PjjokCgh0o2w5c2U4LhQAE57gj9cz1kzA"), "{}", p.explain());
+        invalid(with(json!({"keys": [{"json": {"keys": []}}]})), "keys[0].json");
+        invalid(with(json!({"keys": [{"json": tuf, "usage": "npm:nothing"}]})), "keys[0].json");
+        invalid(with(json!({"keys": [{"json": tuf, "domain": "*.npmjs.org"}]})), "keys[0].domain");
+        invalid(with(json!({"keys": [{"path": "/nonexistent/keys.json"}]})), "keys[0].path");
+        invalid(with(json!({"keys": [{"path": "a", "pem": "b"}]})), "keys[0].pem");
     }
 
     #[test]
