@@ -87,20 +87,52 @@ function checkIntegrity(sri, bytes) {
   return checked ? null : `the lockfile's integrity ${JSON.stringify(sri)} names no known algorithm`;
 }
 
-/** The packages a lockfile (v2/v3) takes from registries, and the ones it takes from elsewhere. */
-function lockedPackages(lock) {
+/**
+ * The packages a lockfile (v2/v3) takes from registries, and the ones it takes from elsewhere.
+ * `registryFor(name)` is npm's configured registry for the name's scope: npm leaves `resolved`
+ * out of the lockfile for tarballs at their registry's usual place, and then fetches from there.
+ */
+function lockedPackages(lock, registryFor) {
   const out = [];
   for (const [key, entry] of Object.entries(lock.packages || {})) {
-    if (key === '' || !entry || entry.link || entry.inBundle) continue; // the project, links, bundled files
+    // The project, links to local folders, folders a link points at, files bundled in a parent.
+    if (!key.includes('node_modules/') || !entry || entry.link || entry.inBundle) continue;
     const name = entry.name || key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
     const p = { key, name, version: entry.version, resolved: entry.resolved, integrity: entry.integrity };
     if (typeof p.resolved === 'string' && p.resolved.startsWith('file:')) continue; // the user's own files
-    const at = typeof p.resolved === 'string' ? p.resolved.indexOf(`/${name}/-/`) : -1;
-    if (at < 0) p.unattested = `not a registry tarball (${p.resolved || 'no resolved URL'})`;
-    else p.registry = p.resolved.slice(0, at + 1);
+    if (p.resolved === undefined && typeof p.version === 'string') {
+      // The registry tarball layout: <registry><name>/-/<name without scope>-<version>.tgz
+      p.registry = registryFor(name);
+      p.resolved = `${p.registry}${name}/-/${name.split('/').pop()}-${p.version}.tgz`;
+    } else {
+      const at = typeof p.resolved === 'string' ? p.resolved.indexOf(`/${name}/-/`) : -1;
+      if (at < 0) p.unattested = `not a registry tarball (${p.resolved || 'no resolved URL'})`;
+      else p.registry = p.resolved.slice(0, at + 1);
+    }
     out.push(p);
   }
   return out;
+}
+
+/** npm's registry for each scope, read from npm itself (arguments, .npmrc files, environment). */
+function registryResolver(args, cwd) {
+  const cache = new Map();
+  const flags = ciFlags(args);
+  return (name) => {
+    const scope = name.startsWith('@') ? name.split('/')[0] : '';
+    if (!cache.has(scope)) {
+      const ask = (key) => {
+        const r = childProcess.spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['config', 'get', key, ...flags],
+          { cwd, encoding: 'utf8' });
+        const v = (r.stdout || '').trim();
+        return r.status === 0 && v && v !== 'undefined' ? v : null;
+      };
+      let reg = (scope && ask(`${scope}:registry`)) || ask('registry');
+      if (!reg) throw new GateError(`npm names no registry for ${name}`);
+      cache.set(scope, reg.endsWith('/') ? reg : reg + '/');
+    }
+    return cache.get(scope);
+  };
 }
 
 /** Same rule as the pip gate: see docs/gates.md. */
@@ -196,7 +228,7 @@ async function gate(argv) {
   try {
     const lock = JSON.parse(fs.readFileSync(path.join(cwd, 'package-lock.json'), 'utf8'));
     if (!lock.packages) throw new GateError('package-lock.json has no "packages" (lockfileVersion 2 or 3 needed)');
-    pkgs = lockedPackages(lock);
+    pkgs = lockedPackages(lock, registryResolver(args, cwd));
     await fetchAll(pkgs);
     await verifyAll(policy, pkgs);
   } catch (e) {
