@@ -72,6 +72,7 @@ class Candidate:
     index_domain: Optional[str] = None
     provenance: Optional[bytes] = None
     want_sha256: Optional[str] = None
+    local: bool = False
     why_unattested: str = ""
     refusal: str = ""
     verdict: Optional[VerificationResult] = None
@@ -281,8 +282,12 @@ def _report(args: Sequence[str], work: str) -> List[Candidate]:
         url = str(info.get("url", ""))
         filename = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1])
         c = Candidate(str(meta.get("name", "")), str(meta.get("version", "")), url, filename)
-        if "archive_info" not in info:
-            c.why_unattested = "a local folder or VCS checkout, not a file from an index"
+        if url.startswith("file:"):
+            # The user's own files (`pip install .`, a wheel on disk): not from an index, nothing
+            # to verify them against; the gate guards what comes from the network.
+            c.local = True
+        elif "archive_info" not in info:
+            c.why_unattested = "a VCS checkout, not a file from an index"
         hashes = info.get("archive_info", {}).get("hashes", {})
         if isinstance(hashes, dict) and isinstance(hashes.get("sha256"), str):
             c.want_sha256 = hashes["sha256"]
@@ -330,7 +335,7 @@ def _gate(policy: Policy, policy_doc: Dict[str, Any], args: List[str], work: str
     warnings: List[str] = []
 
     for c in candidates:
-        if c.why_unattested:
+        if c.why_unattested or c.local:
             continue
         if not c.filename or "/" in c.filename or c.filename in (".", ".."):
             c.why_unattested = f"no file name in {c.url}"
@@ -359,7 +364,9 @@ def _gate(policy: Policy, policy_doc: Dict[str, Any], args: List[str], work: str
         label = f"{c.filename or c.url} ({c.name} {c.version})"
         for note in c.notes:
             warnings.append(f"{label}: {note}")
-        if c.refusal:
+        if c.local:
+            warnings.append(f"{label}: a local file, installed as given (not verified)")
+        elif c.refusal:
             refused.append(f"{label}: {c.refusal}")
         elif c.verdict is not None:
             if c.verdict.ok:
