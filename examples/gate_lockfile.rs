@@ -12,7 +12,7 @@
 //! Linux-only and has the kernel's clock-tick resolution (10 ms).
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod support;
 
 use domainsig::{Artifact, Policy, Request};
