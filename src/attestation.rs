@@ -28,8 +28,12 @@ use serde_json::Value;
 
 /// npm's publish attestation (predicate `{"name", "version", "registry"}`).
 pub const NPM_PUBLISH_V0_1: &str = "https://github.com/npm/attestation/tree/main/specs/publish/v0.1";
-/// conda's publish attestation, CEP 27 (predicate `{"targetChannel"}` or `null`).
-pub const CONDA_PUBLISH_V1: &str = "https://schemas.conda.org/attestations/publish/v1";
+/// conda's publish attestation, CEP 27 (predicate `{"targetChannel"}` or `null`): the type CEP 27
+/// defines (conda/ceps cep-sigstore-predicate.md, "Standardizing a publish attestation for the
+/// conda ecosystem") and the one real producers emit: prefix-dev/rattler-build's attestation
+/// upload passes it to `cosign attest-blob --type`, and prefix-dev/sigstore-example gives it to
+/// `actions/attest` as `predicate-type`.
+pub const CONDA_PUBLISH_V1: &str = "https://schemas.conda.org/attestations-publish-1.schema.json";
 /// PyPI's publish attestation: names no index, so it yields no domains.
 pub const PYPI_PUBLISH_V1: &str = "https://docs.pypi.org/attestations/publish/v1";
 /// This project's release predicate (docs/release-predicate.md): `{"domains", "name", "version"}`.
@@ -60,6 +64,33 @@ pub enum Source {
         /// The dotted OID.
         oid: String,
     },
+    /// A registry key the policy (or a TUF delegation) binds to the domain signed the attestation.
+    RegistryKey {
+        /// Index of the key in the policy's `keys`.
+        index: usize,
+        /// The key's npm-style keyid, when known.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        keyid: Option<String>,
+    },
+}
+
+impl Source {
+    /// How the domain was proven, in words (result JSON `proved`, messages).
+    pub fn describe(&self) -> String {
+        match self {
+            Source::NpmPublish => "the signed npm publish predicate's registry".to_owned(),
+            Source::CondaPublish => "the signed conda publish predicate's targetChannel".to_owned(),
+            Source::Release => "the signed release predicate's domains".to_owned(),
+            Source::Predicate { predicate_type, pointer } => {
+                format!("the signed {predicate_type} predicate at {pointer}")
+            }
+            Source::CertificateExtension { oid } => format!("the certificate extension {oid}"),
+            Source::RegistryKey { index, keyid } => format!(
+                "a signature by policy key #{index}{} bound to it",
+                keyid.as_deref().map(|k| format!(" ({k})")).unwrap_or_default()
+            ),
+        }
+    }
 }
 
 /// One signed domain: as written, normalised, and where it came from.
@@ -71,6 +102,9 @@ pub struct SignedDomain {
     pub raw: String,
     /// Where it was read from.
     pub source: Source,
+    /// Which attestation of a set proved it, for sets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<String>,
 }
 
 /// A policy rule: read domains of `predicate_type` statements at `pointer`.
@@ -134,7 +168,7 @@ fn push(out: &mut Vec<SignedDomain>, raw: &str, source: Source, field: &str) -> 
         return Err(limits::exceeded("signed domains", limits::MAX_DOMAINS, out.len() + 1));
     }
     let domain = domain::normalize(raw).map_err(|e| e.at(field.to_owned()))?;
-    out.push(SignedDomain { domain, raw: raw.to_owned(), source });
+    out.push(SignedDomain { domain, raw: raw.to_owned(), source, attestation: None });
     Ok(())
 }
 

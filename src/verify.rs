@@ -32,6 +32,11 @@ pub struct Options<'a> {
     pub timestamp_threshold: usize,
     /// The current time, Unix seconds: only to refuse log times in the future, never for validity.
     pub now: i64,
+    /// When set, only policy keys with this keyid may verify a managed-key signature (npm
+    /// documents name their registry key); an unknown keyid is `KEY_MISMATCH`.
+    pub key_id: Option<&'a str>,
+    /// When set, policy keys whose `keyUsage` is another usage are not used.
+    pub key_usage: Option<&'a str>,
 }
 
 enum SignerKey {
@@ -71,7 +76,27 @@ pub fn verify(bundle: &Bundle, artifact: &Artifact<'_>, opts: &Options<'_>) -> R
                 Some(h) => (0..opts.keys.len()).filter(|&i| opts.keys[i].key_id.as_deref() == Some(h)).collect(),
                 None => Vec::new(),
             };
-            let order: Vec<usize> = if hinted.is_empty() { (0..opts.keys.len()).collect() } else { hinted };
+            let usable = |i: &usize| match (opts.key_usage, opts.keys[*i].usage.as_deref()) {
+                (Some(want), Some(have)) => want == have,
+                _ => true,
+            };
+            let order: Vec<usize> = match opts.key_id {
+                Some(id) => {
+                    let named: Vec<usize> = (0..opts.keys.len())
+                        .filter(|&i| opts.keys[i].key_id.as_deref() == Some(id))
+                        .filter(usable)
+                        .collect();
+                    if named.is_empty() {
+                        return Err(error::key_mismatch(format!(
+                            "the attestation is signed by registry key {id:?}, which is not one of the policy's keys{}",
+                            opts.key_usage.map(|u| format!(" with usage {u}")).unwrap_or_default()
+                        )));
+                    }
+                    named
+                }
+                None if hinted.is_empty() => (0..opts.keys.len()).filter(usable).collect(),
+                None => hinted.into_iter().filter(usable).collect(),
+            };
             let mut last = None;
             let mut found: Option<(Vec<usize>, Proven)> = None;
             for index in order {

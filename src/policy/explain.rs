@@ -89,6 +89,14 @@ pub(super) fn explain(p: &Policy) -> String {
     match p.domains.mode {
         Mode::Ignore => {
             let _ = writeln!(w, "4. Domains are ignored: the artifact is accepted from any index.");
+            let inert = super::eval::inert_settings(p);
+            if !inert.is_empty() {
+                let _ = writeln!(
+                    w,
+                    "   These settings are inert while domains.mode is \"ignore\" (kept, not applied): {}.",
+                    inert.join(", ")
+                );
+            }
         }
         mode => {
             let _ = writeln!(
@@ -104,6 +112,11 @@ pub(super) fn explain(p: &Policy) -> String {
             }
             if let Some(oid) = &p.domains.certificate_oid {
                 let _ = writeln!(w, "   - the signing certificate's domains extension {oid}");
+            }
+            for (i, k) in p.keys.iter().enumerate() {
+                if let Some(d) = &k.domain {
+                    let _ = writeln!(w, "   - a signature by managed key #{i}, which the policy binds to {d}");
+                }
             }
             let _ = writeln!(
                 w,

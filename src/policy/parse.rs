@@ -330,13 +330,9 @@ fn domain_policy(v: &Value) -> Result<DomainPolicy> {
             other => return Err(invalid("domains.mode", format!("{other:?} is not require, warn or ignore"))),
         };
     }
-    if d.mode == Mode::Ignore {
-        // Settings that would never be applied are a mistake, not a preference.
-        if let Some(k) = ["audiences", "mirrors", "predicates", "certificate_oid"].iter().find(|k| o.contains_key(**k))
-        {
-            return Err(invalid(&format!("domains.{k}"), "has no effect when domains.mode is \"ignore\""));
-        }
-    }
+    // Under "ignore" the other settings are still parsed strictly but not applied: an operator
+    // switching domains off during an incident keeps them for later, and explain-policy and the
+    // result's warnings say they are inert.
     if let Some(a) = o.get("audiences") {
         let list = array(a, "domains.audiences")?;
         if list.is_empty() {
@@ -565,11 +561,8 @@ mod tests {
             "domains.mirrors[\"m.example\"]",
         );
         invalid(with(json!({"domains": {"audiences": []}})), "domains.audiences");
-        invalid(with(json!({"domains": {"mode": "ignore", "audiences": ["pypi.org"]}})), "domains.audiences");
-        invalid(
-            with(json!({"domains": {"mode": "ignore", "mirrors": {"m.example": ["pypi.org"]}}})),
-            "domains.mirrors",
-        );
+        // Inert under "ignore", but still checked.
+        invalid(with(json!({"domains": {"mode": "ignore", "audiences": ["*.pypi.org"]}})), "domains.audiences[0]");
         invalid(
             with(
                 json!({"domains": {"predicates": [{"type": crate::attestation::NPM_PUBLISH_V0_1, "pointer": "/registry"}]}}),
@@ -585,6 +578,20 @@ mod tests {
         invalid(with(json!({"thresholds": {"tlog": 33}})), "thresholds.tlog");
         invalid(with(json!({"thresholds": {"timestamps": 33}})), "thresholds.timestamps");
         invalid(with(json!({"packages": {"a": {"identities": []}}})), "packages[\"a\"].identities");
+    }
+
+    #[test]
+    fn settings_inert_under_ignore_load_and_are_said() {
+        let p = parse(&with(json!({"domains": {"mode": "ignore", "audiences": ["pypi.org"],
+            "mirrors": {"m.example": ["pypi.org"]}, "certificate_oid": "1.3.6.1.4.1.99999.1"}})))
+        .unwrap();
+        assert_eq!(
+            super::super::eval::inert_settings(&p),
+            ["domains.audiences", "domains.mirrors", "domains.certificate_oid"]
+        );
+        let text = p.explain();
+        assert!(text.contains("domains.mirrors") && text.contains("inert"), "{text}");
+        assert!(super::super::eval::inert_settings(&parse(&with(json!({}))).unwrap()).is_empty());
     }
 
     #[test]
