@@ -156,7 +156,8 @@ async function fetchAll(pkgs) {
     if (!tarball) { p.refusal = `${p.resolved}: not found`; return; }
     const bad = checkIntegrity(p.integrity, tarball);
     if (bad) { p.refusal = bad; return; }
-    p.tarball = tarball;
+    // Hashed once here; the library verifies by digest (an installer-made "sha512:<hex>" string).
+    p.sha512 = crypto.createHash('sha512').update(tarball).digest('hex');
     // The registry's attestations endpoint, as npm's registry names it in `dist.attestations.url`:
     // GET <registry>/-/npm/v1/attestations/<name>@<version>  (scoped names keep their `/`).
     const url = `${p.registry}-/npm/v1/attestations/${p.name}@${p.version}`;
@@ -174,9 +175,9 @@ async function verifyAll(policy, pkgs) {
     byDomain.get(d).push(p);
   }
   await Promise.all([...byDomain].map(async ([indexDomain, group]) => {
-    // The document goes in as bytes (content, never a path) with the tarball as the artifact.
+    // The document goes in as bytes (content, never a path), the tarball as its digest.
     const results = await policy.verifyMany(
-      group.map((p) => ({ artifact: p.tarball, bundle: p.document, name: purl(p.name, p.version) })),
+      group.map((p) => ({ artifact: `sha512:${p.sha512}`, bundle: p.document, name: purl(p.name, p.version) })),
       { indexDomain },
     );
     group.forEach((p, i) => { p.result = results[i]; p.domain = indexDomain; });
