@@ -251,3 +251,15 @@ def test_usage_errors(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DOMAINSIG_POLICY"}
     run = subprocess.run([sys.executable, "-m", "domainsig.pip", "install", "x"], capture_output=True, text=True, env=env)
     assert run.returncode == 2 and "no policy" in run.stderr
+
+
+def test_a_local_wheel_is_the_users_own(tmp_path, serve):
+    # A file on the user's disk comes from no index: installed as given, with a warning, while
+    # its dependencies (none here) would still be gated.
+    index = serve({})
+    local = tmp_path / WHEEL
+    local.write_bytes((RFC8785 / "artifact").read_bytes())
+    run, installed = gate(tmp_path, index, policy(index.port), str(local))
+    assert run.returncode == 0, run.stderr
+    assert "rfc8785" in installed
+    assert "a local file, installed as given (not verified)" in run.stderr
