@@ -23,3 +23,5 @@ echo "==> criterion (floor, whole bundle, hashing)"
 cargo bench --quiet --bench verify -- --noplot >"$B/criterion.log" 2>&1 || { tail -30 "$B/criterion.log"; exit 1; }
 echo "==> peers"
 "$B/venv/bin/python" scripts/bench_peers.py "$B"
+echo "==> gating an npm lockfile: 1000 packages, 2000 virtual-Sigstore bundles (examples/gate_lockfile.rs)"
+cargo run --release --quiet --example gate_lockfile -- 1000 2>/dev/null

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packs bindings/node, installs it fresh into a temporary project with npm (building the N-API
 # addon with node-gyp against the installed Node headers and the freshly built libdomainsig), then
-# runs its `node --test` suite and the npm_gate example from that project.
+# runs its `node --test` suite, the npm gate's end-to-end test and the npm_gate example from that project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -19,6 +19,9 @@ cd "$work/app"
 npm init -y >/dev/null
 npm install --silent "$work/$tarball"
 DOMAINSIG_REPO=$root node --test node_modules/domainsig/test/
+# The npm gate end to end: the real npm against a registry the test serves on 127.0.0.1, through
+# the installed `domainsig-npm` bin (docs/gates.md).
+DOMAINSIG_NPM_GATE=$work/app/node_modules/.bin/domainsig-npm DOMAINSIG_REPO=$root node --test "$root/tests/gates/"
 
 # The shipped TypeScript types describe the API the tests just exercised.
 npm install --silent --no-save typescript@5 @types/node@20

@@ -1,0 +1,265 @@
+"""End to end: the real pip, gated by ``python -m domainsig.pip``, against a PEP 691/PEP 740 index
+served by this test on 127.0.0.1, with real distributions and their real attestations from
+tests/vectors (staging-signed by william@yossarian.net through GitHub's OAuth issuer)."""
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from conftest import VECTORS
+
+WHEEL = "rfc8785-0.1.2-py3-none-any.whl"
+RFC8785 = VECTORS / "pypi-attestations--rfc8785-0.1.2-whl-publish-attestation"
+# Same signer, same staging log, another distribution: its attestation names another file.
+SPT3G = VECTORS / "pypi-attestations--spt3g-1.0-cp310-publish"
+IDENTITY = {"issuer": "https://github.com/login/oauth", "san": "william@yossarian.net"}
+ABSENT = object()  # the index's file entry has no `provenance` key at all
+
+
+def provenance(attestation_dir):
+    """A PEP 740 provenance object around the vector's real attestation (the publisher object is
+    unsigned and ignored by verification; PyPI serves this shape)."""
+    att = json.loads((attestation_dir / "attestation.json").read_text())
+    return json.dumps(
+        {"version": 1, "attestation_bundles": [{"publisher": {"kind": "GitHub", "repository": "example/example",
+                                                              "workflow": "release.yml"}, "attestations": [att]}]}
+    ).encode()
+
+
+def rebuilt_wheel():
+    """The same project and version, rebuilt with one more file: what a swapped upload looks like."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO((RFC8785 / "artifact").read_bytes())) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        dst.writestr("rfc8785/_extra.py", "INJECTED = True\n")
+    return out.getvalue()
+
+
+class Index:
+    """A PEP 691 JSON simple index on 127.0.0.1 with optional PEP 740 provenance and Integrity API."""
+
+    def __init__(self, files, integrity=None):
+        self.files = files  # filename -> (bytes, provenance bytes | None | ABSENT)
+        self.integrity = integrity or {}  # filename -> provenance bytes
+        index = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                path = self.path.split("?")[0]
+                if path == "/simple/rfc8785/":
+                    entries = []
+                    for name, (data, prov) in index.files.items():
+                        e = {"filename": name, "url": f"../../files/{name}",
+                             "hashes": {"sha256": hashlib.sha256(data).hexdigest()}}
+                        if prov is None:
+                            e["provenance"] = None
+                        elif prov is not ABSENT:
+                            e["provenance"] = f"../../files/{name}.provenance"
+                        entries.append(e)
+                    body = json.dumps({"meta": {"api-version": "1.1"}, "name": "rfc8785", "files": entries}).encode()
+                    return self.send(body, "application/vnd.pypi.simple.v1+json")
+                if path.startswith("/files/"):
+                    name = path[len("/files/"):]
+                    if name.endswith(".provenance") and name[: -len(".provenance")] in index.files:
+                        prov = index.files[name[: -len(".provenance")]][1]
+                        if isinstance(prov, bytes):
+                            return self.send(prov, "application/json")
+                    elif name in index.files:
+                        return self.send(index.files[name][0], "application/octet-stream")
+                if path.startswith("/integrity/rfc8785/0.1.2/"):
+                    name = path.split("/")[4]
+                    if name in index.integrity:
+                        return self.send(index.integrity[name], "application/json")
+                self.send_error(404)
+
+            def send(self, body, ctype):
+                self.send_response(200)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/simple/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def serve():
+    started = []
+
+    def start(files, integrity=None):
+        started.append(Index(files, integrity))
+        return started[-1]
+
+    yield start
+    for s in started:
+        s.close()
+
+
+def genuine():
+    return {WHEEL: ((RFC8785 / "artifact").read_bytes(), provenance(RFC8785))}
+
+
+def gate(tmp_path, index, policy, *args, target="target"):
+    policy_path = tmp_path / "policy.json"
+    policy_path.write_text(json.dumps(policy))
+    target = tmp_path / target
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "DOMAINSIG_POLICY"))}
+    env.update(PIP_NO_CACHE_DIR="1", PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_CONFIG_FILE=os.devnull)
+    argv = [sys.executable, "-m", "domainsig.pip", "install", "--index-url", index.url,
+            "--target", str(target), "--policy", str(policy_path), *(args or ("rfc8785==0.1.2",))]
+    run = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path)
+    installed = sorted(p.name for p in target.iterdir()) if target.exists() else []
+    return run, installed
+
+
+def policy(port, mode="warn", identities=True, mirror=True):
+    p = {"version": 1, "trusted_root": "staging", "domains": {"mode": mode}}
+    if identities:
+        p["identities"] = [IDENTITY]
+    if mirror:
+        p["domains"]["mirrors"] = {f"127.0.0.1:{port}": ["pypi.org"]}
+    return p
+
+
+def imports(target):
+    return subprocess.run([sys.executable, "-c", "import rfc8785; print(rfc8785.dumps({'b': 1, 'a': [2]}).decode())"],
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(target)})
+
+
+def test_genuine_install_succeeds_and_imports(tmp_path, serve):
+    index = serve(genuine())
+    run, installed = gate(tmp_path, index, policy(index.port))
+    assert run.returncode == 0, run.stderr
+    assert "rfc8785" in installed and "rfc8785-0.1.2.dist-info" in installed
+    assert "verified 1 file(s)" in run.stderr
+    out = imports(tmp_path / "target")
+    assert out.returncode == 0 and out.stdout.strip() == '{"a":[2],"b":1}', out.stderr
+
+
+def test_policy_from_environment(tmp_path, serve):
+    index = serve(genuine())
+    (tmp_path / "env-policy.json").write_text(json.dumps(policy(index.port)))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env.update(PIP_NO_CACHE_DIR="1", PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_CONFIG_FILE=os.devnull,
+               DOMAINSIG_POLICY=str(tmp_path / "env-policy.json"))
+    run = subprocess.run([sys.executable, "-m", "domainsig.pip", "install", "-i", index.url, "--target",
+                          str(tmp_path / "t"), "rfc8785==0.1.2"], capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "t" / "rfc8785").is_dir()
+
+
+def refused(run, installed, *expect):
+    assert run.returncode != 0, run.stderr
+    assert installed == [], f"something was installed: {installed}"
+    assert "nothing was installed" in run.stderr, run.stderr
+    for e in expect:
+        assert e in run.stderr, run.stderr
+
+
+def test_rebuilt_wheel_under_the_same_name_is_refused(tmp_path, serve):
+    index = serve({WHEEL: (rebuilt_wheel(), provenance(RFC8785))})
+    refused(*gate(tmp_path, index, policy(index.port)), f"refused: {WHEEL} (rfc8785 0.1.2) from 127.0.0.1:{index.port}:",
+            "ARTIFACT_MISMATCH (13)")
+
+
+def test_attestation_naming_another_package_is_refused(tmp_path, serve):
+    index = serve({WHEEL: ((RFC8785 / "artifact").read_bytes(), provenance(SPT3G))})
+    refused(*gate(tmp_path, index, policy(index.port)), f"refused: {WHEEL}", "ARTIFACT_MISMATCH (13)")
+
+
+def test_another_signer_is_refused(tmp_path, serve):
+    index = serve(genuine())
+    p = policy(index.port)
+    p["identities"] = [{"issuer": IDENTITY["issuer"], "san": "someone-else@example.com"}]
+    refused(*gate(tmp_path, index, p), f"refused: {WHEEL}", "IDENTITY_MISMATCH (30)")
+
+
+def test_signed_domains_required_but_pypi_signs_none(tmp_path, serve):
+    # PyPI's publish attestation declares no index, so under `require` even the genuine file is
+    # refused: a mirror cannot be told apart from the index until PyPI signs one (warehouse#17001).
+    index = serve(genuine())
+    refused(*gate(tmp_path, index, policy(index.port, mode="require")), "DOMAIN_MISSING (42)")
+
+
+def test_file_without_provenance_is_refused_under_identities(tmp_path, serve):
+    index = serve({WHEEL: ((RFC8785 / "artifact").read_bytes(), None)})
+    refused(*gate(tmp_path, index, policy(index.port)), f"refused: {WHEEL} (rfc8785 0.1.2): no provenance",
+            f"127.0.0.1:{index.port} lists no provenance for this file")
+
+
+def test_file_without_provenance_passes_with_a_warning_when_the_policy_requires_nothing(tmp_path, serve):
+    # Signers pinned for another package only, domains in `warn`: rfc8785 is not covered.
+    index = serve({WHEEL: ((RFC8785 / "artifact").read_bytes(), None)})
+    p = policy(index.port, identities=False)
+    p.update(identities=[], packages={"sampleproject": {"identities": [IDENTITY]}})
+    run, installed = gate(tmp_path, index, p)
+    assert run.returncode == 0, run.stderr
+    assert "rfc8785" in installed
+    assert "installed WITHOUT provenance" in run.stderr
+    # The same file under `require` is refused.
+    p["domains"]["mode"] = "require"
+    refused(*gate(tmp_path, index, p, target="require"), "no provenance")
+
+
+def test_index_without_provenance_support_is_refused(tmp_path, serve):
+    index = serve({WHEEL: ((RFC8785 / "artifact").read_bytes(), ABSENT)})
+    refused(*gate(tmp_path, index, policy(index.port)), "does not serve PEP 740 provenance")
+
+
+def test_integrity_api_fallback(tmp_path, serve):
+    index = serve({WHEEL: ((RFC8785 / "artifact").read_bytes(), ABSENT)}, integrity={WHEEL: provenance(RFC8785)})
+    run, installed = gate(tmp_path, index, policy(index.port))
+    assert run.returncode == 0, run.stderr
+    assert "rfc8785" in installed and "Integrity API" in run.stderr
+
+
+def test_require_hashes_still_enforced_by_pip(tmp_path, serve):
+    index = serve(genuine())
+    good = hashlib.sha256((RFC8785 / "artifact").read_bytes()).hexdigest()
+    (tmp_path / "good.txt").write_text(f"rfc8785==0.1.2 --hash=sha256:{good}\n")
+    (tmp_path / "bad.txt").write_text(f"rfc8785==0.1.2 --hash=sha256:{'0' * 64}\n")
+    run, installed = gate(tmp_path, index, policy(index.port), "--require-hashes", "-r", "bad.txt", target="bad")
+    assert run.returncode != 0 and installed == []
+    assert "THESE PACKAGES DO NOT MATCH THE HASHES" in run.stderr, run.stderr
+    run, installed = gate(tmp_path, index, policy(index.port), "--require-hashes", "-r", "good.txt", target="good")
+    assert run.returncode == 0, run.stderr
+    assert "rfc8785" in installed
+
+
+def test_usage_errors(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "domainsig.pip", "download", "x"], capture_output=True, text=True)
+    assert run.returncode == 2 and "usage:" in run.stderr
+    env = {k: v for k, v in os.environ.items() if k != "DOMAINSIG_POLICY"}
+    run = subprocess.run([sys.executable, "-m", "domainsig.pip", "install", "x"], capture_output=True, text=True, env=env)
+    assert run.returncode == 2 and "no policy" in run.stderr
+
+
+def test_a_local_wheel_is_the_users_own(tmp_path, serve):
+    # A file on the user's disk comes from no index: installed as given, with a warning, while
+    # its dependencies (none here) would still be gated.
+    index = serve({})
+    local = tmp_path / WHEEL
+    local.write_bytes((RFC8785 / "artifact").read_bytes())
+    run, installed = gate(tmp_path, index, policy(index.port), str(local))
+    assert run.returncode == 0, run.stderr
+    assert "rfc8785" in installed
+    assert "a local file, installed as given (not verified)" in run.stderr
