@@ -48,7 +48,7 @@ fn main() {
     let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1000);
     let mut vs = VirtualSigstore::new();
     eprintln!("minting {n} attestations documents ({} bundles)...", 2 * n);
-    let keyid = ssh_fingerprint(&vs.managed_key.spki());
+    let keyid = support::npm_keyid(&vs.managed_key.spki());
     let mut tarballs = Vec::with_capacity(n);
     let mut documents = Vec::with_capacity(n);
     let mut purls = Vec::with_capacity(n);
@@ -145,17 +145,4 @@ fn main() {
 
 fn aws_sha512_hex(bytes: &[u8]) -> String {
     support::hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA512, bytes).as_ref())
-}
-
-/// `SHA256:<base64 without padding>` of the key's OpenSSH wire form (P-256: name, curve, point).
-fn ssh_fingerprint(spki: &[u8]) -> String {
-    use base64::Engine;
-    let point = &spki[spki.len() - 65..];
-    let mut wire = Vec::new();
-    for part in [&b"ecdsa-sha2-nistp256"[..], b"nistp256", point] {
-        wire.extend_from_slice(&(part.len() as u32).to_be_bytes());
-        wire.extend_from_slice(part);
-    }
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &wire);
-    format!("SHA256:{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(digest.as_ref()))
 }

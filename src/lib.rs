@@ -175,6 +175,9 @@ impl Policy {
             Error { field: Some(field), ..e }
         };
         let mut out = Vec::with_capacity(atts.len());
+        // Every member names the same artifact: hash it once, with the first member, and hand the
+        // rest its digest (an npm document's two attestations would otherwise hash a tarball twice).
+        let mut hashed: Option<Artifact<'static>> = None;
         for a in atts {
             // npm names the registry key of a publish attestation by keyid, and pacote takes any
             // DSSE keyid as such a reference: a certificate-signed attestation naming a key is
@@ -213,7 +216,20 @@ impl Policy {
                 // npm's registry keys.json lists each key once per usage with different windows.
                 key_usage: if npm { Some(NPM_ATTESTATIONS_USAGE) } else { None },
             };
-            let vb = verify::verify(&a.bundle, &req.artifact, &opts).map_err(|e| at(a, e))?;
+            let vb = match &hashed {
+                None => verify::verify(&a.bundle, &req.artifact, &opts),
+                Some(digest) => match verify::verify(&a.bundle, digest, &opts) {
+                    // This member wants another digest of the artifact (or none matches): ask the
+                    // artifact itself, which answers for every algorithm.
+                    Err(e) if e.status == Status::ArtifactMismatch => verify::verify(&a.bundle, &req.artifact, &opts),
+                    r => r,
+                },
+            }
+            .map_err(|e| at(a, e))?;
+            if hashed.is_none() && !matches!(req.artifact, Artifact::Digest(..)) {
+                let d = &vb.artifact_digest;
+                hashed = Artifact::parse_digest(&format!("{}:{}", d.algorithm, d.hex)).ok();
+            }
             if let Some(label) = &a.label {
                 let signed = vb.statement.as_ref().map(|s| s.predicate_type.as_str());
                 if signed != Some(label.as_str()) {

@@ -386,3 +386,45 @@ fn dump_for_cross_check() {
         std::fs::write(dir.join(format!("fault-{fault:?}.sigstore.json")), m.bytes()).unwrap();
     }
 }
+
+/// An attestations document hashes its artifact once and hands the later members the digest; a
+/// member that signed another digest of the same artifact still verifies, and a changed tarball is
+/// still refused by every member.
+#[test]
+fn document_members_may_sign_different_digests_of_one_artifact() {
+    let mut vs = VirtualSigstore::new();
+    let tgz: &[u8] = b"a tarball, hashed once";
+    let (san, issuer) = (DEFAULT_SAN, DEFAULT_ISSUER);
+    let mut publish = vs.dsse(&predicates::npm_publish("pkg", "1.0.0", "registry.npmjs.org", tgz)).managed_key().mint();
+    let keyid = npm_keyid(&vs.managed_key.spki());
+    publish.bundle["verificationMaterial"]["publicKey"]["hint"] = json!(keyid);
+    // The provenance signs only the SHA-256 of the tarball; the publish attestation its SHA-512.
+    let sha256 = hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, tgz).as_ref());
+    let prov = Statement::new("https://slsa.dev/provenance/v1")
+        .subject_digest("pkg:npm/pkg@1.0.0", "sha256", &sha256)
+        .predicate(json!({"buildDefinition": {}}));
+    let prov = vs.dsse(&prov).san_uri(san).issuer(issuer).mint();
+    let doc = json!({"attestations": [
+        {"predicateType": NPM_PUBLISH_V0_1, "bundle": publish.bundle},
+        {"predicateType": "https://slsa.dev/provenance/v1", "bundle": prov.bundle},
+    ]});
+    let doc = serde_json::to_vec(&doc).unwrap();
+    let mut p = vs.policy(&[(issuer, san)]);
+    p["keys"] = json!([{"domain": "registry.npmjs.org", "json": {"keys": [{"keyId": keyid, "keyUsage": "npm:attestations",
+        "publicKey": {"rawBytes": b64(&vs.managed_key.spki()), "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                      "validFor": {"start": "2000-01-01T00:00:00Z"}}}]}}]);
+    p["domains"] = json!({"mode": "require"});
+    let p = policy(&p);
+    let run = |artifact: Artifact<'_>| {
+        p.verify(&domainsig::Request {
+            artifact,
+            name: Some("pkg:npm/pkg@1.0.0"),
+            bundle: &doc,
+            index_domain: Some("registry.npmjs.org"),
+        })
+    };
+    let o = run(Artifact::Bytes(tgz));
+    assert_eq!(o.status(), Status::Ok, "{}", o.to_json());
+    let o = run(Artifact::Bytes(b"a tarball, hashed twice"));
+    assert_eq!(o.status(), Status::ArtifactMismatch, "{}", o.to_json());
+}

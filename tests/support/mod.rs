@@ -22,3 +22,17 @@ pub fn policy(json: &serde_json::Value) -> Policy {
 pub fn verify(policy: &Policy, bundle: &[u8], artifact: Artifact<'_>) -> Outcome {
     policy.verify(&Request { artifact, name: None, bundle, index_domain: None })
 }
+
+/// npm's keyid for a P-256 key: `SHA256:<base64 without padding>` of its OpenSSH wire form
+/// (name, curve, point), computed here independently of the library's own parser.
+pub fn npm_keyid(spki: &[u8]) -> String {
+    use base64::Engine;
+    let point = &spki[spki.len() - 65..];
+    let mut wire = Vec::new();
+    for part in [&b"ecdsa-sha2-nistp256"[..], b"nistp256", point] {
+        wire.extend_from_slice(&(part.len() as u32).to_be_bytes());
+        wire.extend_from_slice(part);
+    }
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &wire);
+    format!("SHA256:{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(digest.as_ref()))
+}
