@@ -17,8 +17,10 @@ fn main() {
     let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
 
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
-        // Major version 0 of the ABI; bump only when an existing function changes meaning.
-        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdomainsig.so.0");
+        // The soname follows the crate's major version (tests/version.rs): a new major is the only
+        // release allowed to change what an existing function means.
+        let major = std::env::var("CARGO_PKG_VERSION_MAJOR").expect("cargo sets CARGO_PKG_VERSION_MAJOR");
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdomainsig.so.{major}");
         println!("cargo:rustc-cdylib-link-arg=-Wl,--version-script={}", crate_dir.join("domainsig.map").display());
     }
 
