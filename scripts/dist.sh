@@ -105,6 +105,13 @@ node_gyp=$(dirname "$(command -v npm)")/../lib/node_modules/npm/node_modules/nod
   cd "$npm"
   DOMAINSIG_LIB_DIR=$lib DOMAINSIG_INCLUDE_DIR=$root/include node scripts/build.js
   # Offline: build against the installed Node headers (/usr/include/node) unless told otherwise.
+  if [ -n "$zig" ]; then
+    # Linked by the system gcc, the addon would bind the library's libc calls to this machine's
+    # newest symbol versions; zig links it against glibc 2.17 like the library.
+    printf '#!/bin/sh\nexec "%s" cc -target x86_64-linux-gnu.2.17 "$@"\n' "$tools/bin/python-zig" >"$stage/zigcc"
+    chmod +x "$stage/zigcc"
+    export CC=$stage/zigcc CXX=$stage/zigcc LINK=$stage/zigcc
+  fi
   npm_config_nodedir=${npm_config_nodedir:-/usr} node "$node_gyp" rebuild --release >"$stage/node-gyp.log" 2>&1 \
     || { cat "$stage/node-gyp.log" >&2; exit 1; }
   # prebuildify's name for an N-API build tagged with its libc; node-gyp-build's rules pick it.

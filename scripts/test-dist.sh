@@ -47,6 +47,9 @@ for f in package/index.js package/index.d.ts package/addon.js package/package.js
          package/prebuilds/linux-x64/node.napi.glibc.node package/src/addon.c package/binding.gyp; do
   grep -qx "$f" "$work/npm.list" || fail "npm tarball lacks ${f#package/}"
 done
+tar -xzOf "$npmtgz" package/prebuilds/linux-x64/node.napi.glibc.node >"$work/npm-prebuilt.node"
+# One file: the library is linked in, so the addon needs no libdomainsig at run time.
+if readelf -d "$work/npm-prebuilt.node" | grep -q 'NEEDED.*libdomainsig'; then fail "the addon needs libdomainsig.so"; fi
 tar -tzf "$sdist" >"$work/sdist.list"
 for f in setup.py pyproject.toml domainsig/__init__.py domainsig/_ffi.py rust/Cargo.toml rust/Cargo.lock \
          rust/build.rs rust/src/lib.rs rust/src/ffi.rs rust/include/domainsig.h rust/domainsig.map; do
@@ -97,6 +100,15 @@ export PKG_CONFIG_PATH=$cprefix/lib/pkgconfig
   || fail "pkg-config libdir does not point into the unpacked archive"
 readelf -d "$cprefix/lib/libdomainsig.so.$version" | grep -q "SONAME.*\[libdomainsig.so.$major\]" \
   || fail "soname is not libdomainsig.so.$major"
+# Nothing shipped needs a newer glibc than the wheel's tag promises (the npm addon and the C
+# library are built from the same library, so they must run wherever the wheel does).
+tag_glibc=$(basename "$wheel" | sed -n 's/.*manylinux_\([0-9]*\)_\([0-9]*\)_x86_64.*/\1.\2/p')
+for f in "$cprefix/lib/libdomainsig.so.$version" "$work/npm-prebuilt.node"; do
+  need=$(readelf -V "$f" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -1)
+  [ "$(printf '%s\n%s\n' "$need" "$tag_glibc" | sort -V | tail -1)" = "$tag_glibc" ] \
+    || fail "$(basename "$f") needs glibc $need, newer than the wheel's manylinux_${tag_glibc/./_}"
+done
+echo "glibc: the library and the npm addon need at most $tag_glibc, as the wheel's tag says"
 # shellcheck disable=SC2046
 gcc -std=c99 -Wall -Wextra -Werror $(pkg-config --cflags domainsig) "$root/examples/c_gate.c" -o "$work/c_gate" \
   $(pkg-config --libs domainsig) -Wl,-rpath,"$(pkg-config --variable=libdir domainsig)"
