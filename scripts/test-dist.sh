@@ -93,7 +93,9 @@ JSON
 mkdir -p "$work/c"
 tar -xzf "$carchive" -C "$work/c"
 cprefix=$work/c/domainsig-$version-x86_64-linux-gnu
-export PKG_CONFIG_PATH=$cprefix/lib/pkgconfig
+# Not exported: aws-lc-sys's build script watches PKG_CONFIG_PATH, and the sdist build below would
+# then recompile aws-lc instead of reusing it.
+pkg-config() { PKG_CONFIG_PATH=$cprefix/lib/pkgconfig command pkg-config "$@"; }
 [ "$(pkg-config --modversion domainsig)" = "$version" ] || fail "pkg-config version is not $version"
 # The relocatable prefix resolves to where the archive was unpacked.
 [ "$(cd "$(pkg-config --variable=libdir domainsig)" && pwd -P)" = "$(cd "$cprefix/lib" && pwd -P)" ] \
