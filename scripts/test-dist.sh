@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the release artifacts with scripts/dist.sh from the library the other suites already built
-# (dev profile: one build per test run; DOMAINSIG_DIST_PROFILE=release to check a release build) and
+# (dev profile: one build per test run; DOMAINSIG_DIST_PROFILE=release to check a release build,
+# DOMAINSIG_DIST_ZIG=1 to check the manylinux2014 build of `scripts/dist.sh --zig`) and
 # installs each the way a user does, in clean folders, with cargo, rustc and every C compiler HIDDEN
 # from PATH: the wheel into a fresh venv, the npm tarball into a fresh project (no node-gyp build may
 # happen), the C archive unpacked and a C program (compiled before PATH is narrowed) linked against
@@ -18,7 +19,7 @@ fail() { echo "test-dist: $*" >&2; exit 1; }
 full_path=$PATH
 
 out=$work/dist
-scripts/dist.sh --profile "${DOMAINSIG_DIST_PROFILE:-dev}" --out "$out"
+scripts/dist.sh --profile "${DOMAINSIG_DIST_PROFILE:-dev}" ${DOMAINSIG_DIST_ZIG:+--zig} --out "$out"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 major=${version%%.*}
 
