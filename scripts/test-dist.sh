@@ -61,7 +61,7 @@ import os, sys, zipfile
 names = set(zipfile.ZipFile(sys.argv[1]).namelist())
 # Every module of the package folder ships (modules other engineers add included), plus the library.
 want = {f"domainsig/{f}" for f in os.listdir(sys.argv[2]) if f.endswith((".py", ".typed"))}
-want.add("domainsig/libdomainsig.so")
+want.add("domainsig/_native.so")
 missing = sorted(want - names)
 if missing:
     sys.exit(f"wheel lacks {missing}")
@@ -120,12 +120,13 @@ ldd "$work/c_gate" | grep -q "libdomainsig.so.$major => $cprefix/lib/" || fail "
 # --- venv and npm project made now; everything from here runs without a toolchain -----------------
 py=$(command -v python3.11 || command -v python3)
 "$py" -m venv "$work/venv"
+"$work/venv/bin/python" -m pip install -q pytest   # the package's own test suite runs on the wheel too
 mkdir -p "$work/app"
 (cd "$work/app" && npm init -y >/dev/null)
 
 narrow=$work/narrow-bin
 mkdir -p "$narrow"
-for t in sh bash env node npm python3 pkg-config cat cp mkdir rm ls grep sed tr head uname dirname basename; do
+for t in sh bash env node npm python3 pkg-config cat cp mkdir rm ls grep sed tr head tail uname dirname basename; do
   p=$(command -v "$t") || fail "$t is needed"
   ln -s "$p" "$narrow/$t"
 done
@@ -155,6 +156,9 @@ expect_accept_refuse "C archive (c_gate)" c_gate
 import domainsig, os
 assert domainsig.version() == '$version', domainsig.version()
 print('wheel: domainsig', domainsig.version(), 'from', os.path.dirname(domainsig.__file__))")
+(cd "$work" && DOMAINSIG_REPO=$root "$work/venv/bin/python" -m pytest -q -p no:cacheprovider "$root/bindings/python/tests" \
+  >"$work/pytest.log" 2>&1) || { cat "$work/pytest.log" >&2; fail "the Python test suite failed on the wheel"; }
+echo "wheel: $(tail -1 "$work/pytest.log")"
 pip_gate() { (cd "$work" && "$work/venv/bin/python" "$root/examples/pip_gate.py" "$data/policy.json" pypi.org "$1/artifact"); }
 expect_accept_refuse "Python wheel (pip_gate)" pip_gate
 
@@ -182,6 +186,9 @@ const missing = Object.keys(cjs).filter((k) => !(k in esm));
 if (missing.length) throw new Error('ESM import lacks ' + missing);
 if (typeof Policy.fromJSON !== 'function' || !VerificationError || STATUS.OK !== 0) throw new Error('named imports');
 console.log('npm: ESM import has', Object.keys(cjs).join(', '));")
+(cd "$work/app" && DOMAINSIG_REPO=$root node --test node_modules/domainsig/test/ >"$work/node-test.log" 2>&1) \
+  || { cat "$work/node-test.log" >&2; fail "the Node test suite failed on the prebuilt addon"; }
+echo "npm: node --test: $(grep -E '^# (pass|fail) ' "$work/node-test.log" | tr '\n' ' ')"
 cp "$root/examples/npm_gate.js" "$work/app/"
 npm_gate() { (cd "$work/app" && node npm_gate.js "$data/policy.json" "$1/artifact.sigstore.json" "$1/artifact"); }
 expect_accept_refuse "npm tarball (npm_gate)" npm_gate

@@ -4,7 +4,8 @@ The package talks to the library through ctypes, so the wheel depends on the pla
 CPython ABI. The library comes from one of two places:
 
 * ``DOMAINSIG_PREBUILT_LIB=/path/to/libdomainsig.so`` (what ``scripts/dist.sh`` sets): copied in as
-  ``domainsig/libdomainsig.so``, nothing is compiled;
+  ``domainsig/_native.so`` (the name the source build gives it, less the CPython tag), nothing is
+  compiled;
 * otherwise the Rust crate, built with setuptools-rust as a plain C library: ``rust/`` inside an
   sdist, or the repository two folders up.
 """
@@ -39,7 +40,7 @@ class PlatformWheel(bdist_wheel):
 class BuildWithPrebuilt(build_py):
     def run(self) -> None:
         super().run()
-        dest = os.path.join(self.build_lib, "domainsig", "libdomainsig.so")
+        dest = os.path.join(self.build_lib, "domainsig", "_native.so")
         shutil.copyfile(PREBUILT, dest)
         os.chmod(dest, 0o755)
 
