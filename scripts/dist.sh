@@ -70,6 +70,8 @@ ln -s "libdomainsig.so.$version" "$c/lib/libdomainsig.so.$major"
 ln -s "libdomainsig.so.$major" "$c/lib/libdomainsig.so"
 install -m 0644 "$lib/libdomainsig.a" "$c/lib/libdomainsig.a"
 install -m 0644 include/domainsig.h "$c/include/domainsig.h"
+# Debug sections off (symbols stay); the wheel and the npm addon are made from these same files.
+strip --strip-debug "$c/lib/libdomainsig.so.$version" "$c/lib/libdomainsig.a"
 # pkg-config resolves ${pcfiledir} to the folder the .pc file is in: unpack the archive anywhere.
 sed -e 's|@PREFIX@|${pcfiledir}/../..|' -e "s|@VERSION@|$version|" domainsig.pc.in >"$c/lib/pkgconfig/domainsig.pc"
 # Reproducible: fixed order, owner and time (the last commit's).
@@ -87,7 +89,7 @@ mkdir -p "$py/rust"
 cp -R Cargo.toml Cargo.lock build.rs build cbindgen.toml domainsig.map src include roots benches "$py/rust/"
 (cd "$py" && "$tools/bin/python" -m build --sdist --no-isolation --outdir "$out" . >"$stage/sdist.log" 2>&1) \
   || { cat "$stage/sdist.log" >&2; exit 1; }
-(cd "$py" && DOMAINSIG_PREBUILT_LIB=$lib/libdomainsig.so "$tools/bin/python" -m build --wheel --no-isolation \
+(cd "$py" && DOMAINSIG_PREBUILT_LIB=$c/lib/libdomainsig.so.$version "$tools/bin/python" -m build --wheel --no-isolation \
   --outdir "$stage/wheel" . >"$stage/wheel.log" 2>&1) || { cat "$stage/wheel.log" >&2; exit 1; }
 # auditwheel reads the symbol versions the library really needs and names the oldest glibc that has
 # them (the manylinux tag); it refuses a library that needs anything outside the manylinux set.
@@ -103,7 +105,7 @@ node_gyp=$(dirname "$(command -v npm)")/../lib/node_modules/npm/node_modules/nod
 [ -f "$node_gyp" ] || node_gyp=$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js
 (
   cd "$npm"
-  DOMAINSIG_LIB_DIR=$lib DOMAINSIG_INCLUDE_DIR=$root/include node scripts/build.js
+  DOMAINSIG_LIB_DIR=$c/lib DOMAINSIG_INCLUDE_DIR=$c/include node scripts/build.js
   # Offline: build against the installed Node headers (/usr/include/node) unless told otherwise.
   if [ -n "$zig" ]; then
     # Linked by the system gcc, the addon would bind the library's libc calls to this machine's

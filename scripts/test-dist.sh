@@ -195,7 +195,8 @@ expect_accept_refuse "npm tarball (npm_gate)" npm_gate
 
 # --- the sdist builds from source outside the repository (this part needs Rust) --------------------
 export PATH=$full_path
-profile=${DOMAINSIG_DIST_PROFILE:-dev}
+# The dev profile whatever the artifacts' profile: it proves the sdist builds, reusing the test build.
+profile=${DOMAINSIG_SDIST_PROFILE:-dev}
 "$py" -m venv "$work/venv-sdist"
 # The shared target dir lets cargo reuse the dependencies already built; only the crate recompiles.
 (cd "$work" && SETUPTOOLS_RUST_CARGO_PROFILE=$profile CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target} \

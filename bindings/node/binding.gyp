@@ -7,7 +7,7 @@
       "cflags_c": ["-std=c99", "-Wall", "-Wextra", "-Werror"],
       "libraries": [
         "<(module_root_dir)/native/libdomainsig.a",
-        "-Wl,--exclude-libs,ALL",
+        "-Wl,--version-script=<(module_root_dir)/src/addon.map",
         "-lpthread", "-ldl", "-lm", "-lrt", "-lutil"
       ]
     }
