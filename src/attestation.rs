@@ -33,10 +33,28 @@ pub const CONDA_PUBLISH_V1: &str = "https://schemas.conda.org/attestations/publi
 /// PyPI's publish attestation: names no index, so it yields no domains.
 pub const PYPI_PUBLISH_V1: &str = "https://docs.pypi.org/attestations/publish/v1";
 /// This project's release predicate (docs/release-predicate.md): `{"domains", "name", "version"}`.
-pub const RELEASE_V1: &str = "https://domainsig.dev/attestation/release/v1";
+///
+/// A type URI must stay under a name its definer controls, or whoever takes the name can
+/// redefine the type. The project holds no domain of its own; what it does hold is its package
+/// name, and `crates.io/crates/domainsig/` is a path only the crate's owners publish under.
+pub const RELEASE_V1: &str = "https://crates.io/crates/domainsig/release-predicate/v1";
+/// The release predicate's first type URI, under a domain this project never owned. Read like
+/// [`RELEASE_V1`] through the 0.1 releases, with a warning in every decision that used it, and
+/// refused (read as an unknown type) from 0.2 on.
+pub const RELEASE_V1_LEGACY: &str = "https://domainsig.dev/attestation/release/v1";
 
 /// Predicate types domainsig reads domains from without being told.
-pub const BUILTIN_TYPES: &[&str] = &[NPM_PUBLISH_V0_1, CONDA_PUBLISH_V1, RELEASE_V1];
+pub const BUILTIN_TYPES: &[&str] = &[NPM_PUBLISH_V0_1, CONDA_PUBLISH_V1, RELEASE_V1, RELEASE_V1_LEGACY];
+
+/// A warning for a statement whose type is deprecated, if it is.
+pub fn deprecation(predicate_type: &str) -> Option<String> {
+    (predicate_type == RELEASE_V1_LEGACY).then(|| {
+        format!(
+            "the release predicate type {RELEASE_V1_LEGACY} is deprecated (the project does not own that domain) and \
+             will not be read from domainsig 0.2 on; sign new releases with {RELEASE_V1}"
+        )
+    })
+}
 
 /// Where a signed domain was read from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -111,7 +129,7 @@ pub fn signed_domains(vb: &VerifiedBundle, sources: &Sources<'_>) -> Result<Vec<
             match st.predicate_type.as_str() {
                 NPM_PUBLISH_V0_1 => npm_publish(p, &subjects, &mut out)?,
                 CONDA_PUBLISH_V1 => conda_publish(p, st.subject.len(), &mut out)?,
-                RELEASE_V1 => release(p, &subjects, &mut out)?,
+                RELEASE_V1 | RELEASE_V1_LEGACY => release(p, &subjects, &mut out)?,
                 t => {
                     for rule in sources.predicates.iter().filter(|r| r.predicate_type == t) {
                         by_pointer(p, rule, &mut out)?;

@@ -205,6 +205,11 @@ fn list(ds: &[&Domain]) -> String {
 fn check_domains(p: &Policy, vb: &VerifiedBundle, f: Domain, d: &mut Decision) -> Result<()> {
     let sources = Sources { predicates: &p.domains.predicates, certificate_oid: p.domains.certificate_oid.as_deref() };
     let signed = attestation::signed_domains(vb, &sources)?;
+    if let Some(w) = vb.statement.as_ref().and_then(|st| attestation::deprecation(&st.predicate_type)) {
+        if !signed.is_empty() {
+            d.warnings.push(w);
+        }
+    }
     let mut s: Vec<&Domain> = Vec::new();
     for sd in &signed {
         if !s.contains(&&sd.domain) {
@@ -535,6 +540,23 @@ mod tests {
         assert_eq!(d.domains.matched.as_ref().map(Domain::as_str), Some("pypi.org"));
         assert_eq!(d.domains.via, Some(Via::Direct));
         assert_eq!(d.domains.signed.len(), 1);
+    }
+
+    #[test]
+    fn the_legacy_release_type_is_read_for_now_with_a_warning() {
+        use crate::attestation::RELEASE_V1_LEGACY;
+        let p = policy(json!({}));
+        let pred = json!({"domains": ["pypi.org"], "name": "sampleproject", "version": "1.0"});
+        let d = p.evaluate(&bundle(WHEEL, RELEASE_V1, pred.clone()), &ctx("pypi.org")).unwrap();
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+        let d = p.evaluate(&bundle(WHEEL, RELEASE_V1_LEGACY, pred.clone()), &ctx("pypi.org")).unwrap();
+        assert_eq!(d.domains.matched.as_ref().map(Domain::as_str), Some("pypi.org"));
+        assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+        assert!(d.warnings[0].contains("deprecated") && d.warnings[0].contains(RELEASE_V1), "{}", d.warnings[0]);
+        // Read means checked: a staging build under the old type is still refused on production.
+        let staging = json!({"domains": ["test.pypi.org"], "name": "sampleproject", "version": "1.0"});
+        let e = p.evaluate(&bundle(WHEEL, RELEASE_V1_LEGACY, staging), &ctx("pypi.org")).unwrap_err();
+        assert_eq!(e.status, Status::DomainMismatch);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! A policy in plain words, for `domainsig explain-policy`: what it accepts, in the order checked.
 
 use super::{IdentityRule, Mode, Policy, SanMatch};
-use crate::attestation::{CONDA_PUBLISH_V1, NPM_PUBLISH_V0_1, RELEASE_V1};
+use crate::attestation::{CONDA_PUBLISH_V1, NPM_PUBLISH_V0_1, RELEASE_V1, RELEASE_V1_LEGACY};
 use std::fmt::Write as _;
 
 fn identity(rule: &IdentityRule) -> String {
@@ -85,6 +85,7 @@ pub(super) fn explain(p: &Policy) -> String {
             let _ = writeln!(w, "   - npm publish attestations ({NPM_PUBLISH_V0_1}): predicate.registry");
             let _ = writeln!(w, "   - conda publish attestations ({CONDA_PUBLISH_V1}): predicate.targetChannel");
             let _ = writeln!(w, "   - domainsig release attestations ({RELEASE_V1}): predicate.domains");
+            let _ = writeln!(w, "     (also the deprecated {RELEASE_V1_LEGACY}, with a warning, until 0.2)");
             for r in &p.domains.predicates {
                 let _ = writeln!(w, "   - {} statements: predicate{}", r.predicate_type, r.pointer);
             }
