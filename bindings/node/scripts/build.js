@@ -25,7 +25,9 @@ function pkgConfig(variable) {
 
 if (!libDir) {
   const repo = path.resolve(here, '..', '..');
-  if (fs.existsSync(path.join(repo, 'Cargo.toml'))) {
+  // Only this repository's crate: inside node_modules, two folders up is the user's project.
+  const manifest = path.join(repo, 'Cargo.toml');
+  if (fs.existsSync(manifest) && /^name = "domainsig"$/m.test(fs.readFileSync(manifest, 'utf8'))) {
     execFileSync('cargo', ['build', '--lib', '--release', '--manifest-path', path.join(repo, 'Cargo.toml')], {
       stdio: 'inherit',
     });
