@@ -57,8 +57,9 @@ fi
 for f in libdomainsig.so libdomainsig.a; do [ -f "$lib/$f" ] || { echo "missing $lib/$f" >&2; exit 1; }; done
 echo "dist: domainsig $version from $lib"
 
-rm -rf "$out"
+# Only what this script writes is replaced: --out may name a folder that holds other files.
 stage=$out/.stage
+rm -rf "$stage" "$out"/domainsig-*.whl "$out"/domainsig-*.tar.gz "$out"/domainsig-*.tgz
 mkdir -p "$stage"
 
 # --- C archive -------------------------------------------------------------------------------------
