@@ -17,9 +17,17 @@ fn main() {
     let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
 
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
-        // Major version 0 of the ABI; bump only when an existing function changes meaning.
-        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdomainsig.so.0");
-        println!("cargo:rustc-cdylib-link-arg=-Wl,--version-script={}", crate_dir.join("domainsig.map").display());
+        // The soname follows the crate's major version (tests/version.rs): a new major is the only
+        // release allowed to change what an existing function means.
+        let major = std::env::var("CARGO_PKG_VERSION_MAJOR").expect("cargo sets CARGO_PKG_VERSION_MAJOR");
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdomainsig.so.{major}");
+        // Linked from a copy in OUT_DIR: the link argument then names a file inside the target dir,
+        // which stays valid when another checkout of the crate (an unpacked sdist) shares that
+        // target dir and this build script's output with it.
+        let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+        let map = out_dir.join("domainsig.map");
+        std::fs::copy(crate_dir.join("domainsig.map"), &map).expect("domainsig.map is readable");
+        println!("cargo:rustc-cdylib-link-arg=-Wl,--version-script={}", map.display());
     }
 
     match header::generate(&crate_dir) {

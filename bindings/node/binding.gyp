@@ -6,9 +6,9 @@
       "include_dirs": ["native/include"],
       "cflags_c": ["-std=c99", "-Wall", "-Wextra", "-Werror"],
       "libraries": [
-        "-L<(module_root_dir)/native",
-        "-ldomainsig",
-        "-Wl,-rpath,'$$ORIGIN/../../native'"
+        "<(module_root_dir)/native/libdomainsig.a",
+        "-Wl,--version-script=<(module_root_dir)/src/addon.map",
+        "-lpthread", "-ldl", "-lm", "-lrt", "-lutil"
       ]
     }
   ]

@@ -3,7 +3,7 @@
 // A thin layer over the N-API addon, which calls libdomainsig's C ABI.
 
 const fs = require('node:fs');
-const native = require('./build/Release/domainsig.node');
+const native = require('./addon.js').load();
 
 /** Status name -> stable number (the C header's DOMAINSIG_* values). */
 const STATUS = Object.freeze({
@@ -326,10 +326,21 @@ class Policy {
   }
 }
 
+/** The stable name of a status number (`43` -> `'DOMAIN_MISMATCH'`). */
+function statusName(n) {
+  return native.statusName(n);
+}
+
+/** The library version, the same as the package's. */
+function version() {
+  return native.version();
+}
+
+// Plain names only, so that ESM `import { Policy } from 'domainsig'` sees every export.
 module.exports = {
   Policy,
   VerificationError,
   STATUS,
-  statusName: (n) => native.statusName(n),
-  version: () => native.version(),
+  statusName,
+  version,
 };
