@@ -39,7 +39,7 @@ if nm -D --defined-only "$lib" | awk '{print $3}' | grep -v '^domainsig_' | grep
   nm -D --defined-only "$lib" | grep -v ' domainsig_' >&2
   exit 1
 fi
-readelf -d "$lib" | grep -q 'SONAME.*\[libdomainsig.so.0\]' || { echo "soname is not libdomainsig.so.0" >&2; exit 1; }
+readelf -d "$lib" | grep 'SONAME.*\[libdomainsig.so.0\]' >/dev/null || { echo "soname is not libdomainsig.so.0" >&2; exit 1; }
 echo "exports: $(nm -D --defined-only "$lib" | wc -l) domainsig_* symbols, soname libdomainsig.so.0"
 
 gcc "${flags[@]}" tests/c/test_domainsig.c -o "$out/test_domainsig" "${libs[@]}"

@@ -50,7 +50,7 @@ for f in package/index.js package/index.d.ts package/addon.js package/package.js
 done
 tar -xzOf "$npmtgz" package/prebuilds/linux-x64/node.napi.glibc.node >"$work/npm-prebuilt.node"
 # One file: the library is linked in, so the addon needs no libdomainsig at run time.
-if readelf -d "$work/npm-prebuilt.node" | grep -q 'NEEDED.*libdomainsig'; then fail "the addon needs libdomainsig.so"; fi
+if readelf -d "$work/npm-prebuilt.node" | grep 'NEEDED.*libdomainsig' >/dev/null; then fail "the addon needs libdomainsig.so"; fi
 tar -tzf "$sdist" >"$work/sdist.list"
 for f in setup.py pyproject.toml domainsig/__init__.py domainsig/_ffi.py rust/Cargo.toml rust/Cargo.lock \
          rust/build.rs rust/src/lib.rs rust/src/ffi.rs rust/include/domainsig.h rust/domainsig.map; do
@@ -101,7 +101,7 @@ pkg-config() { PKG_CONFIG_PATH=$cprefix/lib/pkgconfig command pkg-config "$@"; }
 # The relocatable prefix resolves to where the archive was unpacked.
 [ "$(cd "$(pkg-config --variable=libdir domainsig)" && pwd -P)" = "$(cd "$cprefix/lib" && pwd -P)" ] \
   || fail "pkg-config libdir does not point into the unpacked archive"
-readelf -d "$cprefix/lib/libdomainsig.so.$version" | grep -q "SONAME.*\[libdomainsig.so.$major\]" \
+readelf -d "$cprefix/lib/libdomainsig.so.$version" | grep "SONAME.*\[libdomainsig.so.$major\]" >/dev/null \
   || fail "soname is not libdomainsig.so.$major"
 # Nothing shipped needs a newer glibc than the wheel's tag promises (the npm addon and the C
 # library are built from the same library, so they must run wherever the wheel does).
@@ -115,7 +115,9 @@ echo "glibc: the library and the npm addon need at most $tag_glibc, as the wheel
 # shellcheck disable=SC2046
 gcc -std=c99 -Wall -Wextra -Werror $(pkg-config --cflags domainsig) "$root/examples/c_gate.c" -o "$work/c_gate" \
   $(pkg-config --libs domainsig) -Wl,-rpath,"$(pkg-config --variable=libdir domainsig)"
-ldd "$work/c_gate" | grep -q "libdomainsig.so.$major => $cprefix/lib/" || fail "c_gate does not load the archive's library"
+ldd "$work/c_gate" >"$work/c_gate.ldd"
+grep "libdomainsig.so.$major => $cprefix/lib/" "$work/c_gate.ldd" >/dev/null \
+  || { cat "$work/c_gate.ldd" >&2; fail "c_gate does not load the archive's library"; }
 
 # --- venv and npm project made now; everything from here runs without a toolchain -----------------
 py=$(command -v python3.11 || command -v python3)
