@@ -76,6 +76,12 @@ fn policy_domain(v: &Value, path: &str) -> Result<Domain> {
 }
 
 pub(super) fn parse(json: &[u8], base_dir: Option<&Path>) -> Result<Policy> {
+    parse_at(json, base_dir, None)
+}
+
+/// As [`parse`]; `tuf_at` is the time (Unix seconds) cached TUF metadata must still be valid at
+/// (now when `None`).
+pub(super) fn parse_at(json: &[u8], base_dir: Option<&Path>, tuf_at: Option<i64>) -> Result<Policy> {
     let v: Value = crate::json::parse(json, limits::MAX_POLICY_BYTES, "policy", Status::PolicyInvalid)?;
     let top = object(
         &v,
@@ -92,7 +98,7 @@ pub(super) fn parse(json: &[u8], base_dir: Option<&Path>) -> Result<Policy> {
         None => return Err(invalid("version", "is required (1)")),
     }
 
-    let (root, root_desc) = trusted_root(top.get("trusted_root"), base_dir)?;
+    let (root, root_desc) = trusted_root(top.get("trusted_root"), base_dir, tuf_at)?;
 
     let identities = match top.get("identities") {
         Some(v) => identity_list(v, "identities")?,
@@ -174,9 +180,25 @@ pub(super) fn parse(json: &[u8], base_dir: Option<&Path>) -> Result<Policy> {
     })
 }
 
-fn trusted_root(v: Option<&Value>, base_dir: Option<&Path>) -> Result<(Arc<TrustRoot>, String)> {
+fn trusted_root(v: Option<&Value>, base_dir: Option<&Path>, tuf_at: Option<i64>) -> Result<(Arc<TrustRoot>, String)> {
     let at_root = |e: Error| e.at("trusted_root");
     match v {
+        Some(t @ Value::Object(o)) if o.contains_key("tuf") => {
+            let cfg = crate::trust::tuf::TufConfig::from_value(t, base_dir)?;
+            let at = tuf_at.unwrap_or_else(crate::trust::tuf::unix_now);
+            let (bytes, target) =
+                crate::trust::tuf::cached_target(&cfg, "trusted_root.json", at).map_err(at_root)?;
+            let root = TrustRoot::from_json(&bytes).map_err(at_root)?;
+            Ok((
+                Arc::new(root),
+                format!(
+                    "the trusted root verified by TUF from {} (sha256 {}) cached in {}",
+                    cfg.repo_name(),
+                    target.sha256,
+                    cfg.repo_dir().display()
+                ),
+            ))
+        }
         None => Ok((TrustRoot::production()?, "the Sigstore public-good production instance".to_owned())),
         Some(Value::String(s)) if s == "public-good" => {
             Ok((TrustRoot::production()?, "the Sigstore public-good production instance".to_owned()))
