@@ -186,8 +186,7 @@ fn trusted_root(v: Option<&Value>, base_dir: Option<&Path>, tuf_at: Option<i64>)
         Some(t @ Value::Object(o)) if o.contains_key("tuf") => {
             let cfg = crate::trust::tuf::TufConfig::from_value(t, base_dir)?;
             let at = tuf_at.unwrap_or_else(crate::trust::tuf::unix_now);
-            let (bytes, target) =
-                crate::trust::tuf::cached_target(&cfg, "trusted_root.json", at).map_err(at_root)?;
+            let (bytes, target) = crate::trust::tuf::cached_target(&cfg, "trusted_root.json", at).map_err(at_root)?;
             let root = TrustRoot::from_json(&bytes).map_err(at_root)?;
             Ok((
                 Arc::new(root),

@@ -26,6 +26,7 @@ pub(crate) struct Bridge {
 #[tough::async_trait]
 impl Transport for Bridge {
     async fn fetch(&self, url: Url) -> Result<TransportStream, TransportError> {
+        let url = consistent_target_url(url);
         {
             match url.scheme() {
                 "file" => read_file(&url),
@@ -38,7 +39,10 @@ impl Transport for Bridge {
                             if b.len() as u64 > MAX_TUF_FILE_BYTES {
                                 return Err(other(
                                     &url,
-                                    &format!("the host returned {} bytes, above the limit {MAX_TUF_FILE_BYTES}", b.len()),
+                                    &format!(
+                                        "the host returned {} bytes, above the limit {MAX_TUF_FILE_BYTES}",
+                                        b.len()
+                                    ),
                                 ));
                             }
                             Ok(chunks(b))
@@ -54,6 +58,26 @@ impl Transport for Bridge {
                 )),
             }
         }
+    }
+}
+
+/// tough names a consistent-snapshot target `targets/HASH.dir/name.json`; TUF 1.0 §5.7.3 and
+/// python-tuf put the digest on the file name, `targets/dir/HASH.name.json`, which is how Sigstore
+/// serves `registry.npmjs.org/keys.json`. Only the URL changes: tough still checks the length and
+/// digests of what comes back.
+fn consistent_target_url(url: Url) -> Url {
+    let path = url.path();
+    let Some(i) = path.rfind("/targets/") else { return url };
+    let rest = &path[i + "/targets/".len()..];
+    let Some((hash, name)) = rest.split_once('.') else { return url };
+    let is_digest = (hash.len() == 64 || hash.len() == 128) && hash.bytes().all(|b| b.is_ascii_hexdigit());
+    match name.rsplit_once('/') {
+        Some((dir, file)) if is_digest => {
+            let mut fixed = url.clone();
+            fixed.set_path(&format!("{}/targets/{dir}/{hash}.{file}", &path[..i]));
+            fixed
+        }
+        _ => url,
     }
 }
 
