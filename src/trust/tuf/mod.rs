@@ -304,8 +304,10 @@ fn walk(
 fn refusal(e: tough::error::Error) -> Error {
     use tough::error::Error as T;
     let mut msg = e.to_string();
+    let mut host_failed = false;
     let mut src = std::error::Error::source(&e);
     while let Some(s) = src {
+        host_failed |= s.downcast_ref::<transport::HostError>().is_some();
         let m = s.to_string();
         if !msg.contains(&m) {
             msg.push_str(": ");
@@ -318,9 +320,7 @@ fn refusal(e: tough::error::Error) -> Error {
             "TUF refused the update: {msg} (this machine's clock says {}); the repository must publish fresh metadata",
             crate::time::format_rfc3339(now())
         )),
-        T::Transport { source, .. } if source.kind() != tough::TransportErrorKind::FileNotFound => {
-            error::tuf_fetch(format!("TUF could not fetch: {msg}"))
-        }
+        T::Transport { .. } if host_failed => error::tuf_fetch(format!("TUF could not fetch: {msg}")),
         T::DatastoreCreate { .. }
         | T::DatastoreInit { .. }
         | T::DatastoreOpen { .. }

@@ -32,7 +32,13 @@ impl Transport for Bridge {
                 "file" => read_file(&url),
                 "http" | "https" => {
                     let (tx, rx) = mpsc::channel();
-                    self.requests.send((url.to_string(), tx)).map_err(|_| other(&url, "the host stopped fetching"))?;
+                    self.requests.send((url.to_string(), tx)).map_err(|_| {
+                        TransportError::new_with_cause(
+                            TransportErrorKind::Other,
+                            url.clone(),
+                            HostError("the host stopped fetching".into()),
+                        )
+                    })?;
                     // Blocking is fine: the tough thread has nothing else to run while it waits.
                     match rx.recv().map_err(|_| other(&url, "the host's fetcher did not answer"))? {
                         Ok(Fetched::Bytes(b)) => {
@@ -48,7 +54,11 @@ impl Transport for Bridge {
                             Ok(chunks(b))
                         }
                         Ok(Fetched::NotFound) => Err(TransportError::new(TransportErrorKind::FileNotFound, url)),
-                        Err(e) => Err(other(&url, &format!("fetcher failed: {e}"))),
+                        Err(e) => Err(TransportError::new_with_cause(
+                            TransportErrorKind::Other,
+                            url.clone(),
+                            HostError(format!("the host's fetcher failed: {e}")),
+                        )),
                     }
                 }
                 s => Err(TransportError::new_with_cause(
@@ -153,3 +163,15 @@ impl std::fmt::Display for Msg {
 }
 
 impl std::error::Error for Msg {}
+
+/// The host's own failure (network, TLS, timeout): `TUF_FETCH`, not a refusal of the repository.
+#[derive(Debug)]
+pub(crate) struct HostError(pub(crate) String);
+
+impl std::fmt::Display for HostError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for HostError {}
