@@ -204,3 +204,48 @@ fn missing_cache_is_its_own_status() {
     assert!(e.message.contains("domainsig trust update"), "{e}");
     std::fs::remove_dir_all(&cache).unwrap();
 }
+
+#[test]
+fn npm_registry_keys_from_tuf_are_bound_to_the_delegated_domain() {
+    let cache = scratch("npmkeys");
+    tuf::update(&config("2026-08-21", &cache, Expiry::Ignore), &NoNetwork).unwrap();
+    let policy = |keys: serde_json::Value| {
+        json!({
+            "version": 1,
+            "trusted_root": {
+                "tuf": {"repo": state("2026-08-21"), "root": state("2026-01-08").join(BOOTSTRAP)},
+                "cache": cache,
+            },
+            "keys": keys,
+        })
+        .to_string()
+    };
+    let p = Policy::from_json_at(
+        policy(json!([{"tuf_target": "registry.npmjs.org/keys.json", "usage": "npm:attestations"}])).as_bytes(),
+        None,
+        1_787_356_800,
+    )
+    .unwrap();
+    assert!(!p.keys().is_empty());
+    for k in p.keys() {
+        assert_eq!(k.domain.as_ref().map(|d| d.as_str()), Some("registry.npmjs.org"));
+        assert!(k.key_id.as_deref().is_some_and(|id| id.starts_with("SHA256:")), "{:?}", k.key_id);
+    }
+    // The policy cannot rebind TUF's delegation to another domain.
+    let e = Policy::from_json_at(
+        policy(json!([{"tuf_target": "registry.npmjs.org/keys.json", "domain": "evil.example"}])).as_bytes(),
+        None,
+        1_787_356_800,
+    )
+    .unwrap_err();
+    assert_eq!(e.status, Status::PolicyInvalid, "{e}");
+    // A target the repository does not have.
+    let e =
+        Policy::from_json_at(policy(json!([{"tuf_target": "nope.json"}])).as_bytes(), None, 1_787_356_800).unwrap_err();
+    assert_eq!(e.status, Status::TufMissing, "{e}");
+    // Expired now.
+    let e = Policy::from_json(policy(json!([{"tuf_target": "registry.npmjs.org/keys.json"}])).as_bytes(), None)
+        .unwrap_err();
+    assert_eq!(e.status, Status::TufExpired, "{e}");
+    std::fs::remove_dir_all(&cache).unwrap();
+}
