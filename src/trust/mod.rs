@@ -8,7 +8,10 @@
 //! - [`tuf`]: TUF repositories (Sigstore's), updated through the host's network into a cache;
 //! - [`timestamp`]: RFC 3161 timestamp authorities and the tokens they sign.
 //!
-//! Nothing here depends on the bundle or the policy: the bundle and x509 layers depend on this one.
+//! Nothing here depends on the bundle or the policy. Imports flow one way: [`keys`] is a leaf
+//! (signature algorithms only); `x509` uses it and nothing else from here (it defines
+//! `CertificateAuthority` and the `CtLogs` lookup it needs); [`root`], [`timestamp`] and [`tuf`]
+//! build on `x509`.
 
 pub mod keys;
 pub mod keyset;
