@@ -2,7 +2,7 @@
 //! network, verified by `tough`, then read by policies without fetching.
 //!
 //! - [`config`]: which repository, which bootstrap root, which cache folder;
-//! - [`transport`]: tough's async transport bridged to the host's synchronous [`Fetcher`];
+//! - `transport`: tough's async transport bridged to the host's synchronous [`Fetcher`];
 //! - [`cache`]: generations published by rename, so a refused update changes nothing;
 //! - [`report`]: what an update verified and what the cache holds.
 //!
