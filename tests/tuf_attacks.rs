@@ -365,14 +365,28 @@ fn a_delegated_role_cannot_sign_outside_its_paths() {
     s.files.clear();
     s.write(&f.repo, &f.roots);
     let before = digest(&f.cache);
-    match tuf::update(&f.cfg, &NoNetwork) {
-        Err(e) => {
-            assert_eq!(e.status, Status::TufRefused, "{e}");
-            assert_eq!(digest(&f.cache), before);
+    let e = tuf::update(&f.cfg, &NoNetwork).unwrap_err();
+    assert_eq!(e.status, Status::TufRefused, "{e}");
+    assert!(e.message.contains("Target file not delegated: trusted_root.json"), "{e}");
+    assert_eq!(digest(&f.cache), before);
+}
+
+#[test]
+fn concurrent_updates_leave_a_valid_cache() {
+    let f = Fixture::new("concurrent");
+    f.state().write(&f.repo, &f.roots);
+    std::thread::scope(|s| {
+        let a = s.spawn(|| tuf::update(&f.cfg, &NoNetwork));
+        let b = s.spawn(|| tuf::update(&f.cfg, &NoNetwork));
+        for r in [a.join().unwrap(), b.join().unwrap()] {
+            // The loser may find the winner's newer state already cached; either way no half state.
+            if let Err(e) = r {
+                assert_eq!(e.status, Status::TufRefused, "{e}");
+            }
         }
-        Ok(r) => assert!(
-            r.target("trusted_root.json").is_none(),
-            "a target outside registry.example/* was accepted from the delegated role: {r:?}"
-        ),
-    }
+    });
+    let st = tuf::status(&f.cfg).unwrap();
+    assert_eq!(st.roles.iter().find(|r| r.role == "timestamp").unwrap().version, 3);
+    let (bytes, t) = tuf::cached_target(&f.cfg, "trusted_root.json", tuf::unix_now()).unwrap();
+    assert_eq!(bytes.len() as u64, t.length);
 }
