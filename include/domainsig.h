@@ -137,6 +137,26 @@ typedef enum domainsig_status {
      */
     DOMAINSIG_DOMAIN_INVALID = 45,
     /**
+     * TUF refused a repository's metadata or target (signature, threshold, rollback, hash, length).
+     */
+    DOMAINSIG_TUF_REFUSED = 60,
+    /**
+     * TUF metadata (fetched, or in the cache a policy reads) has expired.
+     */
+    DOMAINSIG_TUF_EXPIRED = 61,
+    /**
+     * The cache holds no verified TUF state (or no such target) for the repository.
+     */
+    DOMAINSIG_TUF_MISSING = 62,
+    /**
+     * The host's fetcher could not fetch a file of the repository.
+     */
+    DOMAINSIG_TUF_FETCH = 63,
+    /**
+     * The TUF cache cannot be read or written, or its files no longer match what was verified.
+     */
+    DOMAINSIG_TUF_CACHE = 64,
+    /**
      * An input exceeds one of domainsig's resource limits.
      */
     DOMAINSIG_LIMIT_EXCEEDED = 90,

@@ -70,6 +70,16 @@ pub enum Status {
     AudienceMismatch = 44,
     /// A domain (signed, configured or given) is not a valid index location.
     DomainInvalid = 45,
+    /// TUF refused a repository's metadata or target (signature, threshold, rollback, hash, length).
+    TufRefused = 60,
+    /// TUF metadata (fetched, or in the cache a policy reads) has expired.
+    TufExpired = 61,
+    /// The cache holds no verified TUF state (or no such target) for the repository.
+    TufMissing = 62,
+    /// The host's fetcher could not fetch a file of the repository.
+    TufFetch = 63,
+    /// The TUF cache cannot be read or written, or its files no longer match what was verified.
+    TufCache = 64,
     /// An input exceeds one of domainsig's resource limits.
     LimitExceeded = 90,
     /// A bug in domainsig: a caught panic or a broken invariant.
@@ -78,7 +88,7 @@ pub enum Status {
 
 impl Status {
     /// Every status, in numeric order (the bindings are generated and checked against this).
-    pub const ALL: [Status; 31] = [
+    pub const ALL: [Status; 36] = [
         Status::Ok,
         Status::InvalidArgument,
         Status::PolicyInvalid,
@@ -108,6 +118,11 @@ impl Status {
         Status::DomainMismatch,
         Status::AudienceMismatch,
         Status::DomainInvalid,
+        Status::TufRefused,
+        Status::TufExpired,
+        Status::TufMissing,
+        Status::TufFetch,
+        Status::TufCache,
         Status::LimitExceeded,
         Status::Internal,
     ];
@@ -149,6 +164,11 @@ impl Status {
             Status::DomainMismatch => "DOMAIN_MISMATCH",
             Status::AudienceMismatch => "AUDIENCE_MISMATCH",
             Status::DomainInvalid => "DOMAIN_INVALID",
+            Status::TufRefused => "TUF_REFUSED",
+            Status::TufExpired => "TUF_EXPIRED",
+            Status::TufMissing => "TUF_MISSING",
+            Status::TufFetch => "TUF_FETCH",
+            Status::TufCache => "TUF_CACHE",
             Status::LimitExceeded => "LIMIT_EXCEEDED",
             Status::Internal => "INTERNAL",
         }
@@ -167,6 +187,7 @@ impl Status {
             10..=29 => Family::Crypto,
             30..=39 => Family::Identity,
             40..=49 => Family::Domain,
+            60..=69 => Family::Input,
             _ => Family::Internal,
         }
     }
@@ -288,6 +309,11 @@ ctor! {
     domain_mismatch => DomainMismatch,
     audience => AudienceMismatch,
     domain_invalid => DomainInvalid,
+    tuf_refused => TufRefused,
+    tuf_expired => TufExpired,
+    tuf_missing => TufMissing,
+    tuf_fetch => TufFetch,
+    tuf_cache => TufCache,
     limit => LimitExceeded,
     internal => Internal,
 }

@@ -12,6 +12,20 @@ pub const MAX_POLICY_BYTES: usize = 1 << 20;
 pub const MAX_TRUST_ROOT_BYTES: usize = 4 << 20;
 /// Largest public-key file (PEM or JSON) accepted, in bytes.
 pub const MAX_KEY_BYTES: usize = 64 << 10;
+/// Largest TUF root, snapshot or targets metadata file, in bytes (Sigstore's are 5-20 KiB).
+pub const MAX_TUF_METADATA_BYTES: u64 = 1 << 20;
+/// Largest TUF timestamp metadata file, in bytes (Sigstore's is under 1 KiB).
+pub const MAX_TUF_TIMESTAMP_BYTES: u64 = 64 << 10;
+/// Largest TUF target, in bytes (Sigstore's trusted_root.json is about 20 KiB).
+pub const MAX_TUF_TARGET_BYTES: u64 = 4 << 20;
+/// Largest file the host is asked for, in bytes: the largest of the limits above.
+pub const MAX_TUF_FILE_BYTES: u64 = 4 << 20;
+/// Most root versions walked in one update (public-good went from 1 to 15 in five years).
+pub const MAX_TUF_ROOT_UPDATES: u64 = 256;
+/// Most targets in one TUF repository (Sigstore's has a dozen).
+pub const MAX_TUF_TARGETS: usize = 256;
+/// Deepest chain of TUF delegations followed.
+pub const MAX_TUF_DELEGATION_DEPTH: usize = 8;
 /// Deepest JSON nesting accepted in any input (arrays and objects).
 pub const MAX_JSON_DEPTH: usize = 64;
 /// Most certificates in a bundle's chain, or a CA's chain in the trusted root.

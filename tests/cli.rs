@@ -278,3 +278,24 @@ fn the_readme_npm_example_verifies_and_explains_its_keys() {
     assert!(text.contains("keyid SHA256:DhQ8wR5APBvFHLF/+Tc+AYvPOdTpcIDqOhxsBHRwC7U"), "{text}");
     assert!(text.contains("binds to registry.npmjs.org"), "{text}");
 }
+
+#[test]
+fn trust_update_and_status_exit_codes() {
+    let cache = std::env::temp_dir().join(format!("domainsig-cli-tuf-{}", std::process::id()));
+    let cache_s = cache.to_string_lossy().into_owned();
+    let state = "tests/tuf/sigstore-public-good/2026-08-21";
+    let root = "tests/tuf/sigstore-public-good/2026-08-21/12.root.json";
+    // Root v15 expired on 2026-11-20: refused by TUF (1), with the reason, and no cache left.
+    let out = run(&["trust", "update", "--repo", state, "--root", root, "--cache", &cache_s]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TUF_EXPIRED"));
+    // Nothing cached: status is an input error (2) that says how to update.
+    let out = run(&["trust", "status", "--repo", state, "--root", root, "--cache", &cache_s]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("domainsig trust update"));
+    // Usage: a custom repository needs its bootstrap root; unknown verbs and options.
+    assert_eq!(run(&["trust", "update", "--repo", state]).status.code(), Some(2));
+    assert_eq!(run(&["trust", "frobnicate"]).status.code(), Some(2));
+    assert_eq!(run(&["trust", "status", "--bogus"]).status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&cache);
+}

@@ -191,6 +191,12 @@ impl Policy {
         parse::parse(json, base_dir)
     }
 
+    /// As [`Policy::from_json`], checking cached TUF metadata against `tuf_at` (Unix seconds)
+    /// instead of now: for verifying at a past moment, e.g. against an archived repository.
+    pub fn from_json_at(json: &[u8], base_dir: Option<&Path>, tuf_at: i64) -> Result<Policy> {
+        parse::parse_at(json, base_dir, Some(tuf_at))
+    }
+
     /// The trusted root.
     pub fn trust_root(&self) -> &TrustRoot {
         &self.root

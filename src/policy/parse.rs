@@ -76,6 +76,12 @@ fn policy_domain(v: &Value, path: &str) -> Result<Domain> {
 }
 
 pub(super) fn parse(json: &[u8], base_dir: Option<&Path>) -> Result<Policy> {
+    parse_at(json, base_dir, None)
+}
+
+/// As [`parse`]; `tuf_at` is the time (Unix seconds) cached TUF metadata must still be valid at
+/// (now when `None`).
+pub(super) fn parse_at(json: &[u8], base_dir: Option<&Path>, tuf_at: Option<i64>) -> Result<Policy> {
     let v: Value = crate::json::parse(json, limits::MAX_POLICY_BYTES, "policy", Status::PolicyInvalid)?;
     let top = object(
         &v,
@@ -92,7 +98,7 @@ pub(super) fn parse(json: &[u8], base_dir: Option<&Path>) -> Result<Policy> {
         None => return Err(invalid("version", "is required (1)")),
     }
 
-    let (root, root_desc) = trusted_root(top.get("trusted_root"), base_dir)?;
+    let (root, root_desc) = trusted_root(top.get("trusted_root"), base_dir, tuf_at)?;
 
     let identities = match top.get("identities") {
         Some(v) => identity_list(v, "identities")?,
@@ -100,7 +106,7 @@ pub(super) fn parse(json: &[u8], base_dir: Option<&Path>) -> Result<Policy> {
     };
 
     let keys = match top.get("keys") {
-        Some(v) => key_list(v, base_dir)?,
+        Some(v) => key_list(v, base_dir, top.get("trusted_root"), tuf_at)?,
         None => Vec::new(),
     };
 
@@ -168,9 +174,24 @@ pub(super) fn parse(json: &[u8], base_dir: Option<&Path>) -> Result<Policy> {
     })
 }
 
-fn trusted_root(v: Option<&Value>, base_dir: Option<&Path>) -> Result<(Arc<TrustRoot>, String)> {
+fn trusted_root(v: Option<&Value>, base_dir: Option<&Path>, tuf_at: Option<i64>) -> Result<(Arc<TrustRoot>, String)> {
     let at_root = |e: Error| e.at("trusted_root");
     match v {
+        Some(t @ Value::Object(o)) if o.contains_key("tuf") => {
+            let cfg = crate::trust::tuf::TufConfig::from_value(t, base_dir)?;
+            let at = tuf_at.unwrap_or_else(crate::trust::tuf::unix_now);
+            let (bytes, target) = crate::trust::tuf::cached_target(&cfg, "trusted_root.json", at).map_err(at_root)?;
+            let root = TrustRoot::from_json(&bytes).map_err(at_root)?;
+            Ok((
+                Arc::new(root),
+                format!(
+                    "the trusted root verified by TUF from {} (sha256 {}) cached in {}",
+                    cfg.repo_name(),
+                    target.sha256,
+                    cfg.repo_dir().display()
+                ),
+            ))
+        }
         None => Ok((TrustRoot::production()?, "the Sigstore public-good production instance".to_owned())),
         Some(Value::String(s)) if s == "public-good" => {
             Ok((TrustRoot::production()?, "the Sigstore public-good production instance".to_owned()))
@@ -206,13 +227,30 @@ fn trusted_root(v: Option<&Value>, base_dir: Option<&Path>) -> Result<(Arc<Trust
 
 /// `keys`: each entry one source (`path`, `pem` or `json`) of one or more keys, optionally filtered
 /// by `usage` and bound to a `domain` (see [`keyset`] for the formats).
-fn key_list(v: &Value, base_dir: Option<&Path>) -> Result<Vec<PolicyKey>> {
+fn key_list(
+    v: &Value,
+    base_dir: Option<&Path>,
+    trusted_root: Option<&Value>,
+    tuf_at: Option<i64>,
+) -> Result<Vec<PolicyKey>> {
     let mut keys = Vec::new();
     for (i, k) in array(v, "keys")?.iter().enumerate() {
         let path = format!("keys[{i}]");
-        let o = object(k, &path, &["pem", "path", "json", "usage", "domain"])?;
+        let o = object(k, &path, &["pem", "path", "json", "tuf_target", "usage", "domain"])?;
         let usage = o.get("usage").map(|u| string(u, &join(&path, "usage"))).transpose()?;
         let dom = o.get("domain").map(|d| policy_domain(d, &join(&path, "domain"))).transpose()?;
+        if let Some(t) = o.get("tuf_target") {
+            let at = join(&path, "tuf_target");
+            if o.contains_key("pem") || o.contains_key("path") || o.contains_key("json") {
+                return Err(invalid(&at, "give exactly one of pem, path, json or tuf_target"));
+            }
+            let parsed = tuf_keys(string(t, &at)?, &at, usage, dom, base_dir, trusted_root, tuf_at)?;
+            if keys.len() + parsed.len() > limits::MAX_POLICY_ENTRIES {
+                return Err(invalid("keys", format!("at most {} keys allowed", limits::MAX_POLICY_ENTRIES)));
+            }
+            keys.extend(parsed);
+            continue;
+        }
         let (src, parsed) = match (o.get("pem"), o.get("path"), o.get("json")) {
             (Some(p), None, None) => {
                 let at = join(&path, "pem");
@@ -259,6 +297,41 @@ fn key_list(v: &Value, base_dir: Option<&Path>) -> Result<Vec<PolicyKey>> {
         keys.extend(parsed);
     }
     Ok(keys)
+}
+
+/// Keys from a verified TUF target of the policy's TUF trusted root. A target listed by a
+/// delegated role is bound to the domain the role is named after (`registry.npmjs.org`): TUF,
+/// not the policy, says which registry those keys speak for.
+fn tuf_keys(
+    name: &str,
+    at: &str,
+    usage: Option<&str>,
+    dom: Option<Domain>,
+    base_dir: Option<&Path>,
+    trusted_root: Option<&Value>,
+    tuf_at: Option<i64>,
+) -> Result<Vec<PolicyKey>> {
+    let cfg = match trusted_root {
+        Some(t @ Value::Object(o)) if o.contains_key("tuf") => crate::trust::tuf::TufConfig::from_value(t, base_dir)?,
+        _ => return Err(invalid(at, "names a TUF target, so trusted_root must be {\"tuf\": ...}")),
+    };
+    let when = tuf_at.unwrap_or_else(crate::trust::tuf::unix_now);
+    let (bytes, target) = crate::trust::tuf::cached_target(&cfg, name, when).map_err(|e| e.at(at.to_owned()))?;
+    let bound = if target.role == "targets" {
+        dom
+    } else {
+        let role = domain::normalize(&target.role)
+            .map_err(|e| invalid(at, format!("delegated role {:?} is not a domain: {}", target.role, e.message)))?;
+        if dom.as_ref().is_some_and(|d| d != &role) {
+            let d = dom.as_ref().map(Domain::as_str).unwrap_or_default();
+            return Err(invalid(
+                &join(at, "domain"),
+                format!("TUF binds {name} to {}, the policy says {d}", target.role),
+            ));
+        }
+        Some(role)
+    };
+    keyset::parse_key_set(&bytes, usage, bound.as_ref()).map_err(|e| invalid(at, e.message))
 }
 
 fn identity_list(v: &Value, path: &str) -> Result<Vec<IdentityRule>> {

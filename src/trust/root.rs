@@ -32,16 +32,7 @@ pub struct LogInstance {
     pub valid: Window,
 }
 
-/// A certificate authority (Fulcio) or timestamp authority the root trusts.
-#[derive(Clone, Debug)]
-pub struct CertificateAuthority {
-    /// The CA's URI, for messages.
-    pub uri: String,
-    /// The chain, DER, issuing certificate first and the self-signed root last.
-    pub chain: Vec<Vec<u8>>,
-    /// When the CA may be used.
-    pub valid: Window,
-}
+pub use crate::x509::chain::CertificateAuthority;
 
 /// A compiled trusted root.
 #[derive(Debug, Default)]
@@ -264,5 +255,11 @@ impl TrustRoot {
     /// The CT log with this ID, if the root has one.
     pub fn ctlog(&self, log_id: &[u8]) -> Option<&LogInstance> {
         self.ctlogs.iter().find(|l| l.log_id == log_id)
+    }
+}
+
+impl crate::x509::sct::CtLogs for TrustRoot {
+    fn ct_log(&self, log_id: &[u8]) -> Option<crate::x509::sct::CtLog<'_>> {
+        self.ctlog(log_id).map(|l| crate::x509::sct::CtLog { base_url: &l.base_url, key: &l.key, valid: l.valid })
     }
 }

@@ -8,10 +8,21 @@
 use crate::error::{self, Result};
 use crate::time::Window;
 use crate::trust::keys::PublicKey;
-use crate::trust::root::CertificateAuthority;
 use der::Encode;
 use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
 use std::time::Duration;
+
+/// A certificate authority (Fulcio) or timestamp authority the root trusts. Defined here, below
+/// `trust`, so that x509 never imports the trusted root (`trust::root` re-exports it).
+#[derive(Clone, Debug)]
+pub struct CertificateAuthority {
+    /// The CA's URI, for messages.
+    pub uri: String,
+    /// The chain, DER, issuing certificate first and the self-signed root last.
+    pub chain: Vec<Vec<u8>>,
+    /// When the CA may be used.
+    pub valid: Window,
+}
 
 /// id-kp-codeSigning (1.3.6.1.5.5.7.3.3), DER value bytes.
 pub const EKU_CODE_SIGNING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03];

@@ -5,7 +5,8 @@
 //! trusted root, signed while that log's key was valid.
 
 use crate::error::{self, Result};
-use crate::trust::root::TrustRoot;
+use crate::time::Window;
+use crate::trust::keys::PublicKey;
 use der::Decode;
 use der::asn1::{ObjectIdentifier as Oid, OctetStringRef};
 use x509_cert::Certificate;
@@ -94,7 +95,7 @@ pub fn parse_list(list: &[u8]) -> Option<Vec<Sct<'_>>> {
 /// Verifies that `leaf` carries at least one valid SCT from a CT log in `root`.
 ///
 /// `issuer_spki` is the DER SPKI of the CA certificate that issued the leaf.
-pub fn verify(leaf: &Certificate, leaf_der: &[u8], issuer_spki: &[u8], root: &TrustRoot) -> Result<()> {
+pub fn verify(leaf: &Certificate, leaf_der: &[u8], issuer_spki: &[u8], root: &impl CtLogs) -> Result<()> {
     let ext = leaf
         .tbs_certificate
         .extensions
@@ -114,7 +115,7 @@ pub fn verify(leaf: &Certificate, leaf_der: &[u8], issuer_spki: &[u8], root: &Tr
 
     let mut reasons = Vec::new();
     for sct in &scts {
-        let Some(log) = root.ctlog(sct.log_id) else {
+        let Some(log) = root.ct_log(sct.log_id) else {
             reasons.push(format!("SCT from unknown CT log {}", crate::json::b64encode(sct.log_id)));
             continue;
         };
@@ -130,6 +131,24 @@ pub fn verify(leaf: &Certificate, leaf_der: &[u8], issuer_spki: &[u8], root: &Tr
         reasons.push(format!("SCT signature from CT log {} does not verify", log.base_url));
     }
     Err(error::sct(format!("no valid SCT from a trusted CT log: {}", reasons.join("; "))))
+}
+
+/// A certificate-transparency log as SCT verification needs it.
+#[derive(Clone, Copy, Debug)]
+pub struct CtLog<'a> {
+    /// The log's base URL, for messages.
+    pub base_url: &'a str,
+    /// The log's key.
+    pub key: &'a PublicKey,
+    /// When the key may be used.
+    pub valid: Window,
+}
+
+/// Where SCT verification finds CT logs by log ID: the trusted root implements it, so x509 does
+/// not import the trusted root (imports flow trust -> x509, never back).
+pub trait CtLogs {
+    /// The CT log with this log ID, if trusted.
+    fn ct_log(&self, log_id: &[u8]) -> Option<CtLog<'_>>;
 }
 
 /// DER of the SCT-list extension's OID (1.3.6.1.4.1.11129.2.4.2), tag and length included.

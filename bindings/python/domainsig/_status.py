@@ -42,6 +42,11 @@ STATUS: dict[str, int] = {
     "DOMAIN_MISMATCH": 43,
     "AUDIENCE_MISMATCH": 44,
     "DOMAIN_INVALID": 45,
+    "TUF_REFUSED": 60,
+    "TUF_EXPIRED": 61,
+    "TUF_MISSING": 62,
+    "TUF_FETCH": 63,
+    "TUF_CACHE": 64,
     "LIMIT_EXCEEDED": 90,
     "INTERNAL": 99,
 }
@@ -110,6 +115,8 @@ def error_class(status: int) -> type[VerificationError]:
         return IdentityError
     if 40 <= status <= 49:
         return DomainError
+    if 60 <= status <= 69:
+        return InputError
     return InternalError
 
 

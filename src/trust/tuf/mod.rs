@@ -1,0 +1,331 @@
+//! TUF: Sigstore's trust repository (or any other) brought into a local cache through the host's
+//! network, verified by `tough`, then read by policies without fetching.
+//!
+//! - [`config`]: which repository, which bootstrap root, which cache folder;
+//! - `transport`: tough's async transport bridged to the host's synchronous [`Fetcher`];
+//! - [`cache`]: generations published by rename, so a refused update changes nothing;
+//! - [`report`]: what an update verified and what the cache holds.
+//!
+//! The library never opens a socket: `http(s)` URLs go to the host's [`Fetcher`]; `file://` URLs
+//! and local directories are read here, in bounded chunks.
+
+pub mod cache;
+pub mod config;
+pub mod report;
+mod transport;
+
+pub use config::{Expiry, Repo, TufConfig};
+pub use report::{Report, RoleReport, TargetReport};
+
+use crate::error::{self, Error, Result};
+use crate::limits;
+use std::sync::mpsc;
+use tough::schema::{Signed, Targets};
+use tough::{ExpirationEnforcement, RepositoryLoader, TargetName};
+
+/// The host's answer to one fetch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fetched {
+    /// The body of a successful response.
+    Bytes(Vec<u8>),
+    /// The server says the file does not exist (HTTP 404/403): the root chain ends here.
+    NotFound,
+}
+
+/// The host's network: returns the bytes at `url`, at most `max_len` of them (more is refused).
+/// Called only for `http(s)` URLs, always on the thread that called [`update`].
+pub trait Fetcher {
+    /// Fetches `url`; `Err` carries the host's reason (DNS, TLS, timeout, HTTP 5xx).
+    fn fetch(&self, url: &str, max_len: u64) -> std::result::Result<Fetched, String>;
+}
+
+/// A fetcher for hosts that give only local repositories: every http(s) URL is an error.
+pub struct NoNetwork;
+
+impl Fetcher for NoNetwork {
+    fn fetch(&self, url: &str, _max_len: u64) -> std::result::Result<Fetched, String> {
+        Err(format!("no network fetcher was given, so {url} cannot be fetched"))
+    }
+}
+
+/// Updates the cache of `cfg`'s repository: walks the root chain from the cached root (or the
+/// bootstrap root), then timestamp, snapshot, targets and delegated targets, downloads every
+/// target, and publishes the new state only if all of it verified.
+pub fn update(cfg: &TufConfig, fetcher: &dyn Fetcher) -> Result<Report> {
+    let base = cfg.base_url()?;
+    let repo_dir = cfg.repo_dir();
+    let (stage, live) = cache::Stage::begin(&repo_dir)?;
+    let previous = match &live {
+        Some(l) => read_report(l)?,
+        None => None,
+    };
+    let cached_root = match &live {
+        Some(l) => cache::read_bounded(&l.join("metadata").join("root.json"), limits::MAX_TUF_METADATA_BYTES)?,
+        None => None,
+    };
+    let root = cached_root.unwrap_or_else(|| cfg.bootstrap_root().to_vec());
+    let (tx, rx) = mpsc::channel();
+    let meta_dir = stage.dir.join("metadata");
+    let expiry = cfg.expiry;
+    let loaded = std::thread::scope(|s| {
+        let worker = s.spawn(move || load(root, base, meta_dir, expiry, transport::Bridge { requests: tx }));
+        transport::serve(rx, fetcher);
+        worker.join().unwrap_or_else(|_| Err(error::internal("the TUF worker thread panicked")))
+    })?;
+    let mut report = Report {
+        repository: cfg.repo_name(),
+        url: cfg.base_url()?.to_string(),
+        cache: repo_dir.display().to_string(),
+        verified_at: crate::time::format_rfc3339(now()),
+        expiry_enforced: cfg.expiry == Expiry::Enforce,
+        roles: loaded.roles,
+        targets: Vec::new(),
+        changed: Vec::new(),
+    };
+    for (t, bytes) in loaded.targets {
+        cache::write_atomic(&stage.dir.join("targets").join(&t.sha256), &bytes)?;
+        report.targets.push(t);
+    }
+    report.changed = changes(previous.as_ref(), &report);
+    let json = serde_json::to_vec_pretty(&report).map_err(|e| error::internal(e.to_string()))?;
+    cache::write_atomic(&stage.dir.join("report.json"), &json)?;
+    stage.publish()?;
+    report.mark_expired(now());
+    Ok(report)
+}
+
+/// The cache's state for `cfg`'s repository, with expiry recomputed now. Never fetches.
+pub fn status(cfg: &TufConfig) -> Result<Report> {
+    let mut r = cached_report(cfg)?;
+    r.mark_expired(now());
+    Ok(r)
+}
+
+/// The verified bytes of target `name` from the cache, refused if any metadata of the cached
+/// state expired before `at` (Unix seconds) or the file no longer matches its verified digest.
+pub fn cached_target(cfg: &TufConfig, name: &str, at: i64) -> Result<(Vec<u8>, TargetReport)> {
+    let report = cached_report(cfg)?;
+    if cfg.expiry == Expiry::Enforce {
+        report.check_fresh(at, &cfg.repo_arg())?;
+    }
+    let t = report.target(name).cloned().ok_or_else(|| {
+        error::tuf_missing(format!(
+            "the verified state of TUF repository {} has no target {name:?}; it has {}",
+            report.repository,
+            report.targets.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    let live = cache::live(&cfg.repo_dir())?.ok_or_else(|| not_cached(cfg))?;
+    let p = live.join("targets").join(&t.sha256);
+    let bytes = cache::read_bounded(&p, limits::MAX_TUF_TARGET_BYTES)?
+        .ok_or_else(|| error::tuf_cache(format!("cached target {} is missing from {}", name, p.display())))?;
+    if bytes.len() as u64 != t.length || hex(&sha256(&bytes)) != t.sha256 {
+        return Err(error::tuf_cache(format!(
+            "cached target {name} in {} no longer has the verified length {} and SHA-256 {}; update again",
+            p.display(),
+            t.length,
+            t.sha256
+        )));
+    }
+    Ok((bytes, t))
+}
+
+fn cached_report(cfg: &TufConfig) -> Result<Report> {
+    let live = cache::live(&cfg.repo_dir())?.ok_or_else(|| not_cached(cfg))?;
+    read_report(&live)?.ok_or_else(|| not_cached(cfg))
+}
+
+fn not_cached(cfg: &TufConfig) -> Error {
+    error::tuf_missing(format!(
+        "no verified TUF metadata of {} in {}; run `domainsig trust update --repo {} --cache {}`",
+        cfg.repo_name(),
+        cfg.repo_dir().display(),
+        cfg.repo_arg(),
+        cfg.cache.display()
+    ))
+}
+
+fn read_report(gen_dir: &std::path::Path) -> Result<Option<Report>> {
+    let Some(b) = cache::read_bounded(&gen_dir.join("report.json"), limits::MAX_TUF_METADATA_BYTES)? else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&b)
+        .map(Some)
+        .map_err(|e| error::tuf_cache(format!("{}/report.json is unreadable: {e}", gen_dir.display())))
+}
+
+fn changes(before: Option<&Report>, after: &Report) -> Vec<String> {
+    let Some(before) = before else {
+        return vec!["first update: every role and target is new".to_owned()];
+    };
+    let mut out = Vec::new();
+    for r in &after.roles {
+        match before.roles.iter().find(|b| b.role == r.role) {
+            Some(b) if b.version != r.version => out.push(format!("{} {} -> {}", r.role, b.version, r.version)),
+            None => out.push(format!("{} new at version {}", r.role, r.version)),
+            _ => {}
+        }
+    }
+    for t in &after.targets {
+        match before.target(&t.name) {
+            Some(b) if b.sha256 != t.sha256 => out.push(format!("target {} changed to sha256 {}", t.name, t.sha256)),
+            None => out.push(format!("target {} new", t.name)),
+            _ => {}
+        }
+    }
+    for t in &before.targets {
+        if after.target(&t.name).is_none() {
+            out.push(format!("target {} removed", t.name));
+        }
+    }
+    out
+}
+
+/// Now, in Unix seconds.
+pub fn unix_now() -> i64 {
+    now()
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+fn sha256(b: &[u8]) -> Vec<u8> {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, b).as_ref().to_vec()
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+struct Loaded {
+    roles: Vec<RoleReport>,
+    targets: Vec<(TargetReport, Vec<u8>)>,
+}
+
+/// Runs tough on this (worker) thread: a current-thread runtime with no I/O driver.
+fn load(
+    root: Vec<u8>,
+    base: url::Url,
+    meta_dir: std::path::PathBuf,
+    expiry: Expiry,
+    bridge: transport::Bridge,
+) -> Result<Loaded> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| error::internal(format!("cannot start the TUF runtime: {e}")))?;
+    rt.block_on(async move {
+        let targets_url = base.join("targets/").map_err(|e| error::invalid_argument(e.to_string()))?;
+        let repo = RepositoryLoader::new(&root, base, targets_url)
+            .transport(bridge)
+            .datastore(meta_dir)
+            .limits(tough::Limits {
+                max_root_size: limits::MAX_TUF_METADATA_BYTES,
+                max_targets_size: limits::MAX_TUF_METADATA_BYTES,
+                max_timestamp_size: limits::MAX_TUF_TIMESTAMP_BYTES,
+                max_snapshot_size: limits::MAX_TUF_METADATA_BYTES,
+                max_root_updates: limits::MAX_TUF_ROOT_UPDATES,
+            })
+            .expiration_enforcement(match expiry {
+                Expiry::Enforce => ExpirationEnforcement::Safe,
+                Expiry::Ignore => ExpirationEnforcement::Unsafe,
+            })
+            .load()
+            .await
+            .map_err(refusal)?;
+        let mut roles = vec![
+            role("root", repo.root().signed.version.get(), repo.root().signed.expires.to_string()),
+            role("timestamp", repo.timestamp().signed.version.get(), repo.timestamp().signed.expires.to_string()),
+            role("snapshot", repo.snapshot().signed.version.get(), repo.snapshot().signed.expires.to_string()),
+            role("targets", repo.targets().signed.version.get(), repo.targets().signed.expires.to_string()),
+        ];
+        let mut owners = Vec::new();
+        walk(repo.targets(), "targets", 0, &mut roles, &mut owners);
+        let names: Vec<(TargetName, u64)> = repo.all_targets().map(|(n, t)| (n.clone(), t.length)).collect();
+        limits::check("targets in one TUF repository", limits::MAX_TUF_TARGETS, names.len())?;
+        let mut targets = Vec::new();
+        for (name, length) in names {
+            limits::check("TUF target size in bytes", limits::MAX_TUF_TARGET_BYTES as usize, length as usize)?;
+            let stream = repo.read_target(&name).await.map_err(refusal)?.ok_or_else(|| {
+                error::tuf_refused(format!("target {} is listed but tough cannot find it", name.raw()))
+            })?;
+            let bytes = tough::IntoVec::into_vec(stream).await.map_err(refusal)?;
+            let owner = owners
+                .iter()
+                .find(|(n, _)| n == name.raw())
+                .map(|(_, r)| r.clone())
+                .unwrap_or_else(|| "targets".to_owned());
+            targets.push((
+                TargetReport {
+                    name: name.raw().to_owned(),
+                    length: bytes.len() as u64,
+                    sha256: hex(&sha256(&bytes)),
+                    role: owner,
+                },
+                bytes,
+            ));
+        }
+        Ok(Loaded { roles, targets })
+    })
+}
+
+fn role(name: &str, version: u64, expires: String) -> RoleReport {
+    RoleReport { role: name.to_owned(), version, expires, expired: false }
+}
+
+/// Records each delegated role and which role lists each target (the first, in TUF's
+/// preorder delegation search, that lists it).
+fn walk(
+    t: &Signed<Targets>,
+    name: &str,
+    depth: usize,
+    roles: &mut Vec<RoleReport>,
+    owners: &mut Vec<(String, String)>,
+) {
+    for n in t.signed.targets.keys() {
+        if !owners.iter().any(|(o, _)| o == n.raw()) {
+            owners.push((n.raw().to_owned(), name.to_owned()));
+        }
+    }
+    if depth >= limits::MAX_TUF_DELEGATION_DEPTH {
+        return;
+    }
+    if let Some(d) = &t.signed.delegations {
+        for r in &d.roles {
+            if let Some(rt) = &r.targets {
+                roles.push(role(&r.name, rt.signed.version.get(), rt.signed.expires.to_string()));
+                walk(rt, &r.name, depth + 1, roles, owners);
+            }
+        }
+    }
+}
+
+/// tough's error, with its whole cause chain, as a domainsig status.
+fn refusal(e: tough::error::Error) -> Error {
+    use tough::error::Error as T;
+    let mut msg = e.to_string();
+    let mut host_failed = false;
+    let mut src = std::error::Error::source(&e);
+    while let Some(s) = src {
+        host_failed |= s.downcast_ref::<transport::HostError>().is_some();
+        let m = s.to_string();
+        if !msg.contains(&m) {
+            msg.push_str(": ");
+            msg.push_str(&m);
+        }
+        src = s.source();
+    }
+    match &e {
+        T::ExpiredMetadata { .. } => error::tuf_expired(format!(
+            "TUF refused the update: {msg} (this machine's clock says {}); the repository must publish fresh metadata",
+            crate::time::format_rfc3339(now())
+        )),
+        T::Transport { .. } if host_failed => error::tuf_fetch(format!("TUF could not fetch: {msg}")),
+        T::DatastoreCreate { .. }
+        | T::DatastoreInit { .. }
+        | T::DatastoreOpen { .. }
+        | T::DatastoreRemove { .. }
+        | T::DatastoreSerialize { .. } => error::tuf_cache(format!("TUF cache: {msg}")),
+        _ => error::tuf_refused(format!("TUF refused the update: {msg}")),
+    }
+}

@@ -1,0 +1,177 @@
+//! The bridge between tough's async `Transport` and the host's synchronous [`Fetcher`].
+//!
+//! tough runs on its own thread (a tokio current-thread runtime, no I/O driver: no sockets); each
+//! http(s) URL it asks for travels over a channel to the thread that called `update`, which calls
+//! the host's fetcher and sends the bytes back. So the fetcher needs neither `Send` nor `'static`,
+//! and Python's GIL or Node's main thread stay where the host expects them. `file://` URLs are
+//! read here, in bounded chunks, without the host.
+
+use super::{Fetched, Fetcher};
+use crate::limits::MAX_TUF_FILE_BYTES;
+use bytes::Bytes;
+use std::io::Read;
+use std::sync::mpsc;
+use tough::{Transport, TransportError, TransportErrorKind, TransportStream};
+use url::Url;
+
+/// A fetch request from the tough thread: URL and where to send the answer.
+pub(crate) type Request = (String, mpsc::Sender<Result<Fetched, String>>);
+
+/// tough's view of the host: file URLs read locally, http(s) URLs forwarded to the host's thread.
+#[derive(Clone, Debug)]
+pub(crate) struct Bridge {
+    pub(crate) requests: mpsc::Sender<Request>,
+}
+
+#[tough::async_trait]
+impl Transport for Bridge {
+    async fn fetch(&self, url: Url) -> Result<TransportStream, TransportError> {
+        let url = consistent_target_url(url);
+        {
+            match url.scheme() {
+                "file" => read_file(&url),
+                "http" | "https" => {
+                    let (tx, rx) = mpsc::channel();
+                    self.requests.send((url.to_string(), tx)).map_err(|_| {
+                        TransportError::new_with_cause(
+                            TransportErrorKind::Other,
+                            url.clone(),
+                            HostError("the host stopped fetching".into()),
+                        )
+                    })?;
+                    // Blocking is fine: the tough thread has nothing else to run while it waits.
+                    match rx.recv().map_err(|_| other(&url, "the host's fetcher did not answer"))? {
+                        Ok(Fetched::Bytes(b)) => {
+                            if b.len() as u64 > MAX_TUF_FILE_BYTES {
+                                return Err(other(
+                                    &url,
+                                    &format!(
+                                        "the host returned {} bytes, above the limit {MAX_TUF_FILE_BYTES}",
+                                        b.len()
+                                    ),
+                                ));
+                            }
+                            Ok(chunks(b))
+                        }
+                        Ok(Fetched::NotFound) => Err(TransportError::new(TransportErrorKind::FileNotFound, url)),
+                        Err(e) => Err(TransportError::new_with_cause(
+                            TransportErrorKind::Other,
+                            url.clone(),
+                            HostError(format!("the host's fetcher failed: {e}")),
+                        )),
+                    }
+                }
+                s => Err(TransportError::new_with_cause(
+                    TransportErrorKind::UnsupportedUrlScheme,
+                    url.clone(),
+                    Msg(format!("scheme {s:?} is neither file nor http(s)")),
+                )),
+            }
+        }
+    }
+}
+
+/// tough names a consistent-snapshot target `targets/HASH.dir/name.json`; TUF 1.0 §5.7.3 and
+/// python-tuf put the digest on the file name, `targets/dir/HASH.name.json`, which is how Sigstore
+/// serves `registry.npmjs.org/keys.json`. Only the URL changes: tough still checks the length and
+/// digests of what comes back.
+fn consistent_target_url(url: Url) -> Url {
+    let path = url.path();
+    let Some(i) = path.rfind("/targets/") else { return url };
+    let rest = &path[i + "/targets/".len()..];
+    let Some((hash, name)) = rest.split_once('.') else { return url };
+    let is_digest = (hash.len() == 64 || hash.len() == 128) && hash.bytes().all(|b| b.is_ascii_hexdigit());
+    match name.rsplit_once('/') {
+        Some((dir, file)) if is_digest => {
+            let mut fixed = url.clone();
+            fixed.set_path(&format!("{}/targets/{dir}/{hash}.{file}", &path[..i]));
+            fixed
+        }
+        _ => url,
+    }
+}
+
+/// The host's fetcher run on the calling thread until the tough thread hangs up.
+pub(crate) fn serve(requests: mpsc::Receiver<Request>, fetcher: &dyn Fetcher) {
+    for (url, reply) in requests {
+        let answer = fetcher.fetch(&url, MAX_TUF_FILE_BYTES);
+        let _ = reply.send(answer);
+    }
+}
+
+/// Bytes handed to tough in 64 KiB pieces, so its per-file size limit stops at the first piece
+/// past it rather than after copying the whole answer.
+fn chunks(b: Vec<u8>) -> TransportStream {
+    let b = Bytes::from(b);
+    let pieces: Vec<Result<Bytes, TransportError>> =
+        (0..b.len()).step_by(CHUNK).map(|i| Ok(b.slice(i..(i + CHUNK).min(b.len())))).collect();
+    Box::pin(futures::stream::iter(pieces))
+}
+
+const CHUNK: usize = 64 << 10;
+
+/// Reads a local file lazily in pieces; tough stops pulling once its size limit is passed, so an
+/// endless file (a FIFO, `/dev/zero`) costs at most one limit plus one piece.
+fn read_file(url: &Url) -> Result<TransportStream, TransportError> {
+    let path = url.to_file_path().map_err(|()| other(url, "not a local path"))?;
+    let file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(TransportError::new(TransportErrorKind::FileNotFound, url.clone()));
+        }
+        Err(e) => return Err(other(url, &e.to_string())),
+    };
+    let url = url.clone();
+    let mut total: u64 = 0;
+    let stream = futures::stream::unfold(Some(file), move |state| {
+        let url = url.clone();
+        let Some(mut file) = state else {
+            return std::future::ready(None);
+        };
+        let mut buf = vec![0u8; CHUNK];
+        let item = match file.read(&mut buf) {
+            Ok(0) => return std::future::ready(None),
+            Ok(n) => {
+                total += n as u64;
+                if total > MAX_TUF_FILE_BYTES {
+                    Err(other(&url, &format!("file is larger than the limit {MAX_TUF_FILE_BYTES}")))
+                } else {
+                    buf.truncate(n);
+                    Ok(Bytes::from(buf))
+                }
+            }
+            Err(e) => Err(other(&url, &e.to_string())),
+        };
+        let next = if item.is_ok() { Some(file) } else { None };
+        std::future::ready(Some((item, next)))
+    });
+    Ok(Box::pin(stream))
+}
+
+fn other(url: &Url, msg: &str) -> TransportError {
+    TransportError::new_with_cause(TransportErrorKind::Other, url.clone(), Msg(msg.to_owned()))
+}
+
+/// A plain message as an error source.
+#[derive(Debug)]
+struct Msg(String);
+
+impl std::fmt::Display for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Msg {}
+
+/// The host's own failure (network, TLS, timeout): `TUF_FETCH`, not a refusal of the repository.
+#[derive(Debug)]
+pub(crate) struct HostError(pub(crate) String);
+
+impl std::fmt::Display for HostError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for HostError {}
