@@ -130,3 +130,5 @@ module.exports = {
   statusName: (n) => native.statusName(n),
   version: () => native.version(),
 };
+// The trust-update door (trust.js) needs VerificationError above, so it loads after it.
+module.exports.trust = require('./trust');
