@@ -37,5 +37,23 @@ if target == "subject_names":
     seeds += [s.encode() for s in ["rfc8785-0.1.2-py3-none-any.whlrfc8785-0.1.2-py3-none-any.whl",
               "pkg:npm/%40sigstore/sign@1.0.0sigstore-sign-1.0.0.tgz", "numpy-2.0.0.tar.gzNumPy-2.0.tar.gz",
               "libfoo-1.0-h123_0.condalibfoo-1.0-h123_0.tar.bz2"]]
+if target in ("bundle_verify", "pep740"):
+    # npm attestations documents (tests/npm): the registry's {"attestations": [...]}, and the bare
+    # list form, so the set parser and the set decision are reached from valid inputs.
+    npm = vectors.parent / "npm"
+    for f in sorted(npm.glob("*/attestations.json")):
+        if "_fail" in f.parent.name and "mismatch" not in f.parent.name:
+            continue
+        raw = f.read_bytes()
+        seeds.append(raw)
+        seeds.append(json.dumps(json.loads(raw)["attestations"]).encode())
+if target == "trust_root_parse":
+    # Registry key sets share the trust layer: the TUF keys.json target and npm's /-/npm/v1/keys.
+    for f in sorted((vectors.parent / "npm" / "_keys").glob("*.keys.json")):
+        keys = json.loads(f.read_text())
+        seeds.append(f.read_bytes())
+        seeds.append(json.dumps({"keys": [{"keyid": k["keyId"], "key": k["publicKey"]["rawBytes"], "expires": None,
+                                            "keytype": "ecdsa-sha2-nistp256", "scheme": "ecdsa-sha2-nistp256"}
+                                           for k in keys["keys"]]}).encode())
 for s in seeds:
     (out / hashlib.sha256(s).hexdigest()[:16]).write_bytes(s)

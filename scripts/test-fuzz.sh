@@ -24,8 +24,10 @@ seed() { # seed TARGET: vectors' relevant files into a fresh corpus (plus commit
   mkdir -p "$dir"
   [ -d "fuzz/regressions/$t" ] && cp fuzz/regressions/"$t"/* "$dir"/ 2>/dev/null || true
   case "$t" in
-    bundle_verify|pep740) find tests/vectors -name 'bundle.sigstore.json' -o -name 'attestation.json' | while read -r f; do cp "$f" "$dir/$(echo "$f" | md5sum | cut -c1-16)"; done ;;
-    trust_root_parse) find tests/vectors -name '*trusted_root.json' | while read -r f; do cp "$f" "$dir/$(echo "$f" | md5sum | cut -c1-16)"; done ;;
+    bundle_verify|pep740) find tests/vectors -name 'bundle.sigstore.json' -o -name 'attestation.json' | while read -r f; do cp "$f" "$dir/$(echo "$f" | md5sum | cut -c1-16)"; done
+      python3 scripts/fuzz_seeds.py "$t" "$dir" ;;
+    trust_root_parse) find tests/vectors -name '*trusted_root.json' | while read -r f; do cp "$f" "$dir/$(echo "$f" | md5sum | cut -c1-16)"; done
+      python3 scripts/fuzz_seeds.py "$t" "$dir" ;;
     policy_parse) cp examples/*/policy*.json "$dir"/ 2>/dev/null || true ;;
     *) python3 scripts/fuzz_seeds.py "$t" "$dir" ;;
   esac

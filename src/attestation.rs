@@ -28,15 +28,37 @@ use serde_json::Value;
 
 /// npm's publish attestation (predicate `{"name", "version", "registry"}`).
 pub const NPM_PUBLISH_V0_1: &str = "https://github.com/npm/attestation/tree/main/specs/publish/v0.1";
-/// conda's publish attestation, CEP 27 (predicate `{"targetChannel"}` or `null`).
-pub const CONDA_PUBLISH_V1: &str = "https://schemas.conda.org/attestations/publish/v1";
+/// conda's publish attestation, CEP 27 (predicate `{"targetChannel"}` or `null`): the type CEP 27
+/// defines (conda/ceps cep-sigstore-predicate.md, "Standardizing a publish attestation for the
+/// conda ecosystem") and the one real producers emit: prefix-dev/rattler-build's attestation
+/// upload passes it to `cosign attest-blob --type`, and prefix-dev/sigstore-example gives it to
+/// `actions/attest` as `predicate-type`.
+pub const CONDA_PUBLISH_V1: &str = "https://schemas.conda.org/attestations-publish-1.schema.json";
 /// PyPI's publish attestation: names no index, so it yields no domains.
 pub const PYPI_PUBLISH_V1: &str = "https://docs.pypi.org/attestations/publish/v1";
 /// This project's release predicate (docs/release-predicate.md): `{"domains", "name", "version"}`.
-pub const RELEASE_V1: &str = "https://domainsig.dev/attestation/release/v1";
+///
+/// A type URI must stay under a name its definer controls, or whoever takes the name can
+/// redefine the type. The project holds no domain of its own; what it does hold is its package
+/// name, and `crates.io/crates/domainsig/` is a path only the crate's owners publish under.
+pub const RELEASE_V1: &str = "https://crates.io/crates/domainsig/release-predicate/v1";
+/// The release predicate's first type URI, under a domain this project never owned. Read like
+/// [`RELEASE_V1`] through the 0.1 releases, with a warning in every decision that used it, and
+/// refused (read as an unknown type) from 0.2 on.
+pub const RELEASE_V1_LEGACY: &str = "https://domainsig.dev/attestation/release/v1";
 
 /// Predicate types domainsig reads domains from without being told.
-pub const BUILTIN_TYPES: &[&str] = &[NPM_PUBLISH_V0_1, CONDA_PUBLISH_V1, RELEASE_V1];
+pub const BUILTIN_TYPES: &[&str] = &[NPM_PUBLISH_V0_1, CONDA_PUBLISH_V1, RELEASE_V1, RELEASE_V1_LEGACY];
+
+/// A warning for a statement whose type is deprecated, if it is.
+pub fn deprecation(predicate_type: &str) -> Option<String> {
+    (predicate_type == RELEASE_V1_LEGACY).then(|| {
+        format!(
+            "the release predicate type {RELEASE_V1_LEGACY} is deprecated (the project does not own that domain) and \
+             will not be read from domainsig 0.2 on; sign new releases with {RELEASE_V1}"
+        )
+    })
+}
 
 /// Where a signed domain was read from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -60,6 +82,33 @@ pub enum Source {
         /// The dotted OID.
         oid: String,
     },
+    /// A registry key the policy (or a TUF delegation) binds to the domain signed the attestation.
+    RegistryKey {
+        /// Index of the key in the policy's `keys`.
+        index: usize,
+        /// The key's npm-style keyid, when known.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        keyid: Option<String>,
+    },
+}
+
+impl Source {
+    /// How the domain was proven, in words (result JSON `proved`, messages).
+    pub fn describe(&self) -> String {
+        match self {
+            Source::NpmPublish => "the signed npm publish predicate's registry".to_owned(),
+            Source::CondaPublish => "the signed conda publish predicate's targetChannel".to_owned(),
+            Source::Release => "the signed release predicate's domains".to_owned(),
+            Source::Predicate { predicate_type, pointer } => {
+                format!("the signed {predicate_type} predicate at {pointer}")
+            }
+            Source::CertificateExtension { oid } => format!("the certificate extension {oid}"),
+            Source::RegistryKey { index, keyid } => format!(
+                "a signature by policy key #{index}{} bound to it",
+                keyid.as_deref().map(|k| format!(" ({k})")).unwrap_or_default()
+            ),
+        }
+    }
 }
 
 /// One signed domain: as written, normalised, and where it came from.
@@ -71,6 +120,9 @@ pub struct SignedDomain {
     pub raw: String,
     /// Where it was read from.
     pub source: Source,
+    /// Which attestation of a set proved it, for sets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<String>,
 }
 
 /// A policy rule: read domains of `predicate_type` statements at `pointer`.
@@ -111,7 +163,7 @@ pub fn signed_domains(vb: &VerifiedBundle, sources: &Sources<'_>) -> Result<Vec<
             match st.predicate_type.as_str() {
                 NPM_PUBLISH_V0_1 => npm_publish(p, &subjects, &mut out)?,
                 CONDA_PUBLISH_V1 => conda_publish(p, st.subject.len(), &mut out)?,
-                RELEASE_V1 => release(p, &subjects, &mut out)?,
+                RELEASE_V1 | RELEASE_V1_LEGACY => release(p, &subjects, &mut out)?,
                 t => {
                     for rule in sources.predicates.iter().filter(|r| r.predicate_type == t) {
                         by_pointer(p, rule, &mut out)?;
@@ -134,7 +186,7 @@ fn push(out: &mut Vec<SignedDomain>, raw: &str, source: Source, field: &str) -> 
         return Err(limits::exceeded("signed domains", limits::MAX_DOMAINS, out.len() + 1));
     }
     let domain = domain::normalize(raw).map_err(|e| e.at(field.to_owned()))?;
-    out.push(SignedDomain { domain, raw: raw.to_owned(), source });
+    out.push(SignedDomain { domain, raw: raw.to_owned(), source, attestation: None });
     Ok(())
 }
 

@@ -49,6 +49,10 @@ pub use verified::VerifiedBundle;
 
 use serde::Serialize;
 
+/// The `keyUsage` of npm registry keys that sign publish attestations (Sigstore TUF target
+/// `registry.npmjs.org/keys.json`; slsa-verifier verifiers/internal/gha/npm_keys.go uses the same).
+pub const NPM_ATTESTATIONS_USAGE: &str = "npm:attestations";
+
 /// The library version (`domainsig_version()` in C).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -146,22 +150,112 @@ impl Policy {
         match bundle::pep740::parse_input(req.bundle) {
             Ok(bundle::pep740::Input::Bundle(b)) => self.verify_parsed(&b, req),
             Ok(bundle::pep740::Input::Provenance(atts)) => self.verify_provenance(&atts, req),
+            Ok(bundle::pep740::Input::Npm(atts)) => self.verify_npm(&atts, req),
             Err(e) => Outcome::refused(e),
         }
     }
 
-    fn verify_provenance(&self, atts: &[bundle::pep740::ProvenanceAttestation], req: &Request<'_>) -> Outcome {
-        let mut outcomes = Vec::with_capacity(atts.len());
+    /// The first step of every set: each member must verify cryptographically, or nothing in
+    /// the set is trusted (it was tampered with or corrupted). A set's unsigned label must also
+    /// equal what its member signed.
+    fn verify_members(
+        &self,
+        atts: &[bundle::pep740::ProvenanceAttestation],
+        req: &Request<'_>,
+        npm: bool,
+    ) -> std::result::Result<Vec<VerifiedBundle>, Error> {
+        let at = |a: &bundle::pep740::ProvenanceAttestation, e: Error| {
+            let field = e.field.clone().map_or(a.path.clone(), |f| format!("{}.{f}", a.path));
+            Error { field: Some(field), ..e }
+        };
+        let mut out = Vec::with_capacity(atts.len());
         for a in atts {
-            let o = self.verify_parsed(&a.bundle, req);
-            // A cryptographic failure in any attestation refuses the whole object.
-            if o.verified.is_none() {
-                let e = o.error.unwrap_or_else(|| error::internal("refusal without an error"));
-                let field = e.field.clone().map_or(a.path.clone(), |f| format!("{}.{f}", a.path));
-                return Outcome::refused(Error { field: Some(field), ..e });
+            // npm names the registry key of a publish attestation by keyid, and pacote takes any
+            // DSSE keyid as such a reference: a certificate-signed attestation naming a key is
+            // inconsistent, and a key-signed one verifies only under the key it names.
+            let keyid = if npm { bundle::npm::named_keyid(&a.bundle).map_err(|e| at(a, e))? } else { None };
+            let is_key = matches!(a.bundle.material, bundle::Material::PublicKey { .. });
+            if npm {
+                match (&keyid, is_key) {
+                    (Some(k), false) => {
+                        return Err(at(
+                            a,
+                            error::key_mismatch(format!(
+                                "the certificate-signed attestation names registry key {k:?} in its DSSE keyid; \
+                                 npm reads that as a registry key reference, and a certificate cannot be one"
+                            )),
+                        ));
+                    }
+                    (None, true) => {
+                        return Err(at(
+                            a,
+                            error::key_mismatch(
+                                "the key-signed attestation names no registry keyid (hint or DSSE keyid)",
+                            ),
+                        ));
+                    }
+                    _ => {}
+                }
             }
-            outcomes.push((a, o));
+            let opts = verify::Options {
+                root: self.trust_root(),
+                keys: self.keys(),
+                tlog_threshold: self.tlog_threshold(),
+                timestamp_threshold: self.timestamp_threshold(),
+                now: now(),
+                key_id: keyid.as_deref(),
+                // npm's registry keys.json lists each key once per usage with different windows.
+                key_usage: if npm { Some(NPM_ATTESTATIONS_USAGE) } else { None },
+            };
+            let vb = verify::verify(&a.bundle, &req.artifact, &opts).map_err(|e| at(a, e))?;
+            if let Some(label) = &a.label {
+                let signed = vb.statement.as_ref().map(|s| s.predicate_type.as_str());
+                if signed != Some(label.as_str()) {
+                    return Err(at(
+                        a,
+                        error::malformed(format!(
+                            "the document labels this attestation {label:?}, but its signed statement is {}",
+                            signed.map_or("absent".to_owned(), |s| format!("{s:?}"))
+                        ))
+                        .at("predicateType"),
+                    ));
+                }
+            }
+            out.push(vb);
         }
+        Ok(out)
+    }
+
+    fn verify_npm(&self, atts: &[bundle::pep740::ProvenanceAttestation], req: &Request<'_>) -> Outcome {
+        let vbs = match self.verify_members(atts, req, true) {
+            Ok(v) => v,
+            Err(e) => return Outcome::refused(e),
+        };
+        let members: Vec<(&str, &VerifiedBundle)> = atts.iter().map(|a| a.path.as_str()).zip(vbs.iter()).collect();
+        let ctx = Context { index_domain: req.index_domain, name: req.name };
+        // The provenance (when present) is the bundle the result's `verified` shows; the
+        // decision lists every member.
+        let shown = vbs.iter().position(|v| v.identity().is_some()).unwrap_or(0);
+        match self.evaluate_set(&members, &ctx) {
+            Ok(d) => Outcome { error: None, verified: vbs.get(shown).cloned(), decision: Some(d) },
+            Err(e) => Outcome { error: Some(e), verified: vbs.get(shown).cloned(), decision: None },
+        }
+    }
+
+    fn verify_provenance(&self, atts: &[bundle::pep740::ProvenanceAttestation], req: &Request<'_>) -> Outcome {
+        // A cryptographic failure in any attestation refuses the whole object.
+        let vbs = match self.verify_members(atts, req, false) {
+            Ok(v) => v,
+            Err(e) => return Outcome::refused(e),
+        };
+        let ctx = Context { index_domain: req.index_domain, name: req.name };
+        let outcomes = atts.iter().zip(vbs).map(|(a, vb)| {
+            let o = match self.evaluate(&vb, &ctx) {
+                Ok(d) => Outcome { error: None, verified: Some(vb), decision: Some(d) },
+                Err(e) => Outcome { error: Some(e), verified: Some(vb), decision: None },
+            };
+            (a, o)
+        });
         let mut first_refusal = None;
         // A pass that only warn mode's "no signed domain" allowed, and the first attestation
         // whose (accepted) signer refused this artifact for where or what it is: the explicit
@@ -253,6 +347,8 @@ impl Policy {
             tlog_threshold: self.tlog_threshold(),
             timestamp_threshold: self.timestamp_threshold(),
             now: now(),
+            key_id: None,
+            key_usage: None,
         };
         let vb = match verify::verify(bundle, &req.artifact, &opts) {
             Ok(vb) => vb,

@@ -36,6 +36,12 @@ pub enum Signer {
         index: usize,
         /// Hex SHA-256 of the key's DER SPKI.
         key_id: String,
+        /// The key's npm-style keyid (`SHA256:<base64>`), when known.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        keyid: Option<String>,
+        /// The domain the policy binds the key to: a signature under it proves that domain.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        domain: Option<crate::domain::Domain>,
     },
 }
 

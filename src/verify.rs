@@ -8,6 +8,7 @@ use crate::artifact::Artifact;
 use crate::bundle::{Bundle, Content, Material};
 use crate::error::{self, Result};
 use crate::trust::keys::{HashAlgorithm, PublicKey};
+use crate::trust::keyset::PolicyKey;
 use crate::trust::root::TrustRoot;
 use crate::trust::timestamp;
 use crate::verified::{DigestValue, Sealed, Signer, TimeSource, VerifiedBundle, VerifiedTime};
@@ -23,19 +24,31 @@ const FUTURE_SKEW_SECS: i64 = 60;
 pub struct Options<'a> {
     /// The trusted root.
     pub root: &'a TrustRoot,
-    /// Managed keys the caller accepts (bundles with `publicKey` material).
-    pub keys: &'a [PublicKey],
+    /// Managed keys the caller accepts (bundles with `publicKey` material), with their windows.
+    pub keys: &'a [PolicyKey],
     /// Minimum number of verified transparency-log entries.
     pub tlog_threshold: usize,
     /// Minimum number of verified RFC 3161 timestamps.
     pub timestamp_threshold: usize,
     /// The current time, Unix seconds: only to refuse log times in the future, never for validity.
     pub now: i64,
+    /// When set, only policy keys with this keyid may verify a managed-key signature (npm
+    /// documents name their registry key); an unknown keyid is `KEY_MISMATCH`.
+    pub key_id: Option<&'a str>,
+    /// When set, policy keys whose `keyUsage` is another usage are not used.
+    pub key_usage: Option<&'a str>,
 }
 
 enum SignerKey {
-    Cert { leaf_der: Vec<u8>, cert: Box<x509_cert::Certificate> },
-    Managed { index: usize, key: PublicKey },
+    Cert {
+        leaf_der: Vec<u8>,
+        cert: Box<x509_cert::Certificate>,
+    },
+    /// Every policy key the signature verifies under (the same key may be listed once per usage
+    /// or window); the first whose window holds a verified time is the signer.
+    Managed {
+        candidates: Vec<usize>,
+    },
 }
 
 /// Verifies everything cryptographic about `bundle` for `artifact`.
@@ -53,23 +66,54 @@ pub fn verify(bundle: &Bundle, artifact: &Artifact<'_>, opts: &Options<'_>) -> R
             let (digest, statement) = verify_content(&bundle.content, artifact, &key)?;
             (SignerKey::Cert { leaf_der: leaf.clone(), cert: Box::new(cert) }, digest, statement)
         }
-        Material::PublicKey { .. } => {
+        Material::PublicKey { hint } => {
             if opts.keys.is_empty() {
                 return Err(error::key_mismatch("the bundle is signed by a managed key, but the policy names no keys"));
             }
-            let mut last = None;
-            let mut found = None;
-            for (index, key) in opts.keys.iter().enumerate() {
-                match verify_content(&bundle.content, artifact, key) {
-                    Ok((digest, statement)) => {
-                        found = Some((SignerKey::Managed { index, key: key.clone() }, digest, statement));
-                        break;
+            // A hint naming a policy keyid narrows the search to that key; another hint is only a
+            // hint (its format is agreed out of band), so every key is tried.
+            let hinted: Vec<usize> = match hint.as_deref().filter(|h| !h.is_empty()) {
+                Some(h) => (0..opts.keys.len()).filter(|&i| opts.keys[i].key_id.as_deref() == Some(h)).collect(),
+                None => Vec::new(),
+            };
+            let usable = |i: &usize| match (opts.key_usage, opts.keys[*i].usage.as_deref()) {
+                (Some(want), Some(have)) => want == have,
+                _ => true,
+            };
+            let order: Vec<usize> = match opts.key_id {
+                Some(id) => {
+                    let named: Vec<usize> = (0..opts.keys.len())
+                        .filter(|&i| opts.keys[i].key_id.as_deref() == Some(id))
+                        .filter(usable)
+                        .collect();
+                    if named.is_empty() {
+                        return Err(error::key_mismatch(format!(
+                            "the attestation is signed by registry key {id:?}, which is not one of the policy's keys{}",
+                            opts.key_usage.map(|u| format!(" with usage {u}")).unwrap_or_default()
+                        )));
                     }
+                    named
+                }
+                None if hinted.is_empty() => (0..opts.keys.len()).filter(usable).collect(),
+                None => hinted.into_iter().filter(usable).collect(),
+            };
+            let mut last = None;
+            let mut found: Option<(Vec<usize>, Proven)> = None;
+            for index in order {
+                let key = &opts.keys[index].key;
+                if let Some((cands, _)) = found.as_mut() {
+                    if opts.keys[cands[0]].key.spki() == key.spki() {
+                        cands.push(index);
+                    }
+                    continue;
+                }
+                match verify_content(&bundle.content, artifact, key) {
+                    Ok(proven) => found = Some((vec![index], proven)),
                     Err(e) => last = Some(e),
                 }
             }
             match found {
-                Some(f) => f,
+                Some((candidates, (digest, statement))) => (SignerKey::Managed { candidates }, digest, statement),
                 None => {
                     let e = last.unwrap_or_else(|| error::key_mismatch("no key"));
                     // Other failures (artifact digest, malformed statement) keep their status.
@@ -80,7 +124,7 @@ pub fn verify(bundle: &Bundle, artifact: &Artifact<'_>, opts: &Options<'_>) -> R
                     // policy's keys, the signature is broken (crypto); otherwise someone else
                     // signed (identity). The unverified body only picks which refusal.
                     let named: Vec<Vec<u8>> = bundle.tlog_entries.iter().filter_map(tlog::body::named_key).collect();
-                    return Err(match opts.keys.iter().position(|k| named.iter().any(|n| n == k.spki())) {
+                    return Err(match opts.keys.iter().position(|k| named.iter().any(|n| n == k.key.spki())) {
                         Some(i) => error::signature(format!(
                             "the log entry names policy key {i} as the signer, but the signature does not verify \
                              under it"
@@ -98,7 +142,7 @@ pub fn verify(bundle: &Bundle, artifact: &Artifact<'_>, opts: &Options<'_>) -> R
     // 2. Transparency log.
     let signer_der: Vec<u8> = match &signer {
         SignerKey::Cert { leaf_der, .. } => leaf_der.clone(),
-        SignerKey::Managed { key, .. } => key.spki().to_vec(),
+        SignerKey::Managed { candidates } => opts.keys[candidates[0]].key.spki().to_vec(),
     };
     let ctx = tlog::EntryContext {
         bundle_version: bundle.version,
@@ -188,7 +232,33 @@ pub fn verify(bundle: &Bundle, artifact: &Artifact<'_>, opts: &Options<'_>) -> R
             x509::sct::verify(&cert, &leaf_der, chained.issuer_spki, opts.root)?;
             Signer::Certificate { identity: x509::claims::identity(&cert)?, ca: chained.ca_uri.to_owned() }
         }
-        SignerKey::Managed { index, key } => Signer::Key { index, key_id: crate::json::hex(&key.key_id()) },
+        SignerKey::Managed { candidates } => {
+            // A registry key signs only inside its window: checked at the verified times, never
+            // against "now" (npm's first key stopped signing on 2025-01-29; what it signed before
+            // stays valid).
+            let at: Vec<i64> = times.iter().map(|t| t.unix).collect();
+            let Some(&index) = candidates.iter().find(|&&i| at.iter().any(|&t| opts.keys[i].valid_at(t))) else {
+                let k = &opts.keys[candidates[0]];
+                let w = k.valid_for.unwrap_or_default();
+                let end = |t: Option<i64>| t.map_or("open".to_owned(), crate::time::format_rfc3339);
+                return Err(error::key_mismatch(format!(
+                    "policy key {}{} verifies the signature, but it is valid from {} to {} and the signature's \
+                     verified time is {}",
+                    candidates[0],
+                    k.key_id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default(),
+                    end(w.start),
+                    end(w.end),
+                    at.iter().map(|&t| crate::time::format_rfc3339(t)).collect::<Vec<_>>().join(", ")
+                )));
+            };
+            let k = &opts.keys[index];
+            Signer::Key {
+                index,
+                key_id: crate::json::hex(&k.key.key_id()),
+                keyid: k.key_id.clone(),
+                domain: k.domain.clone(),
+            }
+        }
     };
 
     let (content, payload_type) = match &bundle.content {

@@ -112,3 +112,99 @@ fn verify_dir_reports_each_item() {
     let statuses: Vec<&str> = v["results"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["ARTIFACT_MISMATCH", "OK"]);
 }
+
+/// Every shared npm case through `domainsig verify`: the whole attestations document as
+/// `--bundle`, the purl as `--name`, one call per package (tests/npm, tests/npm_verdicts.json).
+#[test]
+fn npm_documents_verify_in_one_call_each() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let npm = root.join("tests/npm");
+    let verdicts: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("tests/npm_verdicts.json")).unwrap()).unwrap();
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("npm-cli-policies");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut n = 0;
+    for (case, want) in verdicts["statuses"].as_object().unwrap() {
+        let dir = npm.join(case);
+        let expect: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("expect.json")).unwrap()).unwrap();
+        let policy = serde_json::json!({
+            "version": 1,
+            "trusted_root": {"path": root.join("tests/vectors/_roots/public-good-production.trusted_root.json")},
+            "identities": [{"issuer": expect["provenance"]["identity_issuer"], "san": expect["provenance"]["identity_san"]}],
+            "keys": [{"path": npm.join("_keys/160677eb6e1c7083c89b166b20f8fe4e837fb71181506aff1991b80b89184f7d.keys.json"),
+                      "usage": "npm:attestations", "domain": "registry.npmjs.org"}],
+        });
+        let pfile = tmp.join(format!("{case}.json"));
+        std::fs::write(&pfile, policy.to_string()).unwrap();
+        let artifact = if dir.join("artifact.tgz").is_file() {
+            dir.join("artifact.tgz").to_string_lossy().into_owned()
+        } else {
+            std::fs::read_to_string(dir.join("artifact.digest")).unwrap().trim().to_owned()
+        };
+        let doc = dir.join("attestations.json");
+        let out = run(&[
+            "verify",
+            "--policy",
+            pfile.to_str().unwrap(),
+            "--bundle",
+            doc.to_str().unwrap(),
+            "--name",
+            expect["purl"].as_str().unwrap(),
+            "--index-domain",
+            "registry.npmjs.org",
+            "--json",
+            &artifact,
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{case}: {e}"));
+        assert_eq!(&v["status"], want, "{case}: {v}");
+        assert_eq!(out.status.code(), Some(if want == "OK" { 0 } else { 1 }), "{case}");
+        n += 1;
+    }
+    assert_eq!(n, 43);
+}
+
+#[test]
+fn the_readme_npm_example_verifies_and_explains_its_keys() {
+    let doc = "tests/npm/npm-cli--sigstore-1.0.0/attestations.json";
+    let tgz = "tests/npm/npm-cli--sigstore-1.0.0/artifact.tgz";
+    let base = ["verify", "--policy", "examples/npm/policy.json", "--bundle", doc, "--json"];
+    let mut a = base.to_vec();
+    a.extend(["--name", "pkg:npm/sigstore@1.0.0", "--index-domain", "registry.npmjs.org", tgz]);
+    let out = run(&a);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["status"], "OK", "{v}");
+    assert_eq!(v["decision"]["identity_list"], "packages[\"sigstore\"].identities");
+    let atts = v["decision"]["attestations"].as_array().unwrap();
+    assert!(atts.iter().any(|a| a["signer"]["keyid"] == "SHA256:jl3bwswu80PjjokCgh0o2w5c2U4LhQAE57gj9cz1kzA"), "{v}");
+    // Fetched from a registry the document was not published to.
+    let mut a = base.to_vec();
+    a.extend(["--name", "pkg:npm/sigstore@1.0.0", "--index-domain", "npm.evil.example", tgz]);
+    let v: serde_json::Value = serde_json::from_slice(&run(&a).stdout).expect("JSON");
+    assert_eq!(v["status"], "DOMAIN_MISMATCH", "{v}");
+    let out = run(&["explain-policy", "examples/npm/policy.json"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("keyid SHA256:DhQ8wR5APBvFHLF/+Tc+AYvPOdTpcIDqOhxsBHRwC7U"), "{text}");
+    assert!(text.contains("binds to registry.npmjs.org"), "{text}");
+}
+
+#[test]
+fn trust_update_and_status_exit_codes() {
+    let cache = std::env::temp_dir().join(format!("domainsig-cli-tuf-{}", std::process::id()));
+    let cache_s = cache.to_string_lossy().into_owned();
+    let state = "tests/tuf/sigstore-public-good/2026-08-21";
+    let root = "tests/tuf/sigstore-public-good/2026-08-21/12.root.json";
+    // Root v15 expired on 2026-11-20: refused by TUF (1), with the reason, and no cache left.
+    let out = run(&["trust", "update", "--repo", state, "--root", root, "--cache", &cache_s]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TUF_EXPIRED"));
+    // Nothing cached: status is an input error (2) that says how to update.
+    let out = run(&["trust", "status", "--repo", state, "--root", root, "--cache", &cache_s]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("domainsig trust update"));
+    // Usage: a custom repository needs its bootstrap root; unknown verbs and options.
+    assert_eq!(run(&["trust", "update", "--repo", state]).status.code(), Some(2));
+    assert_eq!(run(&["trust", "frobnicate"]).status.code(), Some(2));
+    assert_eq!(run(&["trust", "status", "--bogus"]).status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&cache);
+}

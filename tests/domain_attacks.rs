@@ -889,18 +889,28 @@ fn policy_predicate_pointer_reads_an_array_of_domains() {
 }
 
 #[test]
-fn draft_conda_predicate_type_counts_only_when_the_policy_names_it() {
+fn the_real_cep27_predicate_type_yields_its_channel() {
     let mut vs = VirtualSigstore::new();
-    // The virtual Sigstore's conda helper writes the early prefix.dev draft type.
-    let draft = predicates::conda_publish(CONDA_FILE, CONDA_BYTES, CONDA_PRODUCTION);
-    assert_ne!(draft.predicate_type, CEP27_PUBLISH);
-    let m = vs.dsse(&draft).mint();
+    // What rattler-build, prefix.dev and actions/attest emit (the virtual Sigstore's conda helper).
+    let real = predicates::conda_publish(CONDA_FILE, CONDA_BYTES, CONDA_PRODUCTION);
+    assert_eq!(real.predicate_type, "https://schemas.conda.org/attestations-publish-1.schema.json");
+    assert_eq!(real.predicate_type, CEP27_PUBLISH);
+    let m = vs.dsse(&real).mint();
     let p = policy_with(&vs, json!({}));
-    refused(&run(&p, &m, CONDA_BYTES, Some(CONDA_FILE), Some(CONDA_PRODUCTION)), Status::DomainMissing);
-    let rule = json!({"type": draft.predicate_type, "pointer": "/targetChannel"});
-    let p = policy_with(&vs, json!({"domains": {"predicates": [rule]}}));
-    accepted(&run(&p, &m, CONDA_BYTES, Some(CONDA_FILE), Some(CONDA_PRODUCTION)));
+    let d = accepted(&run(&p, &m, CONDA_BYTES, Some(CONDA_FILE), Some(CONDA_PRODUCTION)));
+    assert_eq!(d["domains"]["signed"][0]["source"]["kind"], "conda_publish", "{d}");
+    // The channel keeps its path: another channel on the same host is another domain.
     refused(&run(&p, &m, CONDA_BYTES, Some(CONDA_FILE), Some(CONDA_STAGING)), Status::DomainMismatch);
+    // The type is read by domainsig itself; a policy rule naming it is a mistake.
+    let rule = json!({"type": real.predicate_type, "pointer": "/targetChannel"});
+    let e = Policy::from_json(
+        json!({"version": 1, "identities": [{"issuer": "i", "san": "s"}], "domains": {"predicates": [rule]}})
+            .to_string()
+            .as_bytes(),
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(e.status, Status::PolicyInvalid);
 }
 
 // ---- the C-visible result contract ---------------------------------------------------------------

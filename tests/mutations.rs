@@ -277,3 +277,73 @@ fn real_vectors_refuse_every_single_bit_forgery() {
     }
     run(&subjects);
 }
+
+// ---- npm attestations documents ------------------------------------------------------------------
+
+/// Every signed or proven field of both bundles of each genuine npm document (tests/npm), flipped
+/// inside the whole document and verified as one call with the purl and `registry.npmjs.org`.
+#[test]
+fn npm_documents_refuse_every_single_bit_forgery() {
+    let npm = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/npm");
+    let keys = npm.join("_keys/160677eb6e1c7083c89b166b20f8fe4e837fb71181506aff1991b80b89184f7d.keys.json");
+    let root = vectors().join("_roots/public-good-production.trusted_root.json");
+    let mut t = Tally::default();
+    let mut docs = 0;
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&npm).unwrap().filter_map(|e| e.ok().map(|e| e.path())).collect();
+    dirs.sort();
+    for dir in dirs.iter().filter(|d| d.join("expect.json").is_file()) {
+        let expect = read_json(&dir.join("expect.json"));
+        if expect["expect"] != "pass" {
+            continue;
+        }
+        docs += 1;
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let prov = &expect["provenance"];
+        let p = policy(&json!({"version": 1, "trusted_root": {"path": root},
+            "identities": [{"issuer": prov["identity_issuer"], "san": prov["identity_san"]}],
+            "keys": [{"path": keys, "usage": "npm:attestations", "domain": "registry.npmjs.org"}]}));
+        let doc = read_json(&dir.join("attestations.json"));
+        let tgz = std::fs::read(dir.join("artifact.tgz")).ok();
+        let digest = std::fs::read_to_string(dir.join("artifact.digest")).unwrap();
+        let purl = expect["purl"].as_str().unwrap();
+        let check = |d: &Value| {
+            let artifact = match &tgz {
+                Some(b) => Artifact::Bytes(b),
+                None => Artifact::parse_digest(digest.trim()).unwrap(),
+            };
+            let bytes = serde_json::to_vec(d).unwrap();
+            let req = domainsig::Request {
+                artifact,
+                name: Some(purl),
+                bundle: &bytes,
+                index_domain: Some("registry.npmjs.org"),
+            };
+            catch_unwind(AssertUnwindSafe(|| p.verify(&req)))
+        };
+        let base = check(&doc).expect("no panic");
+        assert!(base.is_ok(), "{name}: {}", base.to_json());
+        for i in 0..doc["attestations"].as_array().unwrap().len() {
+            let bundle = doc["attestations"][i]["bundle"].clone();
+            for (fi, f) in mutate::signed_fields(&bundle).iter().enumerate() {
+                for bit in mutate::sample_bits(mutate::bit_len(&bundle, f), 3, fi as u64) {
+                    let mut b = bundle.clone();
+                    assert!(mutate::flip(&mut b, f, bit));
+                    let mut d = doc.clone();
+                    d["attestations"][i]["bundle"] = b;
+                    t.tried += 1;
+                    match check(&d) {
+                        Err(_) => t.failures.push(format!("{name} [{i}] {} bit {bit}: panicked", f.label)),
+                        Ok(o) if o.is_ok() => t.failures.push(format!("{name} [{i}] {} bit {bit}: ACCEPTED", f.label)),
+                        Ok(o) if !acceptable(o.status()) => {
+                            t.failures.push(format!("{name} [{i}] {} bit {bit}: {}", f.label, o.to_json()))
+                        }
+                        Ok(_) => {}
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(docs, 7);
+    eprintln!("{docs} npm documents, {} mutants, {} not refused correctly", t.tried, t.failures.len());
+    assert!(t.failures.is_empty(), "{}", t.failures.join("\n"));
+}

@@ -1,5 +1,5 @@
 //! Sigstore's real public-good TUF repository at two moments (tests/tuf, copied unedited): the
-//! root chain walked from v5 to v15 across real key rotations, a cache brought from one state to
+//! root chain walked from v12 to v15 across real key rotations, a cache brought from one state to
 //! the next, and a real bundle verified with the trusted root that came out.
 //!
 //! tough reads the wall clock and takes no reference time, and these states expired in 2026, so
@@ -11,6 +11,11 @@ use domainsig::trust::tuf::{self, Expiry, NoNetwork, Repo, TufConfig};
 use domainsig::{Artifact, Policy, Request, Status};
 use serde_json::json;
 use std::path::{Path, PathBuf};
+
+/// The oldest root tough walks from. Roots v10 and v11 carry a key whose keyid no longer matches
+/// its content (sigstore/root-signing#1431); python-tuf does not check keyids, tough refuses them
+/// (`v5_is_refused_by_tough_at_root_v10`), so the chain is walked from v12, as sigstore-rs does.
+const BOOTSTRAP: &str = "12.root.json";
 
 fn state(date: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tuf/sigstore-public-good").join(date)
@@ -24,13 +29,30 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn config(date: &str, cache: &Path, expiry: Expiry) -> TufConfig {
+    config_at(&state(date), cache, expiry)
+}
+
+fn config_at(repo: &Path, cache: &Path, expiry: Expiry) -> TufConfig {
     TufConfig {
         repo: Repo::Custom {
-            url_or_dir: state(date).to_string_lossy().into_owned(),
-            root: std::fs::read(state("2026-01-08").join("5.root.json")).unwrap(),
+            url_or_dir: repo.to_string_lossy().into_owned(),
+            root: std::fs::read(state("2026-01-08").join(BOOTSTRAP)).unwrap(),
         },
         cache: cache.to_owned(),
         expiry,
+    }
+}
+
+/// Makes `to` a copy of `from` (a mirror that moves from one state to another).
+fn mirror(from: &Path, to: &Path) {
+    let _ = std::fs::remove_dir_all(to);
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        if e.path().is_dir() {
+            mirror(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
     }
 }
 
@@ -66,7 +88,7 @@ fn version(r: &tuf::Report, role: &str) -> u64 {
 }
 
 #[test]
-fn bootstrap_from_root_v5_walks_to_v15_and_verifies_every_target() {
+fn bootstrap_from_root_v12_walks_to_v15_and_verifies_every_target() {
     let cache = scratch("walk");
     let r = tuf::update(&config("2026-08-21", &cache, Expiry::Ignore), &NoNetwork).unwrap();
     assert_eq!(version(&r, "root"), 15);
@@ -92,18 +114,24 @@ fn bootstrap_from_root_v5_walks_to_v15_and_verifies_every_target() {
 #[test]
 fn a_cache_from_2026_01_08_updates_to_2026_08_21() {
     let cache = scratch("step");
-    let old = tuf::update(&config("2026-01-08", &cache, Expiry::Ignore), &NoNetwork).unwrap();
+    let repo = scratch("step-mirror");
+    let cfg = config_at(&repo, &cache, Expiry::Ignore);
+    mirror(&state("2026-01-08"), &repo);
+    let old = tuf::update(&cfg, &NoNetwork).unwrap();
     assert_eq!((version(&old, "root"), version(&old, "timestamp")), (14, 563));
-    let new = tuf::update(&config("2026-08-21", &cache, Expiry::Ignore), &NoNetwork).unwrap();
+    mirror(&state("2026-08-21"), &repo);
+    let new = tuf::update(&cfg, &NoNetwork).unwrap();
     assert_eq!((version(&new, "root"), version(&new, "timestamp")), (15, 762));
     assert!(new.changed.iter().any(|c| c == "root 14 -> 15"), "{:?}", new.changed);
     assert!(new.changed.iter().any(|c| c == "timestamp 563 -> 762"), "{:?}", new.changed);
     // The old state served again is a rollback against the cache: refused, cache untouched.
     let before = digest(&cache);
-    let e = tuf::update(&config("2026-01-08", &cache, Expiry::Ignore), &NoNetwork).unwrap_err();
+    mirror(&state("2026-01-08"), &repo);
+    let e = tuf::update(&cfg, &NoNetwork).unwrap_err();
     assert_eq!(e.status, Status::TufRefused, "{e}");
     assert_eq!(digest(&cache), before);
     std::fs::remove_dir_all(&cache).unwrap();
+    std::fs::remove_dir_all(&repo).unwrap();
 }
 
 #[test]
@@ -127,11 +155,12 @@ fn a_tuf_policy_verifies_a_real_bundle_with_the_trusted_root_that_came_out() {
     let policy = json!({
         "version": 1,
         "trusted_root": {
-            "tuf": {"repo": state("2026-08-21"), "root": state("2026-01-08").join("5.root.json")},
+            "tuf": {"repo": state("2026-08-21"), "root": state("2026-01-08").join(BOOTSTRAP)},
             "cache": cache,
         },
         "identities": [{"issuer": x["cert_issuer_ext"], "san": x["cert_san"][0]}],
         "domains": {"mode": "ignore"},
+        "subject": {"require_name": false},
     })
     .to_string();
     // Now, the cached state has expired: the policy fails closed, saying how to update.
@@ -142,7 +171,8 @@ fn a_tuf_policy_verifies_a_real_bundle_with_the_trusted_root_that_came_out() {
     let p = Policy::from_json_at(policy.as_bytes(), None, 1_787_356_800).unwrap();
     let bundle = std::fs::read(case.join("bundle.sigstore.json")).unwrap();
     let artifact = std::fs::read(case.join("artifact")).unwrap();
-    let out = p.verify(&Request { artifact: Artifact::Bytes(&artifact), name: None, bundle: &bundle, index_domain: None });
+    let out =
+        p.verify(&Request { artifact: Artifact::Bytes(&artifact), name: None, bundle: &bundle, index_domain: None });
     assert!(out.is_ok(), "{}", out.to_json());
     // A different policy key is refused by name.
     let bad = policy.replace("\"cache\"", "\"cache\":\"x\",\"other\"");
@@ -152,10 +182,70 @@ fn a_tuf_policy_verifies_a_real_bundle_with_the_trusted_root_that_came_out() {
 }
 
 #[test]
+fn v5_is_refused_by_tough_at_root_v10() {
+    let cache = scratch("v5");
+    let mut cfg = config("2026-08-21", &cache, Expiry::Ignore);
+    cfg.repo = Repo::Custom {
+        url_or_dir: state("2026-08-21").to_string_lossy().into_owned(),
+        root: std::fs::read(state("2026-08-21").join("5.root.json")).unwrap(),
+    };
+    let e = tuf::update(&cfg, &NoNetwork).unwrap_err();
+    assert_eq!(e.status, Status::TufRefused, "{e}");
+    assert!(e.message.contains("Invalid key ID 7247f0db"), "{e}");
+    assert!(!cfg.repo_dir().exists(), "a refused first update leaves no folder");
+    std::fs::remove_dir_all(&cache).unwrap();
+}
+
+#[test]
 fn missing_cache_is_its_own_status() {
     let cache = scratch("missing");
     let e = tuf::status(&config("2026-08-21", &cache, Expiry::Enforce)).unwrap_err();
     assert_eq!(e.status, Status::TufMissing, "{e}");
     assert!(e.message.contains("domainsig trust update"), "{e}");
+    std::fs::remove_dir_all(&cache).unwrap();
+}
+
+#[test]
+fn npm_registry_keys_from_tuf_are_bound_to_the_delegated_domain() {
+    let cache = scratch("npmkeys");
+    tuf::update(&config("2026-08-21", &cache, Expiry::Ignore), &NoNetwork).unwrap();
+    let policy = |keys: serde_json::Value| {
+        json!({
+            "version": 1,
+            "trusted_root": {
+                "tuf": {"repo": state("2026-08-21"), "root": state("2026-01-08").join(BOOTSTRAP)},
+                "cache": cache,
+            },
+            "keys": keys,
+        })
+        .to_string()
+    };
+    let p = Policy::from_json_at(
+        policy(json!([{"tuf_target": "registry.npmjs.org/keys.json", "usage": "npm:attestations"}])).as_bytes(),
+        None,
+        1_787_356_800,
+    )
+    .unwrap();
+    assert!(!p.keys().is_empty());
+    for k in p.keys() {
+        assert_eq!(k.domain.as_ref().map(|d| d.as_str()), Some("registry.npmjs.org"));
+        assert!(k.key_id.as_deref().is_some_and(|id| id.starts_with("SHA256:")), "{:?}", k.key_id);
+    }
+    // The policy cannot rebind TUF's delegation to another domain.
+    let e = Policy::from_json_at(
+        policy(json!([{"tuf_target": "registry.npmjs.org/keys.json", "domain": "evil.example"}])).as_bytes(),
+        None,
+        1_787_356_800,
+    )
+    .unwrap_err();
+    assert_eq!(e.status, Status::PolicyInvalid, "{e}");
+    // A target the repository does not have.
+    let e =
+        Policy::from_json_at(policy(json!([{"tuf_target": "nope.json"}])).as_bytes(), None, 1_787_356_800).unwrap_err();
+    assert_eq!(e.status, Status::TufMissing, "{e}");
+    // Expired now.
+    let e = Policy::from_json(policy(json!([{"tuf_target": "registry.npmjs.org/keys.json"}])).as_bytes(), None)
+        .unwrap_err();
+    assert_eq!(e.status, Status::TufExpired, "{e}");
     std::fs::remove_dir_all(&cache).unwrap();
 }

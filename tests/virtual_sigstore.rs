@@ -52,6 +52,38 @@ fn trusted_root_is_accepted_by_the_parser() {
 }
 
 #[test]
+fn a_root_without_key_windows_loads_and_verifies_but_a_window_without_start_does_not() {
+    let mut vs = VirtualSigstore::new();
+    let m = vs.message(ARTIFACT).mint();
+    let mut pj = vs.policy(&[(DEFAULT_ISSUER, DEFAULT_SAN)]);
+    pj["trusted_root"] = vs.trusted_root_without_key_windows();
+    assert!(pj["trusted_root"]["tlogs"][0]["publicKey"].get("validFor").is_none());
+    let o = verify(&policy(&pj), &m.bytes(), Artifact::Bytes(ARTIFACT));
+    assert_eq!(o.status(), Status::Ok, "{}", o.to_json());
+    // Present but without a start stays an error (sigstore-conformance expects that).
+    pj["trusted_root"]["tlogs"][0]["publicKey"]["validFor"] = serde_json::json!({"end": "2099-01-01T00:00:00Z"});
+    let e = domainsig::Policy::from_json(pj.to_string().as_bytes(), None).unwrap_err();
+    assert_eq!(e.status, Status::TrustedRootInvalid, "{e}");
+}
+
+#[test]
+fn managed_keys_sign_only_inside_their_window() {
+    let mut vs = VirtualSigstore::new();
+    let m = vs.message(ARTIFACT).managed_key().mint();
+    let spki = b64(&vs.managed_key.spki());
+    let with_window = |start: &str| {
+        let mut p = vs.policy(&[]);
+        p["keys"] = serde_json::json!([{"json": {"keys": [{"keyUsage": "npm:attestations",
+            "publicKey": {"rawBytes": spki, "keyDetails": "PKIX_ECDSA_P256_SHA_256", "validFor": {"start": start}}}]}}]);
+        policy(&p)
+    };
+    let o = verify(&with_window("2000-01-01T00:00:00Z"), &m.bytes(), Artifact::Bytes(ARTIFACT));
+    assert_eq!(o.status(), Status::Ok, "{}", o.to_json());
+    let o = verify(&with_window("2099-01-01T00:00:00Z"), &m.bytes(), Artifact::Bytes(ARTIFACT));
+    assert_eq!(o.status(), Status::KeyMismatch, "{}", o.to_json());
+}
+
+#[test]
 fn message_signature_bundle_verifies() {
     let mut vs = VirtualSigstore::new();
     let m = vs.message(ARTIFACT).mint();

@@ -1,4 +1,5 @@
-//! PEP 740 attestation objects and PyPI provenance objects: conversion must never panic.
+//! PEP 740 attestation objects, PyPI provenance objects and npm attestations documents:
+//! conversion must never panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -8,5 +9,6 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(v) = serde_json::from_slice::<serde_json::Value>(data) {
         let _ = domainsig::bundle::pep740::attestation_to_bundle(&v);
         let _ = domainsig::bundle::pep740::provenance_attestations(&v);
+        let _ = domainsig::bundle::npm::attestations(&v);
     }
 });

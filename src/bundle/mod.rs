@@ -4,6 +4,7 @@
 //! checked without cryptography (media type, version-specific requirements, sizes); the `verify`
 //! module proves the rest.
 
+pub mod npm;
 pub mod pep740;
 
 use crate::error::{self, Error, Result, Status};

@@ -86,13 +86,15 @@ pub fn attestation_to_bundle(v: &Value) -> Result<Bundle> {
     Bundle::from_value(bundle)
 }
 
-/// One attestation of a provenance object, converted.
+/// One attestation of a set (a PyPI provenance object or an npm attestations document), converted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProvenanceAttestation {
-    /// `attestation_bundles[i].attestations[j]`, for messages and the decision.
+    /// `attestation_bundles[i].attestations[j]` or `attestations[i]`, for messages and the decision.
     pub path: String,
     /// The attestation as a bundle.
     pub bundle: Bundle,
+    /// The set's unsigned label for it: npm's `predicateType` (must equal the signed one).
+    pub label: Option<String>,
 }
 
 /// Converts every attestation of a PyPI provenance object (at most [`limits::MAX_ATTESTATIONS`]).
@@ -124,7 +126,7 @@ pub fn provenance_attestations(v: &Value) -> Result<Vec<ProvenanceAttestation>> 
                 let field = e.field.clone().map_or(path.clone(), |f| format!("{path}.{f}"));
                 error::Error { field: Some(field), ..e }
             })?;
-            out.push(ProvenanceAttestation { path, bundle });
+            out.push(ProvenanceAttestation { path, bundle, label: None });
         }
     }
     Ok(out)
@@ -137,6 +139,8 @@ pub enum Input {
     Bundle(Bundle),
     /// A PyPI provenance object's attestations.
     Provenance(Vec<ProvenanceAttestation>),
+    /// An npm attestations document's attestations (see [`super::npm`]).
+    Npm(Vec<ProvenanceAttestation>),
 }
 
 /// Parses bundle bytes: a Sigstore bundle, a PEP 740 attestation object or a provenance object.
@@ -150,6 +154,9 @@ pub fn parse_input(bytes: &[u8]) -> Result<Input> {
         serde_json::from_slice(bytes).map_err(|e| error::malformed(format!("bundle is not valid JSON: {e}")))?;
     if is_provenance(&value) {
         return provenance_attestations(&value).map(Input::Provenance);
+    }
+    if super::npm::is_document(&value) {
+        return super::npm::attestations(&value).map(Input::Npm);
     }
     Bundle::from_value(value).map(Input::Bundle)
 }

@@ -9,18 +9,16 @@
 //! 3. domains: signed domains vs the index domain, mirrors, then audiences.
 
 use super::{Context, Decision, IdentityRule, Mode, Policy, SanMatch, Via};
-use crate::attestation::{self, Sources};
+use crate::attestation::{self, SignedDomain, Sources};
 use crate::domain::{self, Domain};
 use crate::error::{self, Result};
+use crate::limits;
 use crate::subject::{self, PackageRef};
 use crate::verified::{Signer, VerifiedBundle};
 use crate::x509::claims::CertificateIdentity;
 
-pub(super) fn evaluate(p: &Policy, vb: &VerifiedBundle, ctx: &Context<'_>) -> Result<Decision> {
-    let mut d = Decision::default();
-    d.domains.mode = p.domains.mode;
-
-    // 0. Arguments: the caller's omissions are INVALID_ARGUMENT, never a verdict on the artifact.
+/// Step 0: the caller's omissions are INVALID_ARGUMENT, never a verdict on the artifact.
+fn arguments<'c>(p: &Policy, ctx: &Context<'c>) -> Result<(Option<&'c str>, Option<Domain>)> {
     let name = match ctx.name {
         Some("") => return Err(error::invalid_argument("the artifact name is empty").at("name")),
         n => n,
@@ -48,6 +46,14 @@ pub(super) fn evaluate(p: &Policy, vb: &VerifiedBundle, ctx: &Context<'_>) -> Re
         }
         (_, Some(s)) => Some(domain::normalize(s).map_err(|e| e.at("index_domain"))?),
     };
+    Ok((name, index))
+}
+
+pub(super) fn evaluate(p: &Policy, vb: &VerifiedBundle, ctx: &Context<'_>) -> Result<Decision> {
+    let mut d = Decision::default();
+    d.domains.mode = p.domains.mode;
+    inert_warnings(p, &mut d);
+    let (name, index) = arguments(p, ctx)?;
     let pkg = name.and_then(subject::parse);
 
     // 1. Signer.
@@ -205,6 +211,20 @@ fn list(ds: &[&Domain]) -> String {
 fn check_domains(p: &Policy, vb: &VerifiedBundle, f: Domain, d: &mut Decision) -> Result<()> {
     let sources = Sources { predicates: &p.domains.predicates, certificate_oid: p.domains.certificate_oid.as_deref() };
     let signed = attestation::signed_domains(vb, &sources)?;
+    if let Some(w) = vb.statement.as_ref().and_then(|st| attestation::deprecation(&st.predicate_type)) {
+        if !signed.is_empty() {
+            d.warnings.push(w);
+        }
+    }
+    let what = match &vb.statement {
+        Some(st) => format!("its {} statement declares no index", st.predicate_type),
+        None => "it carries no statement".to_owned(),
+    };
+    decide_domains(p, signed, &what, f, d)
+}
+
+/// The domain decision over every signed domain found (one bundle's, or a whole set's).
+fn decide_domains(p: &Policy, signed: Vec<SignedDomain>, what: &str, f: Domain, d: &mut Decision) -> Result<()> {
     let mut s: Vec<&Domain> = Vec::new();
     for sd in &signed {
         if !s.contains(&&sd.domain) {
@@ -214,10 +234,6 @@ fn check_domains(p: &Policy, vb: &VerifiedBundle, f: Domain, d: &mut Decision) -
 
     // 1. No signed domain.
     if s.is_empty() {
-        let what = match &vb.statement {
-            Some(st) => format!("its {} statement declares no index", st.predicate_type),
-            None => "it carries no statement".to_owned(),
-        };
         let msg = format!(
             "the artifact was fetched from {f}, but no signed domain says which index it is for: {what}{}",
             if p.domains.certificate_oid.is_some() { " and its certificate has no domains extension" } else { "" }
@@ -269,6 +285,191 @@ fn check_domains(p: &Policy, vb: &VerifiedBundle, f: Domain, d: &mut Decision) -
     d.domains.via = Some(via);
     d.domains.signed = signed;
     Ok(())
+}
+
+/// Settings `domains.mode: "ignore"` never applies: loaded, and said (an operator who switched
+/// domains off during an incident should not have to delete them, nor forget they are off).
+pub(super) fn inert_settings(p: &Policy) -> Vec<&'static str> {
+    let dp = &p.domains;
+    if dp.mode != Mode::Ignore {
+        return Vec::new();
+    }
+    let mut v = Vec::new();
+    if !dp.audiences.is_empty() {
+        v.push("domains.audiences");
+    }
+    if !dp.mirrors.is_empty() {
+        v.push("domains.mirrors");
+    }
+    if !dp.predicates.is_empty() {
+        v.push("domains.predicates");
+    }
+    if dp.certificate_oid.is_some() {
+        v.push("domains.certificate_oid");
+    }
+    v
+}
+
+fn inert_warnings(p: &Policy, d: &mut Decision) {
+    for k in inert_settings(p) {
+        d.warnings.push(format!("{k} is inert: domains.mode is \"ignore\", so it is not applied"));
+    }
+}
+
+/// One verified member of an attestation set, as the set decision sees it.
+pub(crate) struct Member<'a> {
+    pub(crate) path: &'a str,
+    pub(crate) vb: &'a VerifiedBundle,
+}
+
+/// The decision over an npm attestations document (DESIGN.md "Attestation sets"): every member
+/// has verified; identity rules are met only by a Fulcio-signed member; every member's subject
+/// names the artifact; domains come from accepted members' predicates and from domain-bound keys.
+pub(super) fn evaluate_set(p: &Policy, members: &[Member<'_>], ctx: &Context<'_>) -> Result<Decision> {
+    let mut d = Decision::default();
+    d.domains.mode = p.domains.mode;
+    inert_warnings(p, &mut d);
+    let (name, index) = arguments(p, ctx)?;
+    let pkg = name.and_then(subject::parse);
+    let at = |path: &str, e: error::Error| {
+        let field = e.field.clone().map_or(path.to_owned(), |f| format!("{path}.{f}"));
+        error::Error { field: Some(field), ..e }
+    };
+
+    // 1. Signers. Registry keys were matched by the verifier; identities judge certificates only.
+    let (list_name, rules) = identity_list(p, pkg.as_ref())?;
+    let mut accepted = vec![false; members.len()];
+    let mut reports: Vec<super::AttestationReport> = members
+        .iter()
+        .map(|m| super::AttestationReport {
+            path: m.path.to_owned(),
+            predicate_type: m.vb.statement.as_ref().map(|s| s.predicate_type.clone()).unwrap_or_default(),
+            signer: m.vb.signer.clone(),
+            proved: Vec::new(),
+        })
+        .collect();
+    for (i, m) in members.iter().enumerate() {
+        if let Signer::Key { index, keyid, .. } = &m.vb.signer {
+            accepted[i] = true;
+            d.key.get_or_insert(*index);
+            let t = m.vb.times.first().map(|t| t.utc.clone()).unwrap_or_default();
+            reports[i].proved.push(format!(
+                "signed by policy key #{index}{} inside its validity window (verified time {t})",
+                keyid.as_deref().map(|k| format!(" ({k})")).unwrap_or_default()
+            ));
+        }
+    }
+    let certs: Vec<usize> = (0..members.len()).filter(|&i| members[i].vb.identity().is_some()).collect();
+    if !rules.is_empty() {
+        if certs.is_empty() {
+            return Err(error::identity(format!(
+                "{list_name} requires a Fulcio-signed attestation, but the document has no build provenance                  (provenance is missing): a registry key's signature never satisfies an identity rule"
+            )));
+        }
+        let mut first_err = None;
+        for &i in &certs {
+            let id = members[i].vb.identity().ok_or_else(|| error::internal("certificate member without identity"))?;
+            match match_identity(rules, id, &list_name) {
+                Ok(r) => {
+                    accepted[i] = true;
+                    if d.identity.is_none() {
+                        d.identity = Some(r);
+                        d.identity_list = Some(list_name.clone());
+                    }
+                    reports[i].proved.push(format!("signer {} is {list_name}[{r}]", id.san().unwrap_or("(none)")));
+                }
+                Err(e) => {
+                    first_err.get_or_insert(at(members[i].path, e));
+                }
+            }
+        }
+        if d.identity.is_none() {
+            return Err(first_err.unwrap_or_else(|| error::identity("no accepted identity")));
+        }
+    } else if d.key.is_none() {
+        return Err(error::key_mismatch(format!(
+            "the policy accepts only managed keys, and none of the document's {} attestation(s) is signed by one",
+            members.len()
+        )));
+    } else {
+        for &i in &certs {
+            reports[i].proved.push("certificate verified; not judged: the policy names no identities".to_owned());
+        }
+    }
+
+    // 2. Subjects: every statement must name this artifact.
+    if let Some(n) = name {
+        for (i, m) in members.iter().enumerate() {
+            let mut md = Decision::default();
+            bind_subject(m.vb, n, p.require_name, &mut md).map_err(|e| at(m.path, e))?;
+            if let Some(sub) = md.subject {
+                reports[i]
+                    .proved
+                    .push(format!("subject {sub} with the artifact's {} digest", m.vb.artifact_digest.algorithm));
+                d.subject.get_or_insert(sub);
+            }
+            d.warnings.extend(md.warnings);
+        }
+    }
+    d.package = pkg;
+
+    // The publish predicate's name/version must be the subject's even when domains are ignored:
+    // it is a statement about what the artifact is, not where it belongs.
+    if index.is_none() {
+        for m in members
+            .iter()
+            .filter(|m| m.vb.statement.as_ref().is_some_and(|st| st.predicate_type == attestation::NPM_PUBLISH_V0_1))
+        {
+            if let Err(e) = attestation::signed_domains(m.vb, &Sources::default()) {
+                if e.status == error::Status::SubjectMismatch {
+                    return Err(at(m.path, e));
+                }
+            }
+        }
+    }
+
+    // 3. Domains from accepted members: signed predicates, and keys the policy binds to a domain.
+    if let Some(f) = index {
+        let sources =
+            Sources { predicates: &p.domains.predicates, certificate_oid: p.domains.certificate_oid.as_deref() };
+        let mut signed = Vec::new();
+        for (i, m) in members.iter().enumerate() {
+            if !accepted[i] {
+                continue;
+            }
+            let found = attestation::signed_domains(m.vb, &sources).map_err(|e| at(m.path, e))?;
+            if let Some(w) = m.vb.statement.as_ref().and_then(|st| attestation::deprecation(&st.predicate_type)) {
+                if !found.is_empty() {
+                    d.warnings.push(format!("{}: {w}", m.path));
+                }
+            }
+            for mut sd in found {
+                reports[i].proved.push(format!("domain {} from {}", sd.domain, sd.source.describe()));
+                sd.attestation = Some(m.path.to_owned());
+                signed.push(sd);
+            }
+            if let Signer::Key { index, keyid, domain: Some(dom), .. } = &m.vb.signer {
+                let source = attestation::Source::RegistryKey { index: *index, keyid: keyid.clone() };
+                reports[i].proved.push(format!("domain {dom} from {}", source.describe()));
+                signed.push(SignedDomain {
+                    domain: dom.clone(),
+                    raw: dom.as_str().to_owned(),
+                    source,
+                    attestation: Some(m.path.to_owned()),
+                });
+            }
+        }
+        limits::check("signed domains", limits::MAX_DOMAINS, signed.len())?;
+        decide_domains(
+            p,
+            signed,
+            "no accepted attestation declares an index and no domain-bound key signed",
+            f,
+            &mut d,
+        )?;
+    }
+    d.attestations = reports;
+    Ok(d)
 }
 
 #[cfg(test)]
@@ -340,6 +541,57 @@ mod tests {
             status(p.evaluate(&release(&["pypi.org"]), &Context { index_domain: None, name: Some(WHEEL) })),
             Status::Ok
         );
+    }
+
+    #[test]
+    fn npm_sets_judge_identities_by_certificate_and_bind_every_subject() {
+        const PURL: &str = "pkg:npm/pkg@1.0.0";
+        let keys = json!([{"pem": crate::trust::keyset::tests_pem()}]);
+        let publish = |v: &str| {
+            key_bundle(
+                0,
+                PURL,
+                NPM_PUBLISH_V0_1,
+                json!({"name": "pkg", "version": v, "registry": "https://registry.npmjs.org"}),
+            )
+        };
+        let prov = bundle(PURL, "https://slsa.dev/provenance/v1", json!({}));
+        let ctx = Context { index_domain: Some("registry.npmjs.org"), name: Some(PURL) };
+        let p = policy(json!({"keys": keys}));
+        let (a, b) = (publish("1.0.0"), prov.clone());
+        let d = p.evaluate_set(&[("attestations[0]", &a), ("attestations[1]", &b)], &ctx).unwrap();
+        assert_eq!((d.identity, d.key), (Some(0), Some(0)));
+        assert_eq!(d.attestations.len(), 2);
+        assert_eq!(d.domains.matched.as_ref().map(|m| m.as_str()), Some("registry.npmjs.org"));
+        // No provenance: identities cannot be met by the registry's key.
+        let e = p.evaluate_set(&[("attestations[0]", &a)], &ctx).unwrap_err();
+        assert_eq!(e.status, Status::IdentityMismatch);
+        assert!(e.message.contains("provenance is missing"), "{e}");
+        // Keys only: the publish attestation suffices.
+        let keys_only = policy(json!({"identities": [], "keys": keys}));
+        assert!(keys_only.evaluate_set(&[("attestations[0]", &a)], &ctx).is_ok());
+        // The publish predicate names another version: refused even when domains are ignored.
+        let wrong = publish("2.0.0");
+        let ignore = policy(json!({"keys": keys, "domains": {"mode": "ignore"}}));
+        let e = ignore.evaluate_set(&[("attestations[0]", &wrong), ("attestations[1]", &b)], &ctx).unwrap_err();
+        assert_eq!((e.status, e.field.as_deref()), (Status::SubjectMismatch, Some("attestations[0].subject")));
+        // Another package's name: every subject must name the artifact.
+        let other = Context { name: Some("pkg:npm/other@1.0.0"), ..ctx };
+        let e = p.evaluate_set(&[("attestations[0]", &a), ("attestations[1]", &b)], &other).unwrap_err();
+        assert_eq!(e.status, Status::SubjectMismatch);
+    }
+
+    #[test]
+    fn inert_settings_under_ignore_are_warned_about_in_every_result() {
+        let p = policy(
+            json!({"domains": {"mode": "ignore", "audiences": ["pypi.org"], "mirrors": {"m.example": ["pypi.org"]}}}),
+        );
+        let d = p.evaluate(&release(&["test.pypi.org"]), &Context { index_domain: None, name: Some(WHEEL) }).unwrap();
+        assert_eq!(d.warnings.len(), 2, "{:?}", d.warnings);
+        assert!(d.warnings[0].contains("domains.audiences is inert"), "{:?}", d.warnings);
+        let p = policy(json!({"domains": {"mode": "ignore"}}));
+        let d = p.evaluate(&release(&["pypi.org"]), &Context { index_domain: None, name: Some(WHEEL) }).unwrap();
+        assert!(d.warnings.is_empty());
     }
 
     #[test]
@@ -535,6 +787,23 @@ mod tests {
         assert_eq!(d.domains.matched.as_ref().map(Domain::as_str), Some("pypi.org"));
         assert_eq!(d.domains.via, Some(Via::Direct));
         assert_eq!(d.domains.signed.len(), 1);
+    }
+
+    #[test]
+    fn the_legacy_release_type_is_read_for_now_with_a_warning() {
+        use crate::attestation::RELEASE_V1_LEGACY;
+        let p = policy(json!({}));
+        let pred = json!({"domains": ["pypi.org"], "name": "sampleproject", "version": "1.0"});
+        let d = p.evaluate(&bundle(WHEEL, RELEASE_V1, pred.clone()), &ctx("pypi.org")).unwrap();
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+        let d = p.evaluate(&bundle(WHEEL, RELEASE_V1_LEGACY, pred.clone()), &ctx("pypi.org")).unwrap();
+        assert_eq!(d.domains.matched.as_ref().map(Domain::as_str), Some("pypi.org"));
+        assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+        assert!(d.warnings[0].contains("deprecated") && d.warnings[0].contains(RELEASE_V1), "{}", d.warnings[0]);
+        // Read means checked: a staging build under the old type is still refused on production.
+        let staging = json!({"domains": ["test.pypi.org"], "name": "sampleproject", "version": "1.0"});
+        let e = p.evaluate(&bundle(WHEEL, RELEASE_V1_LEGACY, staging), &ctx("pypi.org")).unwrap_err();
+        assert_eq!(e.status, Status::DomainMismatch);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! A policy in plain words, for `domainsig explain-policy`: what it accepts, in the order checked.
 
 use super::{IdentityRule, Mode, Policy, SanMatch};
-use crate::attestation::{CONDA_PUBLISH_V1, NPM_PUBLISH_V0_1, RELEASE_V1};
+use crate::attestation::{CONDA_PUBLISH_V1, NPM_PUBLISH_V0_1, RELEASE_V1, RELEASE_V1_LEGACY};
 use std::fmt::Write as _;
 
 fn identity(rule: &IdentityRule) -> String {
@@ -42,7 +42,21 @@ pub(super) fn explain(p: &Policy) -> String {
         let _ = writeln!(w, "   - {}", identity(rule));
     }
     for (i, k) in p.keys.iter().enumerate() {
-        let _ = writeln!(w, "   - managed key #{i} (SHA-256 key id {})", crate::json::hex(&k.key_id()));
+        let mut line = format!("   - managed key #{i} (SHA-256 key id {}", crate::json::hex(&k.key.key_id()));
+        if let Some(id) = &k.key_id {
+            let _ = write!(line, ", keyid {id}");
+        }
+        if let Some(u) = &k.usage {
+            let _ = write!(line, ", usage {u}");
+        }
+        if let Some(w) = &k.valid_for {
+            let at = |t: Option<i64>| t.map_or("open".to_owned(), crate::time::format_rfc3339);
+            let _ = write!(line, ", valid {} to {} at the signature's verified time", at(w.start), at(w.end));
+        }
+        if let Some(d) = &k.domain {
+            let _ = write!(line, "; a signature under it proves the domain {d}");
+        }
+        let _ = writeln!(w, "{line})");
     }
     for pin in &p.packages {
         let _ = writeln!(w, "   For the package {:?}, only (managed keys still count):", pin.name);
@@ -75,6 +89,14 @@ pub(super) fn explain(p: &Policy) -> String {
     match p.domains.mode {
         Mode::Ignore => {
             let _ = writeln!(w, "4. Domains are ignored: the artifact is accepted from any index.");
+            let inert = super::eval::inert_settings(p);
+            if !inert.is_empty() {
+                let _ = writeln!(
+                    w,
+                    "   These settings are inert while domains.mode is \"ignore\" (kept, not applied): {}.",
+                    inert.join(", ")
+                );
+            }
         }
         mode => {
             let _ = writeln!(
@@ -85,11 +107,17 @@ pub(super) fn explain(p: &Policy) -> String {
             let _ = writeln!(w, "   - npm publish attestations ({NPM_PUBLISH_V0_1}): predicate.registry");
             let _ = writeln!(w, "   - conda publish attestations ({CONDA_PUBLISH_V1}): predicate.targetChannel");
             let _ = writeln!(w, "   - domainsig release attestations ({RELEASE_V1}): predicate.domains");
+            let _ = writeln!(w, "     (also the deprecated {RELEASE_V1_LEGACY}, with a warning, until 0.2)");
             for r in &p.domains.predicates {
                 let _ = writeln!(w, "   - {} statements: predicate{}", r.predicate_type, r.pointer);
             }
             if let Some(oid) = &p.domains.certificate_oid {
                 let _ = writeln!(w, "   - the signing certificate's domains extension {oid}");
+            }
+            for (i, k) in p.keys.iter().enumerate() {
+                if let Some(d) = &k.domain {
+                    let _ = writeln!(w, "   - a signature by managed key #{i}, which the policy binds to {d}");
+                }
             }
             let _ = writeln!(
                 w,

@@ -14,7 +14,7 @@ pub(crate) mod testutil;
 use crate::attestation::{PredicateRule, SignedDomain};
 use crate::domain::Domain;
 use crate::error::Result;
-use crate::trust::keys::PublicKey;
+use crate::trust::keyset::PolicyKey;
 use crate::trust::root::TrustRoot;
 use serde::Serialize;
 use std::path::Path;
@@ -112,8 +112,24 @@ pub struct Decision {
     /// (`attestation_bundles[i].attestations[j]`), for provenance inputs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attestation: Option<String>,
-    /// Non-fatal findings (e.g. no signed domain in `warn` mode).
+    /// Every attestation of a set (an npm document), its signer and what it proved.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attestations: Vec<AttestationReport>,
+    /// Non-fatal findings (e.g. no signed domain in `warn` mode, inert settings).
     pub warnings: Vec<String>,
+}
+
+/// One attestation of a set, in the decision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AttestationReport {
+    /// `attestations[i]`.
+    pub path: String,
+    /// The signed statement's predicate type.
+    pub predicate_type: String,
+    /// Who signed (for a key: its index, keyid and bound domain).
+    pub signer: crate::verified::Signer,
+    /// What it proved, in words: signer accepted, subject named, domains.
+    pub proved: Vec<String>,
 }
 
 /// How an identity's SAN is matched.
@@ -160,7 +176,7 @@ pub struct Policy {
     root: Arc<TrustRoot>,
     root_desc: String,
     identities: Vec<IdentityRule>,
-    keys: Vec<PublicKey>,
+    keys: Vec<PolicyKey>,
     packages: Vec<PackagePin>,
     domains: DomainPolicy,
     require_name: bool,
@@ -186,8 +202,8 @@ impl Policy {
         &self.root
     }
 
-    /// Managed keys.
-    pub fn keys(&self) -> &[PublicKey] {
+    /// Managed keys, with their keyids, usages, windows and bound domains.
+    pub fn keys(&self) -> &[PolicyKey] {
         &self.keys
     }
 
@@ -209,6 +225,12 @@ impl Policy {
     /// Judges verified facts. Pure: no I/O, no cryptography. See `eval` for the order of checks.
     pub fn evaluate(&self, vb: &crate::VerifiedBundle, ctx: &Context<'_>) -> Result<Decision> {
         eval::evaluate(self, vb, ctx)
+    }
+
+    /// Judges a verified attestation set (`(path, bundle)` per member), as `eval::evaluate_set`.
+    pub fn evaluate_set(&self, members: &[(&str, &crate::VerifiedBundle)], ctx: &Context<'_>) -> Result<Decision> {
+        let m: Vec<eval::Member<'_>> = members.iter().map(|(path, vb)| eval::Member { path, vb }).collect();
+        eval::evaluate_set(self, &m, ctx)
     }
 
     /// What the policy accepts, in plain words (`domainsig explain-policy`).

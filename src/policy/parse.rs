@@ -7,7 +7,7 @@ use crate::attestation::{self, PredicateRule};
 use crate::domain::{self, Domain};
 use crate::error::{self, Error, Result, Status};
 use crate::limits;
-use crate::trust::keys::PublicKey;
+use crate::trust::keyset::{self, PolicyKey};
 use crate::trust::root::TrustRoot;
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -105,16 +105,10 @@ pub(super) fn parse_at(json: &[u8], base_dir: Option<&Path>, tuf_at: Option<i64>
         None => Vec::new(),
     };
 
-    let mut keys = Vec::new();
-    if let Some(v) = top.get("keys") {
-        for (i, k) in array(v, "keys")?.iter().enumerate() {
-            let path = format!("keys[{i}]");
-            let o = object(k, &path, &["pem"])?;
-            let pem_path = format!("{path}.pem");
-            let pem = string(o.get("pem").ok_or_else(|| invalid(&pem_path, "is required"))?, &pem_path)?;
-            keys.push(PublicKey::from_pem(pem).map_err(|e| invalid(&pem_path, e.message))?);
-        }
-    }
+    let keys = match top.get("keys") {
+        Some(v) => key_list(v, base_dir, top.get("trusted_root"), tuf_at)?,
+        None => Vec::new(),
+    };
 
     let mut packages = Vec::new();
     if let Some(v) = top.get("packages") {
@@ -186,8 +180,7 @@ fn trusted_root(v: Option<&Value>, base_dir: Option<&Path>, tuf_at: Option<i64>)
         Some(t @ Value::Object(o)) if o.contains_key("tuf") => {
             let cfg = crate::trust::tuf::TufConfig::from_value(t, base_dir)?;
             let at = tuf_at.unwrap_or_else(crate::trust::tuf::unix_now);
-            let (bytes, target) =
-                crate::trust::tuf::cached_target(&cfg, "trusted_root.json", at).map_err(at_root)?;
+            let (bytes, target) = crate::trust::tuf::cached_target(&cfg, "trusted_root.json", at).map_err(at_root)?;
             let root = TrustRoot::from_json(&bytes).map_err(at_root)?;
             Ok((
                 Arc::new(root),
@@ -241,6 +234,115 @@ fn trusted_root(v: Option<&Value>, base_dir: Option<&Path>, tuf_at: Option<i64>)
             Err(invalid("trusted_root", format!("must be a string or an object, found {}", type_name(other))))
         }
     }
+}
+
+/// `keys`: each entry one source (`path`, `pem` or `json`) of one or more keys, optionally filtered
+/// by `usage` and bound to a `domain` (see [`keyset`] for the formats).
+fn key_list(
+    v: &Value,
+    base_dir: Option<&Path>,
+    trusted_root: Option<&Value>,
+    tuf_at: Option<i64>,
+) -> Result<Vec<PolicyKey>> {
+    let mut keys = Vec::new();
+    for (i, k) in array(v, "keys")?.iter().enumerate() {
+        let path = format!("keys[{i}]");
+        let o = object(k, &path, &["pem", "path", "json", "tuf_target", "usage", "domain"])?;
+        let usage = o.get("usage").map(|u| string(u, &join(&path, "usage"))).transpose()?;
+        let dom = o.get("domain").map(|d| policy_domain(d, &join(&path, "domain"))).transpose()?;
+        if let Some(t) = o.get("tuf_target") {
+            let at = join(&path, "tuf_target");
+            if o.contains_key("pem") || o.contains_key("path") || o.contains_key("json") {
+                return Err(invalid(&at, "give exactly one of pem, path, json or tuf_target"));
+            }
+            let parsed = tuf_keys(string(t, &at)?, &at, usage, dom, base_dir, trusted_root, tuf_at)?;
+            if keys.len() + parsed.len() > limits::MAX_POLICY_ENTRIES {
+                return Err(invalid("keys", format!("at most {} keys allowed", limits::MAX_POLICY_ENTRIES)));
+            }
+            keys.extend(parsed);
+            continue;
+        }
+        let (src, parsed) = match (o.get("pem"), o.get("path"), o.get("json")) {
+            (Some(p), None, None) => {
+                let at = join(&path, "pem");
+                let pem = string(p, &at)?;
+                if !pem.trim_start().starts_with("-----BEGIN") && crate::json::b64decode(pem.trim()).is_none() {
+                    return Err(invalid(&at, "is not a PEM public key"));
+                }
+                let body = if pem.trim_start().starts_with("-----BEGIN") {
+                    pem.to_owned()
+                } else {
+                    format!("-----BEGIN PUBLIC KEY-----\n{pem}\n-----END PUBLIC KEY-----\n")
+                };
+                (at, keyset::parse_key_set(body.as_bytes(), usage, dom.as_ref()))
+            }
+            (None, Some(p), None) => {
+                let at = join(&path, "path");
+                let file = string(p, &at)?;
+                let file = match base_dir {
+                    Some(b) if Path::new(file).is_relative() => b.join(file),
+                    _ => Path::new(file).to_path_buf(),
+                };
+                let meta = std::fs::metadata(&file)
+                    .map_err(|e| invalid(&at, format!("cannot read key file {}: {e}", file.display())))?;
+                if meta.len() > limits::MAX_POLICY_BYTES as u64 {
+                    return Err(invalid(
+                        &at,
+                        format!("key file {} is larger than {} bytes", file.display(), limits::MAX_POLICY_BYTES),
+                    ));
+                }
+                let bytes = std::fs::read(&file)
+                    .map_err(|e| invalid(&at, format!("cannot read key file {}: {e}", file.display())))?;
+                (at, keyset::parse_key_set(&bytes, usage, dom.as_ref()))
+            }
+            (None, None, Some(j)) => {
+                let at = join(&path, "json");
+                (at, keyset::parse_key_value(j, usage, dom.as_ref()))
+            }
+            _ => return Err(invalid(&join(&path, "pem"), "give exactly one of pem, path or json")),
+        };
+        let parsed = parsed.map_err(|e| invalid(&src, e.message))?;
+        if keys.len() + parsed.len() > limits::MAX_POLICY_ENTRIES {
+            return Err(invalid("keys", format!("at most {} keys allowed", limits::MAX_POLICY_ENTRIES)));
+        }
+        keys.extend(parsed);
+    }
+    Ok(keys)
+}
+
+/// Keys from a verified TUF target of the policy's TUF trusted root. A target listed by a
+/// delegated role is bound to the domain the role is named after (`registry.npmjs.org`): TUF,
+/// not the policy, says which registry those keys speak for.
+fn tuf_keys(
+    name: &str,
+    at: &str,
+    usage: Option<&str>,
+    dom: Option<Domain>,
+    base_dir: Option<&Path>,
+    trusted_root: Option<&Value>,
+    tuf_at: Option<i64>,
+) -> Result<Vec<PolicyKey>> {
+    let cfg = match trusted_root {
+        Some(t @ Value::Object(o)) if o.contains_key("tuf") => crate::trust::tuf::TufConfig::from_value(t, base_dir)?,
+        _ => return Err(invalid(at, "names a TUF target, so trusted_root must be {\"tuf\": ...}")),
+    };
+    let when = tuf_at.unwrap_or_else(crate::trust::tuf::unix_now);
+    let (bytes, target) = crate::trust::tuf::cached_target(&cfg, name, when).map_err(|e| e.at(at.to_owned()))?;
+    let bound = if target.role == "targets" {
+        dom
+    } else {
+        let role = domain::normalize(&target.role)
+            .map_err(|e| invalid(at, format!("delegated role {:?} is not a domain: {}", target.role, e.message)))?;
+        if dom.as_ref().is_some_and(|d| d != &role) {
+            let d = dom.as_ref().map(Domain::as_str).unwrap_or_default();
+            return Err(invalid(
+                &join(at, "domain"),
+                format!("TUF binds {name} to {}, the policy says {d}", target.role),
+            ));
+        }
+        Some(role)
+    };
+    keyset::parse_key_set(&bytes, usage, bound.as_ref()).map_err(|e| invalid(at, e.message))
 }
 
 fn identity_list(v: &Value, path: &str) -> Result<Vec<IdentityRule>> {
@@ -301,13 +403,9 @@ fn domain_policy(v: &Value) -> Result<DomainPolicy> {
             other => return Err(invalid("domains.mode", format!("{other:?} is not require, warn or ignore"))),
         };
     }
-    if d.mode == Mode::Ignore {
-        // Settings that would never be applied are a mistake, not a preference.
-        if let Some(k) = ["audiences", "mirrors", "predicates", "certificate_oid"].iter().find(|k| o.contains_key(**k))
-        {
-            return Err(invalid(&format!("domains.{k}"), "has no effect when domains.mode is \"ignore\""));
-        }
-    }
+    // Under "ignore" the other settings are still parsed strictly but not applied: an operator
+    // switching domains off during an incident keeps them for later, and explain-policy and the
+    // result's warnings say they are inert.
     if let Some(a) = o.get("audiences") {
         let list = array(a, "domains.audiences")?;
         if list.is_empty() {
@@ -536,11 +634,8 @@ mod tests {
             "domains.mirrors[\"m.example\"]",
         );
         invalid(with(json!({"domains": {"audiences": []}})), "domains.audiences");
-        invalid(with(json!({"domains": {"mode": "ignore", "audiences": ["pypi.org"]}})), "domains.audiences");
-        invalid(
-            with(json!({"domains": {"mode": "ignore", "mirrors": {"m.example": ["pypi.org"]}}})),
-            "domains.mirrors",
-        );
+        // Inert under "ignore", but still checked.
+        invalid(with(json!({"domains": {"mode": "ignore", "audiences": ["*.pypi.org"]}})), "domains.audiences[0]");
         invalid(
             with(
                 json!({"domains": {"predicates": [{"type": crate::attestation::NPM_PUBLISH_V0_1, "pointer": "/registry"}]}}),
@@ -559,6 +654,20 @@ mod tests {
     }
 
     #[test]
+    fn settings_inert_under_ignore_load_and_are_said() {
+        let p = parse(&with(json!({"domains": {"mode": "ignore", "audiences": ["pypi.org"],
+            "mirrors": {"m.example": ["pypi.org"]}, "certificate_oid": "1.3.6.1.4.1.99999.1"}})))
+        .unwrap();
+        assert_eq!(
+            super::super::eval::inert_settings(&p),
+            ["domains.audiences", "domains.mirrors", "domains.certificate_oid"]
+        );
+        let text = p.explain();
+        assert!(text.contains("domains.mirrors") && text.contains("inert"), "{text}");
+        assert!(super::super::eval::inert_settings(&parse(&with(json!({}))).unwrap()).is_empty());
+    }
+
+    #[test]
     fn san_regex_cannot_escape_its_anchors() {
         // Valid only when wrapped: `x)|(.*` would close the anchoring group and match anything.
         invalid(with(json!({"identities": [{"issuer": "i", "san_regex": "x)|(.*"}]})), "identities[0].san_regex");
@@ -568,6 +677,25 @@ mod tests {
             with(json!({"identities": [{"issuer": "i", "san_regex": "(\\w{100}){100}"}]})),
             "identities[0].san_regex",
         );
+    }
+
+    #[test]
+    fn key_sources_parse_with_usage_and_domain() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/npm/_keys");
+        let file = "160677eb6e1c7083c89b166b20f8fe4e837fb71181506aff1991b80b89184f7d.keys.json";
+        let keys = json!([{"path": file, "usage": "npm:attestations", "domain": "registry.npmjs.org"}]);
+        let p = Policy::from_json(with(json!({"keys": keys})).to_string().as_bytes(), Some(&dir)).unwrap();
+        assert_eq!(p.keys().len(), 2);
+        assert!(p.keys().iter().all(|k| k.domain.as_ref().map(|d| d.as_str()) == Some("registry.npmjs.org")));
+        let tuf: Value = serde_json::from_slice(&std::fs::read(dir.join(file)).unwrap()).unwrap();
+        let p = parse(&with(json!({"keys": [{"json": tuf}]}))).unwrap();
+        assert_eq!(p.keys().len(), 4);
+        assert!(p.explain().contains("keyid SHA256:jl3bwswu80PjjokCgh0o2w5c2U4LhQAE57gj9cz1kzA"), "{}", p.explain());
+        invalid(with(json!({"keys": [{"json": {"keys": []}}]})), "keys[0].json");
+        invalid(with(json!({"keys": [{"json": tuf, "usage": "npm:nothing"}]})), "keys[0].json");
+        invalid(with(json!({"keys": [{"json": tuf, "domain": "*.npmjs.org"}]})), "keys[0].domain");
+        invalid(with(json!({"keys": [{"path": "/nonexistent/keys.json"}]})), "keys[0].path");
+        invalid(with(json!({"keys": [{"path": "a", "pem": "b"}]})), "keys[0].pem");
     }
 
     #[test]

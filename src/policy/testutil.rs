@@ -65,6 +65,6 @@ pub fn cert_bundle(extensions: &[(&str, Vec<u8>)]) -> VerifiedBundle {
 /// A bundle signed by the policy's managed key number `index`.
 pub fn key_bundle(index: usize, name: &str, predicate_type: &str, predicate: serde_json::Value) -> VerifiedBundle {
     let mut vb = bundle(name, predicate_type, predicate);
-    vb.signer = Signer::Key { index, key_id: "00".repeat(32) };
+    vb.signer = Signer::Key { index, key_id: "00".repeat(32), keyid: None, domain: None };
     vb
 }

@@ -4,12 +4,14 @@
 //! - [`root`]: Sigstore's `trusted_root.json` (Fulcio CAs, Rekor and CT logs, timestamp
 //!   authorities), parsed and compiled once per policy;
 //! - [`keys`]: public keys and the algorithms they verify with (log keys, managed keys, registry keys);
+//! - [`keyset`]: registry key sets (PEM, npm's `/-/npm/v1/keys`, TUF `keys.json`) with keyids, usages and windows;
 //! - [`tuf`]: TUF repositories (Sigstore's), updated through the host's network into a cache;
 //! - [`timestamp`]: RFC 3161 timestamp authorities and the tokens they sign.
 //!
 //! Nothing here depends on the bundle or the policy: the bundle and x509 layers depend on this one.
 
 pub mod keys;
+pub mod keyset;
 pub mod root;
 pub mod timestamp;
 pub mod tuf;

@@ -126,10 +126,12 @@ struct RawCert {
 }
 
 fn window(w: Option<RawWindow>, field: &str, require_start: bool) -> Result<Window> {
+    // protobuf-specs marks `validFor` optional ("optional TimeRange valid_for" in
+    // sigstore/protobuf-specs protos/sigstore_common.proto, PublicKey), and sigstore-python and
+    // sigstore-js accept log keys without one: an absent window is an open one. A window that is
+    // present but has no start stays an error, as sigstore-conformance's
+    // trust-root-tlog-missing-validity-start_fail expects: a range with only an end is a mistake.
     let Some(w) = w else {
-        if require_start {
-            return Err(error::trust_root(format!("{field}.validFor is missing; a start time is required")));
-        }
         return Ok(Window::default());
     };
     let parse = |s: Option<String>, which: &str| -> Result<Option<i64>> {

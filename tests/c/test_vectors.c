@@ -38,10 +38,11 @@ int main(int argc, char **argv) {
     int passed = 0, failed = 0;
     while (fgets(line, sizeof line, m)) {
         line[strcspn(line, "\n")] = '\0';
-        char *fields[5] = {0};
+        /* expect, policy, bundle, artifact, case [, name, index domain, exact status] */
+        char *fields[8] = {0};
         char *save = NULL;
         char *tok = strtok_r(line, "\t", &save);
-        for (int i = 0; i < 5 && tok; i++, tok = strtok_r(NULL, "\t", &save)) fields[i] = tok;
+        for (int i = 0; i < 8 && tok; i++, tok = strtok_r(NULL, "\t", &save)) fields[i] = tok;
         if (!fields[4]) continue;
         int want_pass = strcmp(fields[0], "pass") == 0;
         size_t policy_len = 0, bundle_len = 0;
@@ -57,11 +58,12 @@ int main(int argc, char **argv) {
         if (st == DOMAINSIG_OK) {
             int is_digest = strncmp(fields[3], "sha", 3) == 0 && strchr(fields[3], ':');
             domainsig_artifact a = {NULL, 0, is_digest ? NULL : fields[3],
-                                    is_digest ? fields[3] : NULL, NULL};
-            st = domainsig_verify_bundle(policy, &a, bundle, bundle_len, NULL, &result);
+                                    is_digest ? fields[3] : NULL, fields[5]};
+            st = domainsig_verify_bundle(policy, &a, bundle, bundle_len, fields[6], &result);
         }
         /* A policy the trusted root makes unusable (TRUSTED_ROOT_INVALID) is a valid refusal. */
         int ok = st != DOMAINSIG_INTERNAL && (want_pass ? st == DOMAINSIG_OK : st != DOMAINSIG_OK);
+        if (fields[7] && strcmp(domainsig_status_name((int)st), fields[7]) != 0) ok = 0;
         if (ok) {
             passed++;
         } else {

@@ -3,7 +3,8 @@
 
     vector_manifest.py VECTORS_DIR OUT_DIR  ->  OUT_DIR/manifest.tsv and OUT_DIR/policies/*.json
 
-Each line: expect (pass|fail), policy path, bundle path, artifact (a path or "sha256:<hex>"), case.
+Each line: expect (pass|fail), policy path, bundle path, artifact (a path or "sha256:<hex>"), case,
+and for the npm documents of tests/npm also: name (purl), index domain, exact status name.
 The policy mirrors the conformance harness: the case's trusted root, its identity or managed key,
 and no name or domain rules (those are tested with their own vectors elsewhere).
 """
@@ -53,8 +54,32 @@ def main(vectors, out):
             artifacts = [(case / "artifact.digest").read_text().strip()]
         for a in artifacts:
             lines.append("\t".join([expect["expect"], str(policy_path), str(case / "bundle.sigstore.json"), a, case.name]))
+    lines += npm_lines(vectors.parent / "npm", vectors / "_roots" / "public-good-production.trusted_root.json", out)
     (out / "manifest.tsv").write_text("\n".join(lines) + "\n")
     print(f"{len(lines)} vector runs")
+
+
+def npm_lines(npm, root, out):
+    """The shared npm cases (tests/npm): the whole attestations document as the bundle, the purl as
+    the name, index domain registry.npmjs.org, and the exact status of tests/npm_verdicts.json."""
+    verdicts = json.loads((npm.parent / "npm_verdicts.json").read_text())["statuses"]
+    keys = next((npm / "_keys").glob("*.keys.json"))
+    lines = []
+    for name, status in sorted(verdicts.items()):
+        case = npm / name
+        expect = json.loads((case / "expect.json").read_text())
+        prov = expect["provenance"]
+        policy = {"version": 1, "trusted_root": {"path": str(root)},
+                  "identities": [{"issuer": prov["identity_issuer"], "san": prov["identity_san"]}],
+                  "keys": [{"path": str(keys), "usage": "npm:attestations", "domain": "registry.npmjs.org"}]}
+        policy_path = out / "policies" / f"npm--{name}.json"
+        policy_path.write_text(json.dumps(policy))
+        tgz = case / "artifact.tgz"
+        artifact = str(tgz) if tgz.is_file() else (case / "artifact.digest").read_text().strip()
+        lines.append("\t".join(["pass" if status == "OK" else "fail", str(policy_path),
+                                str(case / "attestations.json"), artifact, name, expect["purl"],
+                                "registry.npmjs.org", status]))
+    return lines
 
 
 if __name__ == "__main__":

@@ -548,6 +548,18 @@ impl VirtualSigstore {
         })
     }
 
+    /// The trusted root with no `validFor` on any log key: protobuf-specs makes it optional, and
+    /// private deployments and many fixtures omit it.
+    pub fn trusted_root_without_key_windows(&self) -> Value {
+        let mut root = self.trusted_root();
+        for logs in ["tlogs", "ctlogs"] {
+            for log in root[logs].as_array_mut().into_iter().flatten() {
+                log["publicKey"].as_object_mut().map(|k| k.remove("validFor"));
+            }
+        }
+        root
+    }
+
     /// A domainsig policy (v1) trusting this instance, accepting `identities` (issuer, SAN),
     /// with domain checks off and no subject-name requirement: crypto and identity only.
     pub fn policy(&self, identities: &[(&str, &str)]) -> Value {

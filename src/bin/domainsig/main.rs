@@ -17,12 +17,16 @@ usage:
   domainsig verify-dir --policy POLICY.json [--index-domain DOMAIN] [--jobs N] [--json] DIR
                    (each ARTIFACT in DIR with ARTIFACT.sigstore.json, .sigstore or .publish.attestation)
   domainsig explain-policy POLICY.json
+  domainsig trust update [--repo public-good|staging|URL|DIR] [--root BOOTSTRAP_ROOT.json] [--cache DIR]
+  domainsig trust status [--repo public-good|staging|URL|DIR] [--root BOOTSTRAP_ROOT.json] [--cache DIR] [--json]
   domainsig --version
 
-exit status: 0 verified, 1 rejected, 2 usage or input error";
+exit status: 0 verified (trust: updated), 1 rejected (trust: refused by TUF), 2 usage or input error";
 
 /// A usage or input problem: exit 2.
 struct Usage(String);
+
+mod trust;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -46,6 +50,7 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
         Some("verify-bundle") => verify_bundle(&args[1..]),
         Some("verify-dir") => verify_dir(&args[1..]),
         Some("explain-policy") => explain(&args[1..]),
+        Some("trust") => trust::run(&args[1..]),
         Some("--version" | "-V") => {
             println!("domainsig {}", domainsig::VERSION);
             Ok(ExitCode::SUCCESS)

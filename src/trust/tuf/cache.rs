@@ -33,15 +33,9 @@ pub(crate) fn read_bounded(p: &Path, max: u64) -> Result<Option<Vec<u8>>> {
         Err(e) => return Err(error::tuf_cache(format!("cannot read {}: {e}", p.display()))),
     };
     let mut out = Vec::new();
-    f.take(max + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| error::tuf_cache(format!("cannot read {}: {e}", p.display())))?;
+    f.take(max + 1).read_to_end(&mut out).map_err(|e| error::tuf_cache(format!("cannot read {}: {e}", p.display())))?;
     if out.len() as u64 > max {
-        return Err(crate::limits::exceeded(
-            &format!("size in bytes of {}", p.display()),
-            max as usize,
-            out.len(),
-        ));
+        return Err(crate::limits::exceeded(&format!("size in bytes of {}", p.display()), max as usize, out.len()));
     }
     Ok(Some(out))
 }
@@ -104,8 +98,8 @@ impl Stage {
         std::fs::create_dir(stage.dir.join("targets")).map_err(|e| io(&stage.dir, e))?;
         if let Some(l) = &live {
             let from = l.join("metadata");
-            let entries =
-                std::fs::read_dir(&from).map_err(|e| error::tuf_cache(format!("cannot read {}: {e}", from.display())))?;
+            let entries = std::fs::read_dir(&from)
+                .map_err(|e| error::tuf_cache(format!("cannot read {}: {e}", from.display())))?;
             for e in entries {
                 let e = e.map_err(|e| error::tuf_cache(format!("cannot read {}: {e}", from.display())))?;
                 if e.file_type().map(|t| t.is_file()).unwrap_or(false) {

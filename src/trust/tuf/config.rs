@@ -97,11 +97,8 @@ impl TufConfig {
                 let url = r.get("repo").and_then(Value::as_str).ok_or_else(|| {
                     bad("trusted_root.tuf.repo", "expected the repository's URL or directory as a string".into())
                 })?;
-                let url_or_dir = if url.contains("://") {
-                    url.to_owned()
-                } else {
-                    resolve(url).to_string_lossy().into_owned()
-                };
+                let url_or_dir =
+                    if url.contains("://") { url.to_owned() } else { resolve(url).to_string_lossy().into_owned() };
                 let root = match r.get("root") {
                     Some(Value::String(p)) => read_root_file(&resolve(p))?,
                     Some(o @ Value::Object(_)) => o.to_string().into_bytes(),
@@ -142,9 +139,8 @@ impl TufConfig {
             Repo::Staging => STAGING_URL.to_owned(),
             Repo::Custom { url_or_dir, .. } if url_or_dir.contains("://") => url_or_dir.clone(),
             Repo::Custom { url_or_dir, .. } => {
-                let abs = std::path::absolute(url_or_dir).map_err(|e| {
-                    error::tuf_cache(format!("cannot resolve repository directory {url_or_dir}: {e}"))
-                })?;
+                let abs = std::path::absolute(url_or_dir)
+                    .map_err(|e| error::tuf_cache(format!("cannot resolve repository directory {url_or_dir}: {e}")))?;
                 return url::Url::from_directory_path(&abs).map_err(|()| {
                     error::invalid_argument(format!("repository directory {} is not absolute", abs.display()))
                 });
@@ -215,7 +211,6 @@ pub fn default_cache_dir() -> Result<PathBuf> {
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| non_empty("HOME").map(|h| PathBuf::from(h).join(".cache")));
-    base.map(|b| b.join("domainsig").join("tuf")).ok_or_else(|| {
-        error::tuf_cache("no cache folder: neither XDG_CACHE_HOME nor HOME is set; give \"cache\": DIR")
-    })
+    base.map(|b| b.join("domainsig").join("tuf"))
+        .ok_or_else(|| error::tuf_cache("no cache folder: neither XDG_CACHE_HOME nor HOME is set; give \"cache\": DIR"))
 }

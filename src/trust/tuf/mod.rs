@@ -187,10 +187,7 @@ pub fn unix_now() -> i64 {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 fn sha256(b: &[u8]) -> Vec<u8> {
@@ -259,7 +256,12 @@ fn load(
                 .map(|(_, r)| r.clone())
                 .unwrap_or_else(|| "targets".to_owned());
             targets.push((
-                TargetReport { name: name.raw().to_owned(), length: bytes.len() as u64, sha256: hex(&sha256(&bytes)), role: owner },
+                TargetReport {
+                    name: name.raw().to_owned(),
+                    length: bytes.len() as u64,
+                    sha256: hex(&sha256(&bytes)),
+                    role: owner,
+                },
                 bytes,
             ));
         }
@@ -302,8 +304,10 @@ fn walk(
 fn refusal(e: tough::error::Error) -> Error {
     use tough::error::Error as T;
     let mut msg = e.to_string();
+    let mut host_failed = false;
     let mut src = std::error::Error::source(&e);
     while let Some(s) = src {
+        host_failed |= s.downcast_ref::<transport::HostError>().is_some();
         let m = s.to_string();
         if !msg.contains(&m) {
             msg.push_str(": ");
@@ -312,10 +316,11 @@ fn refusal(e: tough::error::Error) -> Error {
         src = s.source();
     }
     match &e {
-        T::ExpiredMetadata { .. } => error::tuf_expired(format!("TUF refused the update: {msg}")),
-        T::Transport { source, .. } if source.kind() != tough::TransportErrorKind::FileNotFound => {
-            error::tuf_fetch(format!("TUF could not fetch: {msg}"))
-        }
+        T::ExpiredMetadata { .. } => error::tuf_expired(format!(
+            "TUF refused the update: {msg} (this machine's clock says {}); the repository must publish fresh metadata",
+            crate::time::format_rfc3339(now())
+        )),
+        T::Transport { .. } if host_failed => error::tuf_fetch(format!("TUF could not fetch: {msg}")),
         T::DatastoreCreate { .. }
         | T::DatastoreInit { .. }
         | T::DatastoreOpen { .. }

@@ -26,25 +26,39 @@ pub(crate) struct Bridge {
 #[tough::async_trait]
 impl Transport for Bridge {
     async fn fetch(&self, url: Url) -> Result<TransportStream, TransportError> {
+        let url = consistent_target_url(url);
         {
             match url.scheme() {
                 "file" => read_file(&url),
                 "http" | "https" => {
                     let (tx, rx) = mpsc::channel();
-                    self.requests.send((url.to_string(), tx)).map_err(|_| other(&url, "the host stopped fetching"))?;
+                    self.requests.send((url.to_string(), tx)).map_err(|_| {
+                        TransportError::new_with_cause(
+                            TransportErrorKind::Other,
+                            url.clone(),
+                            HostError("the host stopped fetching".into()),
+                        )
+                    })?;
                     // Blocking is fine: the tough thread has nothing else to run while it waits.
                     match rx.recv().map_err(|_| other(&url, "the host's fetcher did not answer"))? {
                         Ok(Fetched::Bytes(b)) => {
                             if b.len() as u64 > MAX_TUF_FILE_BYTES {
                                 return Err(other(
                                     &url,
-                                    &format!("the host returned {} bytes, above the limit {MAX_TUF_FILE_BYTES}", b.len()),
+                                    &format!(
+                                        "the host returned {} bytes, above the limit {MAX_TUF_FILE_BYTES}",
+                                        b.len()
+                                    ),
                                 ));
                             }
                             Ok(chunks(b))
                         }
                         Ok(Fetched::NotFound) => Err(TransportError::new(TransportErrorKind::FileNotFound, url)),
-                        Err(e) => Err(other(&url, &format!("fetcher failed: {e}"))),
+                        Err(e) => Err(TransportError::new_with_cause(
+                            TransportErrorKind::Other,
+                            url.clone(),
+                            HostError(format!("the host's fetcher failed: {e}")),
+                        )),
                     }
                 }
                 s => Err(TransportError::new_with_cause(
@@ -54,6 +68,26 @@ impl Transport for Bridge {
                 )),
             }
         }
+    }
+}
+
+/// tough names a consistent-snapshot target `targets/HASH.dir/name.json`; TUF 1.0 §5.7.3 and
+/// python-tuf put the digest on the file name, `targets/dir/HASH.name.json`, which is how Sigstore
+/// serves `registry.npmjs.org/keys.json`. Only the URL changes: tough still checks the length and
+/// digests of what comes back.
+fn consistent_target_url(url: Url) -> Url {
+    let path = url.path();
+    let Some(i) = path.rfind("/targets/") else { return url };
+    let rest = &path[i + "/targets/".len()..];
+    let Some((hash, name)) = rest.split_once('.') else { return url };
+    let is_digest = (hash.len() == 64 || hash.len() == 128) && hash.bytes().all(|b| b.is_ascii_hexdigit());
+    match name.rsplit_once('/') {
+        Some((dir, file)) if is_digest => {
+            let mut fixed = url.clone();
+            fixed.set_path(&format!("{}/targets/{dir}/{hash}.{file}", &path[..i]));
+            fixed
+        }
+        _ => url,
     }
 }
 
@@ -129,3 +163,15 @@ impl std::fmt::Display for Msg {
 }
 
 impl std::error::Error for Msg {}
+
+/// The host's own failure (network, TLS, timeout): `TUF_FETCH`, not a refusal of the repository.
+#[derive(Debug)]
+pub(crate) struct HostError(pub(crate) String);
+
+impl std::fmt::Display for HostError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for HostError {}

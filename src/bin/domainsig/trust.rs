@@ -1,0 +1,127 @@
+//! `domainsig trust update|status`: the TUF front door for people and scripts.
+//!
+//! Exit status: 0 updated (or status shown), 1 refused by TUF, 2 usage, network or I/O error.
+
+use super::{Args, USAGE, Usage};
+use domainsig::Status;
+use domainsig::trust::tuf::{self, Fetched, Fetcher, TufConfig};
+use std::process::ExitCode;
+
+pub(crate) fn run(args: &[String]) -> Result<ExitCode, Usage> {
+    match args.first().map(String::as_str) {
+        Some("update") => update(&args[1..]),
+        Some("status") => status(&args[1..]),
+        _ => Err(Usage(format!("trust takes update or status\n{USAGE}"))),
+    }
+}
+
+fn config(a: &Args) -> Result<TufConfig, Usage> {
+    if !a.positional.is_empty() {
+        return Err(Usage(format!("unexpected argument {}\n{USAGE}", a.positional[0])));
+    }
+    let repo = match (a.get("--repo").unwrap_or("public-good"), a.get("--root")) {
+        ("public-good", None) => serde_json::json!("public-good"),
+        ("staging", None) => serde_json::json!("staging"),
+        (name @ ("public-good" | "staging"), Some(_)) => {
+            return Err(Usage(format!("--root is for other repositories; {name}'s root is built in")));
+        }
+        (url, Some(root)) => serde_json::json!({"repo": url, "root": root}),
+        (url, None) => {
+            return Err(Usage(format!(
+                "--repo {url} needs --root BOOTSTRAP_ROOT.json (the root.json you trust first)"
+            )));
+        }
+    };
+    let mut v = serde_json::json!({ "tuf": repo });
+    if let Some(c) = a.get("--cache") {
+        v["cache"] = serde_json::json!(c);
+    }
+    let cwd = std::env::current_dir().ok();
+    TufConfig::from_value(&v, cwd.as_deref()).map_err(|e| Usage(e.to_string()))
+}
+
+fn update(args: &[String]) -> Result<ExitCode, Usage> {
+    let a = Args::parse(args, &["--repo", "--root", "--cache"], &["--json"])?;
+    let cfg = config(&a)?;
+    match tuf::update(&cfg, &Https) {
+        Ok(r) => {
+            if a.flag("--json") {
+                println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+            } else {
+                print_report(&r);
+                for c in &r.changed {
+                    println!("changed: {c}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("domainsig: {e}");
+            Ok(match e.status {
+                Status::TufRefused | Status::TufExpired => ExitCode::from(1),
+                _ => ExitCode::from(2),
+            })
+        }
+    }
+}
+
+fn status(args: &[String]) -> Result<ExitCode, Usage> {
+    let a = Args::parse(args, &["--repo", "--root", "--cache"], &["--json"])?;
+    let cfg = config(&a)?;
+    match tuf::status(&cfg) {
+        Ok(r) => {
+            if a.flag("--json") {
+                println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+            } else {
+                print_report(&r);
+            }
+            Ok(if r.roles.iter().any(|x| x.expired) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Err(e) => {
+            eprintln!("domainsig: {e}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+fn print_report(r: &tuf::Report) {
+    println!("repository {} ({}), cache {}", r.repository, r.url, r.cache);
+    println!("verified at {}", r.verified_at);
+    for role in &r.roles {
+        let note = if role.expired { "  EXPIRED" } else { "" };
+        println!("  {:<20} v{:<6} expires {}{note}", role.role, role.version, role.expires);
+    }
+    for t in &r.targets {
+        println!("  target {:<40} {:>8} bytes  sha256 {}  ({})", t.name, t.length, t.sha256, t.role);
+    }
+}
+
+/// The CLI's network. Local repositories never reach it (the library reads them itself).
+struct Https;
+
+impl Fetcher for Https {
+    fn fetch(&self, url: &str, max_len: u64) -> Result<Fetched, String> {
+        fetch_https(url, max_len)
+    }
+}
+
+/// One GET through ureq: rustls on aws-lc-rs, Mozilla's roots (webpki-roots), proxies from the
+/// usual environment variables. 404 and 403 end the root chain (S3 and GCS answer 403 for absent
+/// objects, which python-tuf and sigstore-go also treat as "not found").
+fn fetch_https(url: &str, max_len: u64) -> Result<Fetched, String> {
+    use std::sync::Arc;
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let tls = ureq::tls::TlsConfig::builder().unversioned_rustls_crypto_provider(provider).build();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(tls)
+        .timeout_global(Some(std::time::Duration::from_secs(60)))
+        .build()
+        .into();
+    match agent.get(url).call() {
+        Ok(mut resp) => {
+            resp.body_mut().with_config().limit(max_len).read_to_vec().map(Fetched::Bytes).map_err(|e| e.to_string())
+        }
+        Err(ureq::Error::StatusCode(404 | 403)) => Ok(Fetched::NotFound),
+        Err(e) => Err(e.to_string()),
+    }
+}
