@@ -261,13 +261,14 @@ int main(int argc, char **argv) {
     st = verify_happy_path(vectors, json, sizeof json);
     CHECK(st == DOMAINSIG_OK, "cache kept after refused updates: %s", json);
 
-    /* Sigstore's real repository as of 2026-08-21, bootstrapped from its root v5: the walk reaches
-     * root v15, which expired on 2026-11-20, so the update fails closed. */
-    snprintf(config, sizeof config, fmt, port, "public-good", work, "public-good/5.root.json", work, "cache-real");
+    /* Sigstore's real repository as of 2026-08-21, bootstrapped from its root v12 (tough refuses
+     * v10 and v11, whose key IDs are not their keys' hashes): the walk reaches root v15, which
+     * expired on 2026-11-20, so the update fails closed. */
+    snprintf(config, sizeof config, fmt, port, "public-good", work, "public-good/12.root.json", work, "cache-real");
     stats.calls = stats.not_found = 0;
     st = update(http_fetch, &stats, json, sizeof json);
     CHECK(st == DOMAINSIG_TUF_EXPIRED, "expired real state: %s", json);
-    CHECK(stats.calls >= 10, "walked the real root chain: %d fetches", stats.calls);
+    CHECK(stats.calls >= 3, "walked the real root chain: %d fetches", stats.calls);
 
     /* Argument errors. */
     CHECK(domainsig_trust_update((const uint8_t *)config, strlen(config), http_fetch, &stats, NULL) ==
