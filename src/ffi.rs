@@ -1057,4 +1057,95 @@ mod tests {
         // SAFETY: freeing what we own.
         unsafe { domainsig_policy_free(p) };
     }
+    /// A host callback for the tests: `*user` is (bytes to offer, code to return); it also says why.
+    unsafe extern "C" fn host(
+        user: *mut c_void,
+        url: *const c_char,
+        _max_len: usize,
+        reply: *mut domainsig_fetch_reply,
+    ) -> i32 {
+        // SAFETY: the tests pass a live (usize, i32) pair and the library a NUL-terminated URL.
+        let (n, rc) = unsafe { *(user as *const (usize, i32)) };
+        // SAFETY: as above.
+        assert!(unsafe { CStr::from_ptr(url) }.to_bytes().starts_with(b"http://"));
+        let data = vec![b'x'; n];
+        // SAFETY: `reply` is the live reply of this call; `data` holds `n` bytes.
+        unsafe {
+            domainsig_fetch_reply_set(reply, data.as_ptr(), data.len());
+            domainsig_fetch_reply_fail(reply, c"HTTP 503".as_ptr());
+        }
+        rc
+    }
+
+    #[test]
+    fn host_fetcher_keeps_the_callback_contract() {
+        let fetch = |n: usize, rc: i32, max: u64| {
+            let mut state = (n, rc);
+            let f = HostFetcher { fetch: Some(host), user_data: (&raw mut state).cast() };
+            f.fetch("http://127.0.0.1/x.json", max)
+        };
+        assert_eq!(fetch(10, 0, 10), Ok(Fetched::Bytes(vec![b'x'; 10])));
+        assert_eq!(fetch(0, 0, 10), Ok(Fetched::Bytes(Vec::new())));
+        assert_eq!(fetch(3, 1, 10), Ok(Fetched::NotFound));
+        assert!(fetch(11, 0, 10).unwrap_err().contains("at most 10 are accepted"));
+        assert!(fetch(11, 1, 10).unwrap_err().contains("at most 10"), "over the limit wins over not found");
+        assert!(fetch(1, 2, 10).unwrap_err().contains("HTTP 503"));
+        assert!(fetch(1, i32::MIN, 10).unwrap_err().contains("HTTP 503"));
+        let none = HostFetcher { fetch: None, user_data: ptr::null_mut() };
+        assert!(none.fetch("http://127.0.0.1/x.json", 1).unwrap_err().contains("no fetch callback"));
+        // SAFETY: NULL replies are documented inputs.
+        unsafe {
+            assert_eq!(domainsig_fetch_reply_set(ptr::null_mut(), ptr::null(), 0), Status::InvalidArgument);
+            assert_eq!(domainsig_fetch_reply_append(ptr::null_mut(), ptr::null(), 0), Status::InvalidArgument);
+            assert_eq!(domainsig_fetch_reply_fail(ptr::null_mut(), c"x".as_ptr()), Status::InvalidArgument);
+        }
+    }
+
+    #[test]
+    fn reply_appends_up_to_the_limit_and_refusal_sticks() {
+        let mut r = domainsig_fetch_reply::new(4);
+        // SAFETY: `r` is live; the data pointers hold the given lengths.
+        unsafe {
+            assert_eq!(domainsig_fetch_reply_append(&mut r, b"ab".as_ptr(), 2), Status::Ok);
+            assert_eq!(domainsig_fetch_reply_append(&mut r, b"cd".as_ptr(), 2), Status::Ok);
+            assert_eq!(r.body.as_deref(), Some(&b"abcd"[..]));
+            assert_eq!(domainsig_fetch_reply_append(&mut r, b"e".as_ptr(), 1), Status::LimitExceeded);
+            assert_eq!(domainsig_fetch_reply_set(&mut r, b"a".as_ptr(), 1), Status::LimitExceeded);
+            assert_eq!(domainsig_fetch_reply_set(&mut r, ptr::null(), 3), Status::InvalidArgument);
+        }
+        assert!(r.body.is_none() && r.too_long == Some(5));
+        let mut r = domainsig_fetch_reply::new(4);
+        // SAFETY: as above; a NULL pointer with a length is refused before it is read.
+        unsafe {
+            assert_eq!(domainsig_fetch_reply_set(&mut r, ptr::null(), 3), Status::InvalidArgument);
+            assert_eq!(domainsig_fetch_reply_set(&mut r, ptr::null(), 0), Status::Ok);
+        }
+        assert_eq!(r.body.as_deref(), Some(&b""[..]));
+    }
+
+    #[test]
+    fn trust_calls_check_their_arguments() {
+        // SAFETY: NULL out-pointers and NULL config are documented inputs.
+        unsafe {
+            assert_eq!(
+                domainsig_trust_update(b"{}".as_ptr(), 2, None, ptr::null_mut(), ptr::null_mut()),
+                Status::InvalidArgument
+            );
+            assert_eq!(domainsig_trust_status(b"{}".as_ptr(), 2, ptr::null_mut()), Status::InvalidArgument);
+        }
+        let mut r = ptr::null_mut();
+        // SAFETY: valid out-pointer; NULL config is a documented input.
+        let st = unsafe { domainsig_trust_status(ptr::null(), 0, &mut r) };
+        assert_eq!(st, Status::InvalidArgument);
+        assert_eq!(json_of(r)["field"], "config_json");
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_result_free(r) };
+        let cfg = br#"{"tuf": "public-good", "cache": "/nonexistent/domainsig-ffi-test"}"#;
+        // SAFETY: valid pointers.
+        let st = unsafe { domainsig_trust_status(cfg.as_ptr(), cfg.len(), &mut r) };
+        assert_eq!(st, Status::TufMissing);
+        assert!(json_of(r)["message"].as_str().unwrap().contains("trust update"), "{}", json_of(r));
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_result_free(r) };
+    }
 }
