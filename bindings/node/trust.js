@@ -17,6 +17,9 @@ const native = require('./build/Release/domainsig.node');
 const FETCH_BYTES = 0;
 const FETCH_NOT_FOUND = 1;
 const FETCH_FAILED = 2;
+// The library's limit on a TUF metadata file (src/limits.rs MAX_TUF_METADATA_BYTES), checked here
+// before parsing so that a huge `root` costs nothing.
+const MAX_ROOT_BYTES = 1 << 20;
 
 function typeError(message) {
   const e = new TypeError(message);
@@ -83,6 +86,12 @@ function bootstrapRoot(root, rootPath) {
   }
   if (root === undefined) throw inputError('a custom repository needs its bootstrap root.json: root (content) or rootPath', 'root');
   const b = toBuffer(root);
+  const size = b ? b.length : typeof root === 'string' ? root.length : 0;
+  if (size > MAX_ROOT_BYTES) {
+    const { VerificationError } = require('./index');
+    throw new VerificationError(90, { status: 'LIMIT_EXCEEDED', code: 90, family: 'internal', field: 'root',
+      message: `root is ${size} long; a root.json is at most ${MAX_ROOT_BYTES} bytes` });
+  }
   let parsed = root;
   if (b || typeof root === 'string') {
     try {

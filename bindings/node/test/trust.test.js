@@ -116,5 +116,6 @@ test('wrong types are TypeErrors naming the argument; bad values are INVALID_ARG
   ]) {
     await assert.rejects(trust.update(opts), (e) => e instanceof VerificationError && e.code === 'INVALID_ARGUMENT' && e.details.field === field);
   }
+  await assert.rejects(trust.update({ repo: url, root: Buffer.alloc(9 << 20, 0x7b) }), (e) => e.code === 'LIMIT_EXCEEDED' && e.details.field === 'root');
   await assert.rejects(trust.status({ repo: url, rootPath, cache: path.join(work, 'empty') }), { code: 'TUF_MISSING' });
 });

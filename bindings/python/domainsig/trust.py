@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 _NAMED = ("public-good", "staging")
 _SCHEMES = ("https://", "http://", "file://")
 _FETCH_BYTES, _FETCH_NOT_FOUND, _FETCH_FAILED = 0, 1, 2
+#: The library's limit on a TUF metadata file (src/limits.rs MAX_TUF_METADATA_BYTES), checked here
+#: before parsing so that a huge ``root`` costs nothing.
+_MAX_ROOT_BYTES = 1 << 20
 _configured: Any = None
 
 
@@ -131,6 +134,10 @@ def _root(root: Root) -> Any:
         return os.path.abspath(os.fspath(root))
     if isinstance(root, (bytes, bytearray, memoryview, str)):
         import json
+
+        if len(root) > _MAX_ROOT_BYTES:
+            message = f"root is {len(root)} long; a root.json is at most {_MAX_ROOT_BYTES} bytes"
+            raise make_error(90, {"status": "LIMIT_EXCEEDED", "code": 90, "family": "internal", "message": message, "field": "root"})
 
         try:
             parsed = json.loads(bytes(root) if not isinstance(root, str) else root)

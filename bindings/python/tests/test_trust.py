@@ -141,6 +141,12 @@ def test_bad_values_are_input_errors(kwargs, field):
     assert e.value.code == "INVALID_ARGUMENT" and e.value.details["field"] == field
 
 
+def test_huge_root_content_is_refused_before_parsing():
+    with pytest.raises(domainsig.VerificationError) as e:
+        trust.update("http://127.0.0.1:1/x", root=b"{" * (9 << 20))
+    assert e.value.code == "LIMIT_EXCEEDED" and e.value.details["field"] == "root"
+
+
 def test_status_of_an_empty_cache_is_tuf_missing(served, tmp_path):
     with pytest.raises(domainsig.InputError) as e:
         trust.status(served["url"], pathlib.Path(served["root"]), tmp_path)
