@@ -422,7 +422,8 @@ enum domainsig_status domainsig_trust_status(const uint8_t *config_json,
  * `DOMAINSIG_INVALID_ARGUMENT` for a NULL `reply`, or a NULL `data` with a non-zero `len`.
  *
  * # Safety
- * `reply` must be the one passed to the running callback; a non-NULL `data` must point to `len`
+ * `reply` must be the one passed to a callback that has not returned yet (another thread may use
+ * it while that callback waits for it, one thread at a time); a non-NULL `data` must point to `len`
  * readable bytes.
  */
 enum domainsig_status domainsig_fetch_reply_set(struct domainsig_fetch_reply *reply,
@@ -448,8 +449,7 @@ enum domainsig_status domainsig_fetch_reply_append(struct domainsig_fetch_reply 
  * `DOMAINSIG_INVALID_ARGUMENT` when `reply` or `message` is NULL.
  *
  * # Safety
- * `reply` must be the one passed to the running callback; `message` must be NULL or
- * NUL-terminated.
+ * `reply` as for `domainsig_fetch_reply_set`; `message` must be NULL or NUL-terminated.
  */
 enum domainsig_status domainsig_fetch_reply_fail(struct domainsig_fetch_reply *reply,
                                                  const char *message);

@@ -775,7 +775,8 @@ pub unsafe extern "C" fn domainsig_trust_status(
 /// `DOMAINSIG_INVALID_ARGUMENT` for a NULL `reply`, or a NULL `data` with a non-zero `len`.
 ///
 /// # Safety
-/// `reply` must be the one passed to the running callback; a non-NULL `data` must point to `len`
+/// `reply` must be the one passed to a callback that has not returned yet (another thread may use
+/// it while that callback waits for it, one thread at a time); a non-NULL `data` must point to `len`
 /// readable bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn domainsig_fetch_reply_set(
@@ -813,8 +814,7 @@ pub unsafe extern "C" fn domainsig_fetch_reply_append(
 /// `DOMAINSIG_INVALID_ARGUMENT` when `reply` or `message` is NULL.
 ///
 /// # Safety
-/// `reply` must be the one passed to the running callback; `message` must be NULL or
-/// NUL-terminated.
+/// `reply` as for `domainsig_fetch_reply_set`; `message` must be NULL or NUL-terminated.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn domainsig_fetch_reply_fail(
     reply: *mut domainsig_fetch_reply,
