@@ -12,6 +12,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+/** domainsig_fetch_fn: the bytes were supplied with domainsig_fetch_reply_set/_append. */
+#define DOMAINSIG_FETCH_BYTES 0
+/** domainsig_fetch_fn: the server said the file does not exist (HTTP 404 or 403). */
+#define DOMAINSIG_FETCH_NOT_FOUND 1
+/** domainsig_fetch_fn: the fetch failed; any value other than 0 and 1 means the same. */
+#define DOMAINSIG_FETCH_FAILED 2
 
 /**
  * Outcome codes shared by Rust, C, Python and Node.
@@ -167,6 +173,12 @@ typedef enum domainsig_status {
 } domainsig_status;
 
 /**
+ * Where a fetch callback puts the answer for the URL it was asked for. Opaque, owned by the
+ * library and valid only until the callback that received it returns.
+ */
+typedef struct domainsig_fetch_reply domainsig_fetch_reply;
+
+/**
  * A compiled policy: opaque, immutable and safe to share between threads.
  *
  * Made by `domainsig_policy_new`, released by `domainsig_policy_free`.
@@ -228,6 +240,31 @@ typedef struct domainsig_request {
      */
     const char *index_domain;
 } domainsig_request;
+
+/**
+ * A host function that fetches one URL for the library: called by `domainsig_trust_update` on the
+ * thread that called it, one URL at a time, never after that call returns.
+ *
+ * `url` is a NUL-terminated `http://` or `https://` URL, valid during the call. Supply at most
+ * `max_len` bytes with `domainsig_fetch_reply_set` or `domainsig_fetch_reply_append` on `reply`
+ * (a body past the limit fails the fetch: stop downloading when those return
+ * `DOMAINSIG_LIMIT_EXCEEDED`; an empty body is `set(reply, NULL, 0)`), then return
+ * `DOMAINSIG_FETCH_BYTES` (0); `DOMAINSIG_FETCH_NOT_FOUND` (1) only when the server said the file
+ * does not exist (HTTP 404 or 403: that ends the TUF root chain, so never for a network failure);
+ * anything else for a failure, optionally explained first with `domainsig_fetch_reply_fail`. The
+ * callback must return normally: unwinding or `longjmp` out of it is not allowed (a Rust panic
+ * crossing it aborts the process).
+ *
+ * Why a callback and not a pull session: the TUF workflow is a chain of fetches whose next URL
+ * depends on the last verified file (root N+1 until not found, then timestamp, snapshot, targets,
+ * delegations); a callback keeps that state machine inside the library and gives the host the
+ * transport only. A host with an event loop runs `domainsig_trust_update` on a worker thread and
+ * blocks that thread in the callback until its own fetch settles (the Node binding does this).
+ */
+typedef int32_t (*domainsig_fetch_fn)(void *user_data,
+                                      const char *url,
+                                      size_t max_len,
+                                      struct domainsig_fetch_reply *reply);
 
 #ifdef __cplusplus
 extern "C" {
@@ -339,6 +376,88 @@ const char *domainsig_status_name(int status);
  * The library version (`"0.1.0"`). The string is static: never free it.
  */
 const char *domainsig_version(void);
+
+/**
+ * Updates the cached copy of a TUF repository (Sigstore's public-good or staging, or your own)
+ * through the host's network, verifying every file before it reaches the cache.
+ *
+ * `config_json` is `{"tuf": "public-good" | "staging" | {"repo": URL_OR_DIR, "root":
+ * PATH_OR_INLINE_ROOT_JSON}, "cache": DIR}` (the words a policy's `trusted_root` takes). A
+ * repository that is a local directory or a `file://` URL is read by the library itself; for an
+ * `http(s)` repository the library calls `fetch(user_data, url, max_len, reply)` for each file it
+ * needs (see `domainsig_fetch_fn`). `fetch` may be NULL when the repository is local.
+ *
+ * Returns `DOMAINSIG_OK` when the cache now holds the repository's current, verified state;
+ * otherwise the reason's status, and the cache is as it was. Either way, unless `result` is NULL,
+ * `*result` receives a result (release it with `domainsig_result_free`) whose JSON carries the
+ * `report` (each role's version and expiry, each target with its hash) or the `message`. A policy
+ * naming the same repository and cache then verifies with the updated trusted root.
+ *
+ * # Safety
+ * `config_json` must point to `len` readable bytes; `fetch`, when not NULL, must be safe to call
+ * with `user_data` during this call; `result` must be writable.
+ */
+enum domainsig_status domainsig_trust_update(const uint8_t *config_json,
+                                             size_t len,
+                                             domainsig_fetch_fn fetch,
+                                             void *user_data,
+                                             struct domainsig_result **result);
+
+/**
+ * Describes the cached copy of a TUF repository without fetching anything: each role's version
+ * and expiry and each target with its hash, in the result's `report`.
+ *
+ * `config_json` is as for `domainsig_trust_update`. Returns `DOMAINSIG_OK` when the cache holds a
+ * verified state (expired or not: the report says), otherwise the reason's status. Unless `result`
+ * is NULL, `*result` receives a result to release with `domainsig_result_free`.
+ *
+ * # Safety
+ * `config_json` must point to `len` readable bytes; `result` must be writable.
+ */
+enum domainsig_status domainsig_trust_status(const uint8_t *config_json,
+                                             size_t len,
+                                             struct domainsig_result **result);
+
+/**
+ * Gives the body of the fetched URL, replacing anything supplied before. The library copies the
+ * bytes; `data` may be NULL when `len` is 0 (an empty body).
+ *
+ * Returns `DOMAINSIG_OK`; `DOMAINSIG_LIMIT_EXCEEDED` when `len` is more than the callback's
+ * `max_len` (the fetch then fails whatever the callback returns: stop downloading);
+ * `DOMAINSIG_INVALID_ARGUMENT` for a NULL `reply`, or a NULL `data` with a non-zero `len`.
+ *
+ * # Safety
+ * `reply` must be the one passed to a callback that has not returned yet (another thread may use
+ * it while that callback waits for it, one thread at a time); a non-NULL `data` must point to `len`
+ * readable bytes.
+ */
+enum domainsig_status domainsig_fetch_reply_set(struct domainsig_fetch_reply *reply,
+                                                const uint8_t *data,
+                                                size_t len);
+
+/**
+ * Adds bytes to the body of the fetched URL (for hosts that receive it in chunks, such as a
+ * libcurl write callback). The library copies them. Returns as `domainsig_fetch_reply_set`, with
+ * the limit applying to the whole body so far.
+ *
+ * # Safety
+ * As `domainsig_fetch_reply_set`.
+ */
+enum domainsig_status domainsig_fetch_reply_append(struct domainsig_fetch_reply *reply,
+                                                   const uint8_t *data,
+                                                   size_t len);
+
+/**
+ * Records why a fetch failed (`"HTTP 503 Service Unavailable"`, `"proxy refused the
+ * connection"`), for the update's error message; the callback still returns a failure. The text is
+ * copied (up to 1 KiB; invalid UTF-8 replaced). Returns `DOMAINSIG_OK`, or
+ * `DOMAINSIG_INVALID_ARGUMENT` when `reply` or `message` is NULL.
+ *
+ * # Safety
+ * `reply` as for `domainsig_fetch_reply_set`; `message` must be NULL or NUL-terminated.
+ */
+enum domainsig_status domainsig_fetch_reply_fail(struct domainsig_fetch_reply *reply,
+                                                 const char *message);
 
 #ifdef __cplusplus
 }  // extern "C"

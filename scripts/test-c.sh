@@ -34,12 +34,18 @@ mkdir -p "$out"
 
 # The shared library exports the C ABI and nothing else, under its soname.
 lib=$prefix/lib/libdomainsig.so.0
-if nm -D --defined-only "$lib" | awk '{print $3}' | grep -v '^domainsig_' | grep -q .; then
+if nm -D --defined-only "$lib" | awk '{print $3}' | grep -v '^domainsig_' | grep . >/dev/null; then
   echo "libdomainsig exports symbols outside the domainsig_ prefix:" >&2
   nm -D --defined-only "$lib" | grep -v ' domainsig_' >&2
   exit 1
 fi
 readelf -d "$lib" | grep 'SONAME.*\[libdomainsig.so.0\]' >/dev/null || { echo "soname is not libdomainsig.so.0" >&2; exit 1; }
+# Every function the header declares is exported (the trust door's included), and nothing else.
+declared=$(grep -oE '\bdomainsig_[a-z_]+\(' include/domainsig.h | tr -d '(' | sort -u)
+exported=$(nm -D --defined-only "$lib" | awk '{print $3}' | sort -u)
+if [ "$declared" != "$exported" ]; then
+  echo "exports differ from the header's functions:" >&2; diff <(echo "$declared") <(echo "$exported") >&2; exit 1
+fi
 echo "exports: $(nm -D --defined-only "$lib" | wc -l) domainsig_* symbols, soname libdomainsig.so.0"
 
 gcc "${flags[@]}" tests/c/test_domainsig.c -o "$out/test_domainsig" "${libs[@]}"
@@ -52,6 +58,27 @@ fi
 gcc "${flags[@]}" tests/c/test_vectors.c -o "$out/test_vectors" "${libs[@]}"
 
 "${valgrind[@]}" "$out/test_domainsig" "$root/tests/vectors"
+
+# The trust-update door: TUF repositories served over HTTP on 127.0.0.1 (copies of tests/tuf/doors
+# and of Sigstore's real 2026-08-21 state), fetched through the C callback, then a real bundle
+# verified with the trusted root that came out.
+gcc "${flags[@]}" tests/c/test_trust.c -o "$out/test_trust" "${libs[@]}"
+trust=$(mktemp -d)
+mkdir "$trust/served"
+cp -r tests/tuf/doors "$trust/served/doors"
+cp -r tests/tuf/sigstore-public-good/2026-08-21 "$trust/served/public-good"
+python3 -u - "$trust/served" >"$trust/port" 2>"$trust/server.log" <<'PY' &
+import functools, http.server, sys
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+PY
+server=$!
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$trust"' EXIT
+for _ in $(seq 100); do [ -s "$trust/port" ] && break; sleep 0.1; done
+"${valgrind[@]}" "$out/test_trust" "$(cat "$trust/port")" "$trust" "$root/tests/vectors"
+kill "$server"
 python3 tests/c/vector_manifest.py "$root/tests/vectors" "$out/vectors"
 "${valgrind[@]}" "$out/test_vectors" "$out/vectors/manifest.tsv"
 

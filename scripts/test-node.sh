@@ -26,7 +26,7 @@ DOMAINSIG_NPM_GATE=$work/app/node_modules/.bin/domainsig-npm DOMAINSIG_REPO=$roo
 # The shipped TypeScript types describe the API the tests just exercised.
 npm install --silent --no-save typescript@5 @types/node@20
 cat >check.ts <<'TS'
-import { Policy, VerificationError, STATUS, VerificationResult } from 'domainsig';
+import { Policy, VerificationError, STATUS, VerificationResult, trust, TrustReport } from 'domainsig';
 const policy: Policy = Policy.fromJSON({ version: 1 });
 async function gate(artifact: Buffer | string, bundle: string): Promise<boolean> {
   try {
@@ -39,7 +39,10 @@ async function gate(artifact: Buffer | string, bundle: string): Promise<boolean>
 }
 const many: Promise<VerificationResult[]> = policy.verifyMany([{ artifact: 'sha256:00', bundle: {} }], { indexDomain: null });
 const fromFile: VerificationResult = Policy.fromFile('policy.json').verifySync({ artifact: Buffer.alloc(0), bundlePath: 'b.json' });
-void gate; void many; void fromFile; void policy.verifySync;
+const updated: Promise<TrustReport> = trust.update({ repo: 'https://mirror.example/tuf', rootPath: 'root.json', cache: '.cache',
+  fetch: async (url: string, maxLen: number) => (maxLen > 0 ? Buffer.from(url) : null) });
+const pinned = Policy.fromJSON({ version: 1, trusted_root: trust.trustedRoot({ repo: 'public-good' }) });
+void gate; void many; void fromFile; void policy.verifySync; void updated; void pinned;
 TS
 npx tsc --noEmit --strict --types node check.ts
 echo "index.d.ts: type-checks"

@@ -14,8 +14,9 @@
 #![allow(non_camel_case_types)]
 
 use crate::error::{self, Error, Status};
+use crate::trust::tuf::{self, Fetched, Fetcher, TufConfig};
 use crate::{Artifact, Outcome, Policy, Request};
-use std::ffi::{CStr, CString, c_char, c_int};
+use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::ptr;
@@ -533,6 +534,337 @@ pub extern "C" fn domainsig_version() -> *const c_char {
     ffi_boundary! { VERSION_C.as_ptr() }
 }
 
+// Trust update: Sigstore's TUF repository through the host's own network. The library never
+// opens a socket; why a callback rather than a pull session is in `domainsig_fetch_fn`'s docs.
+
+/// Where a fetch callback puts the answer for the URL it was asked for. Opaque, owned by the
+/// library and valid only until the callback that received it returns.
+pub struct domainsig_fetch_reply {
+    max_len: usize,
+    body: Option<Vec<u8>>,
+    /// The number of bytes offered past `max_len`; once set the fetch fails, whatever is returned.
+    too_long: Option<usize>,
+    message: Option<String>,
+}
+
+/// A host function that fetches one URL for the library: called by `domainsig_trust_update` on the
+/// thread that called it, one URL at a time, never after that call returns.
+///
+/// `url` is a NUL-terminated `http://` or `https://` URL, valid during the call. Supply at most
+/// `max_len` bytes with `domainsig_fetch_reply_set` or `domainsig_fetch_reply_append` on `reply`
+/// (a body past the limit fails the fetch: stop downloading when those return
+/// `DOMAINSIG_LIMIT_EXCEEDED`; an empty body is `set(reply, NULL, 0)`), then return
+/// `DOMAINSIG_FETCH_BYTES` (0); `DOMAINSIG_FETCH_NOT_FOUND` (1) only when the server said the file
+/// does not exist (HTTP 404 or 403: that ends the TUF root chain, so never for a network failure);
+/// anything else for a failure, optionally explained first with `domainsig_fetch_reply_fail`. The
+/// callback must return normally: unwinding or `longjmp` out of it is not allowed (a Rust panic
+/// crossing it aborts the process).
+///
+/// Why a callback and not a pull session: the TUF workflow is a chain of fetches whose next URL
+/// depends on the last verified file (root N+1 until not found, then timestamp, snapshot, targets,
+/// delegations); a callback keeps that state machine inside the library and gives the host the
+/// transport only. A host with an event loop runs `domainsig_trust_update` on a worker thread and
+/// blocks that thread in the callback until its own fetch settles (the Node binding does this).
+pub type domainsig_fetch_fn = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        url: *const c_char,
+        max_len: usize,
+        reply: *mut domainsig_fetch_reply,
+    ) -> i32,
+>;
+
+/// A failure message from a host is kept to this many bytes: enough for a URL and an HTTP reason.
+const MAX_FETCH_MESSAGE: usize = 1024;
+
+impl domainsig_fetch_reply {
+    fn new(max_len: usize) -> Self {
+        domainsig_fetch_reply { max_len, body: None, too_long: None, message: None }
+    }
+
+    /// Adds `data` to the body (after clearing it when `replace`), refusing past `max_len`.
+    fn offer(&mut self, data: &[u8], replace: bool) -> Status {
+        if self.too_long.is_some() {
+            return Status::LimitExceeded;
+        }
+        let kept = if replace { 0 } else { self.body.as_ref().map_or(0, Vec::len) };
+        let total = kept.saturating_add(data.len());
+        if total > self.max_len {
+            self.too_long = Some(total);
+            self.body = None;
+            return Status::LimitExceeded;
+        }
+        let body = self.body.get_or_insert_with(Vec::new);
+        if replace {
+            body.clear();
+        }
+        body.extend_from_slice(data);
+        Status::Ok
+    }
+}
+
+/// The host's fetch callback as the TUF client's transport.
+struct HostFetcher {
+    fetch: domainsig_fetch_fn,
+    user_data: *mut c_void,
+}
+
+impl Fetcher for HostFetcher {
+    fn fetch(&self, url: &str, max_len: u64) -> std::result::Result<Fetched, String> {
+        let Some(fetch) = self.fetch else {
+            return Err(format!("{url}: no fetch callback was given, and an http(s) repository needs one"));
+        };
+        let c_url = CString::new(url).map_err(|_| format!("{url}: the URL contains a NUL byte"))?;
+        let max_len = usize::try_from(max_len).unwrap_or(usize::MAX);
+        let mut reply = domainsig_fetch_reply::new(max_len);
+        // SAFETY: `fetch` and `user_data` come from the caller of domainsig_trust_update, whose
+        // contract makes the pair callable for the duration of that call; `c_url` and `reply` live
+        // on this frame until the callback returns, which is all it may use them for.
+        let rc = unsafe { fetch(self.user_data, c_url.as_ptr(), max_len, &mut reply) };
+        if let Some(n) = reply.too_long {
+            return Err(format!("{url}: the host offered {n} or more bytes; at most {max_len} are accepted"));
+        }
+        let why = |what: String| reply.message.as_ref().map_or(what, |m| format!("{url}: {m}"));
+        match rc {
+            0 => match reply.body {
+                Some(body) => Ok(Fetched::Bytes(body)),
+                None => Err(format!(
+                    "{url}: the fetch callback returned DOMAINSIG_FETCH_BYTES without supplying any (call domainsig_fetch_reply_set)"
+                )),
+            },
+            1 => Ok(Fetched::NotFound),
+            _ => Err(why(format!("{url}: the fetch callback failed (returned {rc})"))),
+        }
+    }
+}
+
+/// Builds a result whose JSON is `status`, `code`, `family`, then `report` on success or
+/// `message`/`field` on failure.
+fn trust_result<R: serde::Serialize>(outcome: crate::Result<R>) -> Box<domainsig_result> {
+    match outcome {
+        Ok(report) => {
+            let st = Status::Ok;
+            let json = serde_json::json!({
+                "status": st.name(), "code": st.code(), "family": st.family().name(), "report": report,
+            });
+            let text = CString::new(json.to_string()).unwrap_or_else(|_| {
+                // serde_json escapes every control character, so a NUL byte cannot appear.
+                CString::from(c"{\"status\":\"INTERNAL\",\"code\":99,\"family\":\"internal\"}")
+            });
+            Box::new(domainsig_result { status: st, json: text })
+        }
+        Err(e) => make_result(&Outcome::refused(e)),
+    }
+}
+
+/// Runs a trust operation, turning a panic inside the library into an `INTERNAL` error that says so.
+fn trust_guarded<R>(op: impl FnOnce() -> crate::Result<R>) -> crate::Result<R> {
+    catch_unwind(AssertUnwindSafe(op)).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        std::mem::forget(payload);
+        Err(error::internal(format!("domainsig panicked during a trust update: {what}")))
+    })
+}
+
+/// Reads a trust configuration's JSON.
+///
+/// # Safety
+/// A non-NULL `json` must point to `len` readable bytes valid for the call.
+unsafe fn trust_config_arg(json: *const u8, len: usize) -> Result<TufConfig, Error> {
+    // SAFETY: forwarded from this function's contract.
+    let bytes = unsafe { bytes_arg(json, len, "config_json") }?;
+    TufConfig::from_json(bytes).map_err(|e| e.at("config_json"))
+}
+
+/// Stores `result`'s pointer in `*out` and returns its status.
+///
+/// # Safety
+/// `out` must be non-NULL and valid for writing one pointer.
+unsafe fn give_result(result: Box<domainsig_result>, out: *mut *mut domainsig_result) -> Status {
+    let status = result.status;
+    // SAFETY: the caller guarantees `out` is non-NULL and writable; ownership of the Box passes to
+    // the C caller, who releases it with domainsig_result_free.
+    unsafe { out.write(Box::into_raw(result)) };
+    status
+}
+
+/// Updates the cached copy of a TUF repository (Sigstore's public-good or staging, or your own)
+/// through the host's network, verifying every file before it reaches the cache.
+///
+/// `config_json` is `{"tuf": "public-good" | "staging" | {"repo": URL_OR_DIR, "root":
+/// PATH_OR_INLINE_ROOT_JSON}, "cache": DIR}` (the words a policy's `trusted_root` takes). A
+/// repository that is a local directory or a `file://` URL is read by the library itself; for an
+/// `http(s)` repository the library calls `fetch(user_data, url, max_len, reply)` for each file it
+/// needs (see `domainsig_fetch_fn`). `fetch` may be NULL when the repository is local.
+///
+/// Returns `DOMAINSIG_OK` when the cache now holds the repository's current, verified state;
+/// otherwise the reason's status, and the cache is as it was. Either way, unless `result` is NULL,
+/// `*result` receives a result (release it with `domainsig_result_free`) whose JSON carries the
+/// `report` (each role's version and expiry, each target with its hash) or the `message`. A policy
+/// naming the same repository and cache then verifies with the updated trusted root.
+///
+/// # Safety
+/// `config_json` must point to `len` readable bytes; `fetch`, when not NULL, must be safe to call
+/// with `user_data` during this call; `result` must be writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn domainsig_trust_update(
+    config_json: *const u8,
+    len: usize,
+    fetch: domainsig_fetch_fn,
+    user_data: *mut c_void,
+    result: *mut *mut domainsig_result,
+) -> Status {
+    ffi_boundary! {
+        if result.is_null() {
+            return Status::InvalidArgument;
+        }
+        // SAFETY: non-NULL and, by the caller's contract, writable. Written first so that even a
+        // caught panic leaves a defined value behind.
+        unsafe { result.write(ptr::null_mut()) };
+        let fetcher = HostFetcher { fetch, user_data };
+        let outcome = trust_guarded(|| {
+            // SAFETY: the caller's contract covers `config_json` for the duration of this call.
+            let config = unsafe { trust_config_arg(config_json, len) }?;
+            tuf::update(&config, &fetcher)
+        });
+        // SAFETY: `result` is non-NULL and writable.
+        unsafe { give_result(trust_result(outcome), result) }
+    }
+}
+
+/// Describes the cached copy of a TUF repository without fetching anything: each role's version
+/// and expiry and each target with its hash, in the result's `report`.
+///
+/// `config_json` is as for `domainsig_trust_update`. Returns `DOMAINSIG_OK` when the cache holds a
+/// verified state (expired or not: the report says), otherwise the reason's status. Unless `result`
+/// is NULL, `*result` receives a result to release with `domainsig_result_free`.
+///
+/// # Safety
+/// `config_json` must point to `len` readable bytes; `result` must be writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn domainsig_trust_status(
+    config_json: *const u8,
+    len: usize,
+    result: *mut *mut domainsig_result,
+) -> Status {
+    ffi_boundary! {
+        if result.is_null() {
+            return Status::InvalidArgument;
+        }
+        // SAFETY: non-NULL and, by the caller's contract, writable.
+        unsafe { result.write(ptr::null_mut()) };
+        let outcome = trust_guarded(|| {
+            // SAFETY: the caller's contract covers `config_json` for the duration of this call.
+            let config = unsafe { trust_config_arg(config_json, len) }?;
+            tuf::status(&config)
+        });
+        // SAFETY: `result` is non-NULL and writable.
+        unsafe { give_result(trust_result(outcome), result) }
+    }
+}
+
+/// Gives the body of the fetched URL, replacing anything supplied before. The library copies the
+/// bytes; `data` may be NULL when `len` is 0 (an empty body).
+///
+/// Returns `DOMAINSIG_OK`; `DOMAINSIG_LIMIT_EXCEEDED` when `len` is more than the callback's
+/// `max_len` (the fetch then fails whatever the callback returns: stop downloading);
+/// `DOMAINSIG_INVALID_ARGUMENT` for a NULL `reply`, or a NULL `data` with a non-zero `len`.
+///
+/// # Safety
+/// `reply` must be the one passed to a callback that has not returned yet (another thread may use
+/// it while that callback waits for it, one thread at a time); a non-NULL `data` must point to `len`
+/// readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn domainsig_fetch_reply_set(
+    reply: *mut domainsig_fetch_reply,
+    data: *const u8,
+    len: usize,
+) -> Status {
+    ffi_boundary! {
+        // SAFETY: forwarded from this function's contract.
+        unsafe { reply_offer(reply, data, len, true) }
+    }
+}
+
+/// Adds bytes to the body of the fetched URL (for hosts that receive it in chunks, such as a
+/// libcurl write callback). The library copies them. Returns as `domainsig_fetch_reply_set`, with
+/// the limit applying to the whole body so far.
+///
+/// # Safety
+/// As `domainsig_fetch_reply_set`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn domainsig_fetch_reply_append(
+    reply: *mut domainsig_fetch_reply,
+    data: *const u8,
+    len: usize,
+) -> Status {
+    ffi_boundary! {
+        // SAFETY: forwarded from this function's contract.
+        unsafe { reply_offer(reply, data, len, false) }
+    }
+}
+
+/// Records why a fetch failed (`"HTTP 503 Service Unavailable"`, `"proxy refused the
+/// connection"`), for the update's error message; the callback still returns a failure. The text is
+/// copied (up to 1 KiB; invalid UTF-8 replaced). Returns `DOMAINSIG_OK`, or
+/// `DOMAINSIG_INVALID_ARGUMENT` when `reply` or `message` is NULL.
+///
+/// # Safety
+/// `reply` as for `domainsig_fetch_reply_set`; `message` must be NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn domainsig_fetch_reply_fail(
+    reply: *mut domainsig_fetch_reply,
+    message: *const c_char,
+) -> Status {
+    ffi_boundary! {
+        if reply.is_null() {
+            return Status::InvalidArgument;
+        }
+        // SAFETY: NULL or NUL-terminated for the call (caller's contract).
+        let Some(message) = (unsafe { cstr_arg(message) }) else {
+            return Status::InvalidArgument;
+        };
+        let bytes = message.to_bytes();
+        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_FETCH_MESSAGE)]).into_owned();
+        // SAFETY: non-NULL, and the caller guarantees it is the live reply of the running callback,
+        // which nothing else touches while the callback runs.
+        unsafe { (*reply).message = Some(text) };
+        Status::Ok
+    }
+}
+
+/// Offers bytes to a reply.
+///
+/// # Safety
+/// As `domainsig_fetch_reply_set`.
+unsafe fn reply_offer(reply: *mut domainsig_fetch_reply, data: *const u8, len: usize, replace: bool) -> Status {
+    if reply.is_null() {
+        return Status::InvalidArgument;
+    }
+    // SAFETY: non-NULL, and the caller guarantees it is the live reply of the running callback,
+    // which nothing else touches while the callback runs.
+    let reply = unsafe { &mut *reply };
+    if data.is_null() {
+        return if len == 0 { reply.offer(&[], replace) } else { Status::InvalidArgument };
+    }
+    if len > reply.max_len {
+        // Refused before reading a byte: the length alone is over the limit.
+        reply.too_long = Some(len);
+        reply.body = None;
+        return Status::LimitExceeded;
+    }
+    // SAFETY: non-NULL with `len` readable bytes (caller's contract); `len` ≤ max_len ≤ isize::MAX
+    // is not guaranteed, so bytes_arg checks it.
+    match unsafe { bytes_arg(data, len, "data") } {
+        Ok(bytes) => reply.offer(bytes, replace),
+        Err(_) => Status::InvalidArgument,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -724,5 +1056,96 @@ mod tests {
         }
         // SAFETY: freeing what we own.
         unsafe { domainsig_policy_free(p) };
+    }
+    /// A host callback for the tests: `*user` is (bytes to offer, code to return); it also says why.
+    unsafe extern "C" fn host(
+        user: *mut c_void,
+        url: *const c_char,
+        _max_len: usize,
+        reply: *mut domainsig_fetch_reply,
+    ) -> i32 {
+        // SAFETY: the tests pass a live (usize, i32) pair and the library a NUL-terminated URL.
+        let (n, rc) = unsafe { *(user as *const (usize, i32)) };
+        // SAFETY: as above.
+        assert!(unsafe { CStr::from_ptr(url) }.to_bytes().starts_with(b"http://"));
+        let data = vec![b'x'; n];
+        // SAFETY: `reply` is the live reply of this call; `data` holds `n` bytes.
+        unsafe {
+            domainsig_fetch_reply_set(reply, data.as_ptr(), data.len());
+            domainsig_fetch_reply_fail(reply, c"HTTP 503".as_ptr());
+        }
+        rc
+    }
+
+    #[test]
+    fn host_fetcher_keeps_the_callback_contract() {
+        let fetch = |n: usize, rc: i32, max: u64| {
+            let mut state = (n, rc);
+            let f = HostFetcher { fetch: Some(host), user_data: (&raw mut state).cast() };
+            f.fetch("http://127.0.0.1/x.json", max)
+        };
+        assert_eq!(fetch(10, 0, 10), Ok(Fetched::Bytes(vec![b'x'; 10])));
+        assert_eq!(fetch(0, 0, 10), Ok(Fetched::Bytes(Vec::new())));
+        assert_eq!(fetch(3, 1, 10), Ok(Fetched::NotFound));
+        assert!(fetch(11, 0, 10).unwrap_err().contains("at most 10 are accepted"));
+        assert!(fetch(11, 1, 10).unwrap_err().contains("at most 10"), "over the limit wins over not found");
+        assert!(fetch(1, 2, 10).unwrap_err().contains("HTTP 503"));
+        assert!(fetch(1, i32::MIN, 10).unwrap_err().contains("HTTP 503"));
+        let none = HostFetcher { fetch: None, user_data: ptr::null_mut() };
+        assert!(none.fetch("http://127.0.0.1/x.json", 1).unwrap_err().contains("no fetch callback"));
+        // SAFETY: NULL replies are documented inputs.
+        unsafe {
+            assert_eq!(domainsig_fetch_reply_set(ptr::null_mut(), ptr::null(), 0), Status::InvalidArgument);
+            assert_eq!(domainsig_fetch_reply_append(ptr::null_mut(), ptr::null(), 0), Status::InvalidArgument);
+            assert_eq!(domainsig_fetch_reply_fail(ptr::null_mut(), c"x".as_ptr()), Status::InvalidArgument);
+        }
+    }
+
+    #[test]
+    fn reply_appends_up_to_the_limit_and_refusal_sticks() {
+        let mut r = domainsig_fetch_reply::new(4);
+        // SAFETY: `r` is live; the data pointers hold the given lengths.
+        unsafe {
+            assert_eq!(domainsig_fetch_reply_append(&mut r, b"ab".as_ptr(), 2), Status::Ok);
+            assert_eq!(domainsig_fetch_reply_append(&mut r, b"cd".as_ptr(), 2), Status::Ok);
+            assert_eq!(r.body.as_deref(), Some(&b"abcd"[..]));
+            assert_eq!(domainsig_fetch_reply_append(&mut r, b"e".as_ptr(), 1), Status::LimitExceeded);
+            assert_eq!(domainsig_fetch_reply_set(&mut r, b"a".as_ptr(), 1), Status::LimitExceeded);
+            assert_eq!(domainsig_fetch_reply_set(&mut r, ptr::null(), 3), Status::InvalidArgument);
+        }
+        assert!(r.body.is_none() && r.too_long == Some(5));
+        let mut r = domainsig_fetch_reply::new(4);
+        // SAFETY: as above; a NULL pointer with a length is refused before it is read.
+        unsafe {
+            assert_eq!(domainsig_fetch_reply_set(&mut r, ptr::null(), 3), Status::InvalidArgument);
+            assert_eq!(domainsig_fetch_reply_set(&mut r, ptr::null(), 0), Status::Ok);
+        }
+        assert_eq!(r.body.as_deref(), Some(&b""[..]));
+    }
+
+    #[test]
+    fn trust_calls_check_their_arguments() {
+        // SAFETY: NULL out-pointers and NULL config are documented inputs.
+        unsafe {
+            assert_eq!(
+                domainsig_trust_update(b"{}".as_ptr(), 2, None, ptr::null_mut(), ptr::null_mut()),
+                Status::InvalidArgument
+            );
+            assert_eq!(domainsig_trust_status(b"{}".as_ptr(), 2, ptr::null_mut()), Status::InvalidArgument);
+        }
+        let mut r = ptr::null_mut();
+        // SAFETY: valid out-pointer; NULL config is a documented input.
+        let st = unsafe { domainsig_trust_status(ptr::null(), 0, &mut r) };
+        assert_eq!(st, Status::InvalidArgument);
+        assert_eq!(json_of(r)["field"], "config_json");
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_result_free(r) };
+        let cfg = br#"{"tuf": "public-good", "cache": "/nonexistent/domainsig-ffi-test"}"#;
+        // SAFETY: valid pointers.
+        let st = unsafe { domainsig_trust_status(cfg.as_ptr(), cfg.len(), &mut r) };
+        assert_eq!(st, Status::TufMissing);
+        assert!(json_of(r)["message"].as_str().unwrap().contains("trust update"), "{}", json_of(r));
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_result_free(r) };
     }
 }

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "domainsig",
-      "sources": ["src/addon.c"],
+      "sources": ["src/addon.c", "src/trust.c"],
       "include_dirs": ["native/include"],
       "cflags_c": ["-std=c99", "-Wall", "-Wextra", "-Werror"],
       "libraries": [

@@ -76,3 +76,47 @@ export declare class Policy {
 
 export declare function statusName(status: number): string;
 export declare function version(): string;
+
+/** Which TUF repository to trust and where its verified state is cached. */
+export interface TrustOptions {
+  /** 'public-good' (default), 'staging', or an https:, http: or file: URL. */
+  repo?: 'public-good' | 'staging' | string | URL;
+  /** A local directory holding the repository (instead of `repo`). */
+  repoDir?: string;
+  /** A custom repository's bootstrap root.json, as content (bytes, JSON text or the parsed object). */
+  root?: Buffer | Uint8Array | string | object;
+  /** A custom repository's bootstrap root.json, as a file path (instead of `root`). */
+  rootPath?: string;
+  /** The cache directory (default: $XDG_CACHE_HOME/domainsig/tuf). */
+  cache?: string;
+}
+
+/** Fetches one URL: the body (at most `maxLen` bytes), or null when the server says 404/403. */
+export type TrustFetch = (url: string, maxLen: number) => Promise<Buffer | Uint8Array | null> | Buffer | Uint8Array | null;
+
+export interface TrustRole { role: string; version: number; expires: string; expired: boolean }
+export interface TrustTarget { name: string; length: number; sha256: string; role: string }
+
+/** What an update verified, or what the cache holds. */
+export interface TrustReport {
+  repository: string;
+  url: string;
+  cache: string;
+  verified_at: string;
+  expiry_enforced: boolean;
+  roles: TrustRole[];
+  targets: TrustTarget[];
+  changed?: string[];
+  [key: string]: unknown;
+}
+
+export declare namespace trust {
+  /** Updates the cache on the libuv pool, fetching on the main thread (global fetch by default). */
+  function update(opts?: TrustOptions & { fetch?: TrustFetch | null }): Promise<TrustReport>;
+  /** What the cache holds, without fetching. */
+  function status(opts?: TrustOptions): Promise<TrustReport>;
+  /** The `{tuf, cache}` value for a policy's `trusted_root`. */
+  function trustedRoot(opts?: TrustOptions): { tuf: string | { repo: string; root: string | object }; cache?: string };
+  /** The default fetcher (global fetch, 404/403 as null, at most maxLen + 1 bytes read). */
+  function defaultFetch(url: string, maxLen: number): Promise<Buffer | null>;
+}

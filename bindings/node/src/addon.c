@@ -8,6 +8,7 @@
  *   verify(policy, item) -> Promise<{status, json}>
  *   verifyMany(policy, items[]) -> Promise<[{status, json}]>
  *   statusName(n: number) -> string, version() -> string
+ *   trustUpdate / trustStatus: see src/trust.c
  * where item = [kind (0 bytes, 1 path, 2 digest), value (Buffer|string), name|null, bundle: Buffer,
  *               indexDomain|null].
  */
@@ -374,6 +375,9 @@ static napi_value version(napi_env env, napi_callback_info info) {
     return out;
 }
 
+/* The trust-update door (src/trust.c). */
+napi_value trust_register(napi_env env, napi_value exports);
+
 static napi_value init(napi_env env, napi_value exports) {
     napi_property_descriptor props[] = {
         {"policyNew", NULL, policy_new, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -384,7 +388,7 @@ static napi_value init(napi_env env, napi_value exports) {
         {"version", NULL, version, NULL, NULL, NULL, napi_enumerable, NULL},
     };
     CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props), NULL);
-    return exports;
+    return trust_register(env, exports);
 }
 
 NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

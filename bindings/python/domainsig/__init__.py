@@ -10,6 +10,7 @@ Importing the package is cheap: the native library loads on the first Policy.
         print(e.code, e.details["message"])
 """
 
+from . import trust
 from ._policy import Policy, VerificationResult, status_name, version
 from ._status import (
     STATUS,
@@ -37,4 +38,5 @@ __all__ = [
     "STATUS_NAME",
     "status_name",
     "version",
+    "trust",
 ]

@@ -1,0 +1,266 @@
+/*
+ * The trust-update door of the N-API addon: domainsig_trust_update on the libuv pool, with each
+ * file fetched by JavaScript on the main thread.
+ *
+ * Native functions (arguments already normalised by trust.js):
+ *   trustUpdate(configJson: string, dispatch: function | null) -> Promise<{status, json}>
+ *   trustStatus(configJson: string) -> Promise<{status, json}>
+ * dispatch(url, maxLen, done) runs on the main thread for each URL the library asks for and calls
+ * done exactly once: done(0, buffer) bytes, done(1) not found, done(2, message) failed.
+ *
+ * How it never blocks the event loop: the update runs in napi_create_async_work's execute, on a
+ * pool thread. The library calls fetch_on_main (its domainsig_fetch_fn) on that thread; it posts
+ * the URL to the main thread through a napi_threadsafe_function and waits on a condition variable
+ * until done() has handed the bytes to the library. Only that pool thread waits; the main thread
+ * only ever runs JavaScript and short copies.
+ */
+/* uv.h needs POSIX types that -std=c99 hides by default. */
+#define _POSIX_C_SOURCE 200809L
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "domainsig.h"
+
+napi_value trust_register(napi_env env, napi_value exports);
+
+/* One URL in flight: lives on the waiting pool thread's stack until `settled`. */
+typedef struct {
+    uv_mutex_t mu;
+    uv_cond_t cv;
+    int settled;
+    int32_t rc;
+    const char *url;
+    size_t max_len;
+    domainsig_fetch_reply *reply;
+} fetch_req;
+
+/* The `done` function's data: points at the request until it settles, then NULL (so a second
+ * call, or a call after the pool thread moved on, does nothing). Freed with the function. */
+typedef struct {
+    fetch_req *req;
+} done_slot;
+
+typedef struct {
+    napi_async_work work;
+    napi_deferred deferred;
+    napi_threadsafe_function tsfn; /* NULL when there is no JS fetcher */
+    char *config;
+    size_t config_len;
+    int status_only;
+    domainsig_result *result;
+} trust_job;
+
+static void settle(fetch_req *req, int32_t rc) {
+    uv_mutex_lock(&req->mu);
+    req->rc = rc;
+    req->settled = 1;
+    uv_cond_signal(&req->cv);
+    uv_mutex_unlock(&req->mu);
+}
+
+static void slot_finalize(napi_env env, void *data, void *hint) {
+    (void)env;
+    (void)hint;
+    free(data);
+}
+
+/* done(kind, value) on the main thread: hand the answer to the library and wake the pool thread. */
+static napi_value done_cb(napi_env env, napi_callback_info info) {
+    size_t argc = 2;
+    napi_value argv[2];
+    void *data = NULL;
+    if (napi_get_cb_info(env, info, &argc, argv, NULL, &data) != napi_ok || !data) return NULL;
+    done_slot *slot = data;
+    fetch_req *req = slot->req;
+    if (!req) return NULL;
+    slot->req = NULL;
+    int32_t kind = DOMAINSIG_FETCH_FAILED;
+    if (argc < 1 || napi_get_value_int32(env, argv[0], &kind) != napi_ok) kind = DOMAINSIG_FETCH_FAILED;
+    int32_t rc = DOMAINSIG_FETCH_FAILED;
+    if (kind == DOMAINSIG_FETCH_BYTES && argc == 2) {
+        void *p = NULL;
+        size_t len = 0;
+        bool is_buffer = false;
+        if (napi_is_buffer(env, argv[1], &is_buffer) == napi_ok && is_buffer &&
+            napi_get_buffer_info(env, argv[1], &p, &len) == napi_ok &&
+            domainsig_fetch_reply_set(req->reply, p, len) == DOMAINSIG_OK)
+            rc = DOMAINSIG_FETCH_BYTES;
+    } else if (kind == DOMAINSIG_FETCH_NOT_FOUND) {
+        rc = DOMAINSIG_FETCH_NOT_FOUND;
+    } else if (argc == 2) {
+        char msg[1024];
+        size_t n = 0;
+        if (napi_get_value_string_utf8(env, argv[1], msg, sizeof msg, &n) == napi_ok)
+            domainsig_fetch_reply_fail(req->reply, msg);
+    }
+    settle(req, rc);
+    return NULL;
+}
+
+/* Runs on the main thread for each queued URL. `env` is NULL when Node is tearing the function
+ * down: the pool thread must still be woken. */
+static void call_js(napi_env env, napi_value dispatch, void *context, void *data) {
+    (void)context;
+    fetch_req *req = data;
+    if (!env || !dispatch) {
+        domainsig_fetch_reply_fail(req->reply, "Node is shutting down");
+        settle(req, DOMAINSIG_FETCH_FAILED);
+        return;
+    }
+    done_slot *slot = malloc(sizeof *slot);
+    napi_value argv[3], undefined, ignored;
+    if (!slot) {
+        settle(req, DOMAINSIG_FETCH_FAILED);
+        return;
+    }
+    slot->req = req;
+    if (napi_create_function(env, "done", NAPI_AUTO_LENGTH, done_cb, slot, &argv[2]) != napi_ok) {
+        free(slot);
+        settle(req, DOMAINSIG_FETCH_FAILED);
+        return;
+    }
+    if (napi_add_finalizer(env, argv[2], slot, slot_finalize, NULL, NULL) != napi_ok) {
+        /* Leak the few bytes rather than free a slot the function may still reach. */
+    }
+    if (napi_create_string_utf8(env, req->url, NAPI_AUTO_LENGTH, &argv[0]) != napi_ok ||
+        napi_create_double(env, (double)req->max_len, &argv[1]) != napi_ok ||
+        napi_get_undefined(env, &undefined) != napi_ok ||
+        napi_call_function(env, undefined, dispatch, 3, argv, &ignored) != napi_ok) {
+        bool pending = false;
+        napi_value exc;
+        if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
+            napi_get_and_clear_last_exception(env, &exc);
+        if (slot->req) {
+            slot->req = NULL;
+            domainsig_fetch_reply_fail(req->reply, "the JavaScript fetch dispatcher threw");
+            settle(req, DOMAINSIG_FETCH_FAILED);
+        }
+    }
+}
+
+/* The library's domainsig_fetch_fn, on the pool thread: post to the main thread and wait. */
+static int32_t fetch_on_main(void *user_data, const char *url, size_t max_len, domainsig_fetch_reply *reply) {
+    trust_job *job = user_data;
+    fetch_req req;
+    memset(&req, 0, sizeof req);
+    req.url = url;
+    req.max_len = max_len;
+    req.reply = reply;
+    req.rc = DOMAINSIG_FETCH_FAILED;
+    if (uv_mutex_init(&req.mu) != 0) return DOMAINSIG_FETCH_FAILED;
+    if (uv_cond_init(&req.cv) != 0) {
+        uv_mutex_destroy(&req.mu);
+        return DOMAINSIG_FETCH_FAILED;
+    }
+    if (napi_call_threadsafe_function(job->tsfn, &req, napi_tsfn_blocking) == napi_ok) {
+        uv_mutex_lock(&req.mu);
+        while (!req.settled) uv_cond_wait(&req.cv, &req.mu);
+        uv_mutex_unlock(&req.mu);
+    } else {
+        domainsig_fetch_reply_fail(reply, "Node is shutting down");
+    }
+    uv_cond_destroy(&req.cv);
+    uv_mutex_destroy(&req.mu);
+    return req.rc;
+}
+
+static void job_execute(napi_env env, void *data) {
+    (void)env; /* no JS here: this runs on a pool thread */
+    trust_job *job = data;
+    const uint8_t *config = (const uint8_t *)job->config;
+    if (job->status_only)
+        domainsig_trust_status(config, job->config_len, &job->result);
+    else
+        domainsig_trust_update(config, job->config_len, job->tsfn ? fetch_on_main : NULL, job, &job->result);
+}
+
+static void job_free(napi_env env, trust_job *job) {
+    if (job->tsfn) napi_release_threadsafe_function(job->tsfn, napi_tsfn_release);
+    if (job->work) napi_delete_async_work(env, job->work);
+    domainsig_result_free(job->result);
+    free(job->config);
+    free(job);
+}
+
+static void job_complete(napi_env env, napi_status status, void *data) {
+    trust_job *job = data;
+    napi_value obj = NULL, st, json;
+    const char *text = job->result ? domainsig_result_json(job->result) : NULL;
+    if (status == napi_ok && napi_create_object(env, &obj) == napi_ok &&
+        napi_create_int32(env, job->result ? (int32_t)domainsig_result_status(job->result) : DOMAINSIG_INTERNAL,
+                          &st) == napi_ok &&
+        napi_create_string_utf8(env, text ? text : "{}", NAPI_AUTO_LENGTH, &json) == napi_ok &&
+        napi_set_named_property(env, obj, "status", st) == napi_ok &&
+        napi_set_named_property(env, obj, "json", json) == napi_ok) {
+        napi_resolve_deferred(env, job->deferred, obj);
+    } else {
+        napi_value msg, err;
+        napi_create_string_utf8(env, "domainsig: the trust update did not complete", NAPI_AUTO_LENGTH, &msg);
+        napi_create_error(env, NULL, msg, &err);
+        napi_reject_deferred(env, job->deferred, err);
+    }
+    job_free(env, job);
+}
+
+static napi_value start(napi_env env, napi_callback_info info, int status_only) {
+    size_t argc = 2;
+    napi_value argv[2], promise, name;
+    napi_valuetype t = napi_undefined;
+    if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+        napi_typeof(env, argv[0], &t) != napi_ok || t != napi_string) {
+        napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "configJson must be a string");
+        return NULL;
+    }
+    trust_job *job = calloc(1, sizeof *job);
+    size_t len = 0;
+    if (!job || napi_get_value_string_utf8(env, argv[0], NULL, 0, &len) != napi_ok ||
+        !(job->config = malloc(len + 1)) ||
+        napi_get_value_string_utf8(env, argv[0], job->config, len + 1, &job->config_len) != napi_ok) {
+        if (job) free(job->config);
+        free(job);
+        napi_throw_error(env, "ERR_DOMAINSIG_NAPI", "out of memory");
+        return NULL;
+    }
+    job->status_only = status_only;
+    napi_valuetype ft = napi_undefined;
+    if (!status_only && argc == 2 && napi_typeof(env, argv[1], &ft) == napi_ok && ft == napi_function) {
+        napi_value tsfn_name;
+        if (napi_create_string_utf8(env, "domainsig.trust.fetch", NAPI_AUTO_LENGTH, &tsfn_name) != napi_ok ||
+            napi_create_threadsafe_function(env, argv[1], NULL, tsfn_name, 0, 1, NULL, NULL, NULL, call_js,
+                                            &job->tsfn) != napi_ok) {
+            job->tsfn = NULL;
+            job_free(env, job);
+            napi_throw_error(env, "ERR_DOMAINSIG_NAPI", "cannot create the fetch bridge");
+            return NULL;
+        }
+    }
+    if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
+        napi_create_string_utf8(env, "domainsig.trust", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+        napi_create_async_work(env, NULL, name, job_execute, job_complete, job, &job->work) != napi_ok ||
+        napi_queue_async_work(env, job->work) != napi_ok) {
+        job_free(env, job);
+        napi_throw_error(env, "ERR_DOMAINSIG_NAPI", "cannot start the trust update");
+        return NULL;
+    }
+    return promise;
+}
+
+static napi_value trust_update(napi_env env, napi_callback_info info) {
+    return start(env, info, 0);
+}
+
+static napi_value trust_status(napi_env env, napi_callback_info info) {
+    return start(env, info, 1);
+}
+
+napi_value trust_register(napi_env env, napi_value exports) {
+    napi_property_descriptor props[] = {
+        {"trustUpdate", NULL, trust_update, NULL, NULL, NULL, napi_enumerable, NULL},
+        {"trustStatus", NULL, trust_status, NULL, NULL, NULL, napi_enumerable, NULL},
+    };
+    if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+    return exports;
+}
