@@ -12,7 +12,7 @@
 // `rootPath` (a file). `cache` is a directory.
 
 const path = require('node:path');
-const native = require('./build/Release/domainsig.node');
+const native = require('./addon.js').load();
 
 const FETCH_BYTES = 0;
 const FETCH_NOT_FOUND = 1;
