@@ -299,3 +299,42 @@ fn trust_update_and_status_exit_codes() {
     assert_eq!(run(&["trust", "status", "--bogus"]).status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&cache);
 }
+
+/// README's walkthrough: update from a local repository (tests/tuf/doors: signed by the tests'
+/// own keys, valid until 2099, its target Sigstore's real trusted_root.json), then verify a real
+/// bundle under a policy whose trusted root is that repository's verified target.
+#[test]
+fn trust_update_from_a_local_repository_then_verify_with_it() {
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("tuf-walkthrough-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache);
+    let cache_s = cache.to_string_lossy().into_owned();
+    let (repo, root) = ("tests/tuf/doors", "tests/tuf/doors/1.root.json");
+    let out = run(&["trust", "update", "--repo", repo, "--root", root, "--cache", &cache_s]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let policy = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("tuf-walkthrough-{}.json", std::process::id()));
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::write(
+        &policy,
+        serde_json::json!({
+            "version": 1,
+            "trusted_root": {"tuf": {"repo": here.join(repo), "root": here.join(root)}, "cache": cache_s},
+            "identities": [{"issuer": "https://token.actions.githubusercontent.com",
+                "san": "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"}],
+            "domains": {"mode": "ignore"}, "subject": {"require_name": false}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let v = "tests/vectors/conformance--happy-path-v0.3";
+    let p = policy.to_string_lossy();
+    let bundle = format!("{v}/bundle.sigstore.json");
+    let artifact = format!("{v}/artifact");
+    let out = run(&["verify", "--policy", &p, "--bundle", &bundle, &artifact]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // The same policy without the update step fails closed, saying how to update.
+    let _ = std::fs::remove_dir_all(&cache);
+    let out = run(&["verify", "--policy", &p, "--bundle", &bundle, &artifact]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("trust update"), "{}", String::from_utf8_lossy(&out.stderr));
+    let _ = std::fs::remove_file(&policy);
+}
