@@ -46,6 +46,11 @@ exported=$(nm -D --defined-only "$lib" | awk '{print $3}' | sort -u)
 if [ "$declared" != "$exported" ]; then
   echo "exports differ from the header's functions:" >&2; diff <(echo "$declared") <(echo "$exported") >&2; exit 1
 fi
+# The CLI's HTTP stack (ureq, rustls) stays out of what installers link: the library never opens
+# a socket. Its symbol table (not stripped in this debug build) names every crate compiled in.
+if nm -C "$lib" | grep -E ' (ureq|rustls)::' >/dev/null; then
+  echo "libdomainsig links the CLI's HTTP client:" >&2; nm -C "$lib" | grep -E ' (ureq|rustls)::' | head >&2; exit 1
+fi
 echo "exports: $(nm -D --defined-only "$lib" | wc -l) domainsig_* symbols, soname libdomainsig.so.0"
 
 gcc "${flags[@]}" tests/c/test_domainsig.c -o "$out/test_domainsig" "${libs[@]}"
