@@ -10,7 +10,7 @@ static ROOT: LazyLock<std::sync::Arc<domainsig::TrustRoot>> =
 fuzz_target!(|data: &[u8]| {
     if let Ok(cert) = domainsig::x509::parse(data, "fuzz") {
         let _ = domainsig::x509::claims::identity(&cert);
-        let _ = domainsig::x509::sct::verify(&cert, data, data, &ROOT);
+        let _ = domainsig::x509::sct::verify(&cert, data, data, &**ROOT);
         let _ = domainsig::x509::sct::precert_tbs(data);
     }
     let _ = domainsig::x509::tbs_bytes(data);
