@@ -6,31 +6,61 @@ use snafu::ensure;
 use std::collections::HashMap;
 use std::fmt;
 
-/// Validates the key ID for each key during deserialization and fails if any don't match.
+// PATCHED for domainsig (see vendor/tough/PATCHES.md): the only change from tough 0.24.0, with
+// the `DuplicateKey` error variant it returns (schema/error.rs).
+//
+// Upstream refuses a key whose keyid is not the SHA-256 of its canonical JSON. TUF's TAP 12
+// ("Improving keyid flexibility", theupdateframework/taps tap12.md) drops that rule: a keyid is
+// an identifier chosen by the metadata owner, unique within the file, and python-tuf and go-tuf
+// accept such roots. Sigstore's public-good roots v10 and v11 list one key under a keyid that is
+// not its hash (sigstore/root-signing#1431), so upstream cannot walk the real chain from v5.
+//
+// What replaces the hash check: TAP 12 also requires that each key count once towards a
+// threshold, and `Root::verify_role` / `Delegations::verify_role` count valid signatures per
+// keyid. With keyids no longer tied to their keys, one key listed under two keyids would let one
+// signature count twice (go-tuf GHSA-3633-5h82-39pq, theupdateframework/go-tuf#733). So a keys
+// map that lists the same public key (the decoded key material `Key::verify` uses) under two
+// keyids is refused here, where both maps (root keys and delegation keys) are parsed.
+// The duplicate-keyid check is unchanged.
+
+/// Validates the keys map during deserialization: fails on a duplicate key ID or on one public key
+/// listed under two key IDs. A key ID need not be the hash of its key (TAP 12).
 pub(super) fn deserialize_keys<'de, D>(
     deserializer: D,
 ) -> Result<HashMap<Decoded<Hex>, Key>, D::Error>
 where
     D: Deserializer<'de>,
 {
+    // The key material that signatures are verified with; two entries with equal material are the
+    // same signer whatever their keyids, scheme names or extra fields.
+    fn public_key_bytes(key: &Key) -> &[u8] {
+        match key {
+            Key::Rsa { keyval, .. } => &keyval.public,
+            Key::Ed25519 { keyval, .. } => &keyval.public,
+            Key::Ecdsa { keyval, .. } | Key::EcdsaOld { keyval, .. } => &keyval.public,
+        }
+    }
+
     // An inner function that does actual key ID validation:
-    // * fails if a key ID doesn't match its contents
+    // * fails if the same public key is already listed under another key ID (`seen` maps each
+    //   key's material to the key ID it was first listed under)
     // * fails if there is a duplicate key ID
     // If this passes we insert the entry.
     fn validate_and_insert_entry(
         keyid: Decoded<Hex>,
         key: Key,
         map: &mut HashMap<Decoded<Hex>, Key>,
+        seen: &mut HashMap<Vec<u8>, String>,
     ) -> Result<(), error::Error> {
-        let calculated = key.key_id()?;
         let keyid_hex = hex::encode(&keyid);
-        ensure!(
-            keyid == calculated,
-            error::InvalidKeyIdSnafu {
-                keyid: &keyid_hex,
-                calculated: hex::encode(&calculated),
+        if let Some(other) = seen.get(public_key_bytes(&key)) {
+            return error::DuplicateKeySnafu {
+                keyid: keyid_hex,
+                other: other.clone(),
             }
-        );
+            .fail();
+        }
+        seen.insert(public_key_bytes(&key).to_vec(), keyid_hex.clone());
         ensure!(
             map.insert(keyid, key).is_none(),
             error::DuplicateKeyIdSnafu { keyid: keyid_hex }
@@ -53,8 +83,10 @@ where
             M: serde::de::MapAccess<'de>,
         {
             let mut map = HashMap::new();
+            let mut seen = HashMap::new();
             while let Some((keyid, key)) = access.next_entry()? {
-                validate_and_insert_entry(keyid, key, &mut map).map_err(M::Error::custom)?;
+                validate_and_insert_entry(keyid, key, &mut map, &mut seen)
+                    .map_err(M::Error::custom)?;
             }
             Ok(map)
         }

@@ -21,6 +21,12 @@ pub enum Error {
     #[snafu(display("Duplicate key ID: {}", keyid))]
     DuplicateKeyId { keyid: String },
 
+    /// The same public key was listed under two key IDs. Patched in for domainsig (TAP 12 keyids,
+    /// see vendor/tough/PATCHES.md): thresholds count signatures per key ID, so one key under two
+    /// IDs would let one signature count twice.
+    #[snafu(display("Key ID {} lists the same public key as key ID {}", keyid, other))]
+    DuplicateKey { keyid: String, other: String },
+
     /// A duplicate role was present in the delegations metadata.
     #[snafu(display("Duplicate role name: {}", name))]
     DuplicateRoleName { name: String },
