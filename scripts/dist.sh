@@ -89,7 +89,7 @@ git ls-files -z bindings/python 2>/dev/null | grep -qz . || { echo "dist: bindin
 (cd bindings/python && tar --exclude=__pycache__ --exclude=build --exclude='*.egg-info' --exclude='*.so' -cf - .) | tar -xf - -C "$py"
 # The crate as a source build needs it: manifest, lock, build script, sources, header, embedded roots.
 mkdir -p "$py/rust"
-cp -R Cargo.toml Cargo.lock build.rs build cbindgen.toml domainsig.map src include roots benches "$py/rust/"
+cp -R Cargo.toml Cargo.lock build.rs build cbindgen.toml domainsig.map src include roots benches vendor "$py/rust/"
 (cd "$py" && "$tools/bin/python" -m build --sdist --no-isolation --outdir "$out" . >"$stage/sdist.log" 2>&1) \
   || { cat "$stage/sdist.log" >&2; exit 1; }
 (cd "$py" && DOMAINSIG_PREBUILT_LIB=$c/lib/libdomainsig.so.$version "$tools/bin/python" -m build --wheel --no-isolation \

@@ -53,7 +53,8 @@ tar -xzOf "$npmtgz" package/prebuilds/linux-x64/node.napi.glibc.node >"$work/npm
 if readelf -d "$work/npm-prebuilt.node" | grep 'NEEDED.*libdomainsig' >/dev/null; then fail "the addon needs libdomainsig.so"; fi
 tar -tzf "$sdist" >"$work/sdist.list"
 for f in setup.py pyproject.toml domainsig/__init__.py domainsig/_ffi.py rust/Cargo.toml rust/Cargo.lock \
-         rust/build.rs rust/src/lib.rs rust/src/ffi.rs rust/include/domainsig.h rust/domainsig.map; do
+         rust/build.rs rust/src/lib.rs rust/src/ffi.rs rust/include/domainsig.h rust/domainsig.map \
+         rust/vendor/tough/Cargo.toml rust/vendor/tough/src/schema/de.rs; do
   grep -qx "domainsig-$version/$f" "$work/sdist.list" || fail "sdist lacks $f"
 done
 python3 - "$wheel" "$root/bindings/python/domainsig" <<'PY' || fail "wheel contents"

@@ -60,6 +60,10 @@ struct State {
     files: Vec<(String, Vec<u8>)>,
     /// Target name and content, listed by the delegated role `registry.example` (paths `registry.example/*`).
     delegated_files: Vec<(String, Vec<u8>)>,
+    /// Keyids that root lists a key under instead of its hash (TAP 12), by seed; a key with several
+    /// is listed once per keyid (from the second on with an extra field, so its JSON differs too)
+    /// and signs once per keyid.
+    keyids: BTreeMap<u8, Vec<String>>,
 }
 
 impl State {
@@ -77,15 +81,38 @@ impl State {
             timestamp_signers: vec![2],
             files: vec![("trusted_root.json".into(), b"{\"mediaType\": \"test\"}".to_vec())],
             delegated_files: vec![("registry.example/keys.json".into(), b"{\"keys\": []}".to_vec())],
+            keyids: BTreeMap::new(),
         }
     }
 
+    fn ids(&self, seed: u8) -> Vec<String> {
+        self.keyids.get(&seed).cloned().unwrap_or_else(|| vec![key(seed).id])
+    }
+
+    /// Signed by each of `seeds`, once under each keyid root lists it under.
+    fn signed(&self, signed: &Value, seeds: &[u8]) -> Vec<u8> {
+        let msg = serde_json::to_vec(signed).unwrap();
+        let sigs: Vec<Value> = seeds
+            .iter()
+            .flat_map(|s| {
+                let sig = hex(key(*s).pair.sign(&msg).as_ref());
+                self.ids(*s).into_iter().map(move |id| json!({"keyid": id, "sig": sig}))
+            })
+            .collect();
+        serde_json::to_vec(&json!({"signatures": sigs, "signed": signed})).unwrap()
+    }
+
     fn root(&self) -> Vec<u8> {
-        let ids = |seeds: &[u8]| seeds.iter().map(|s| key(*s).id).collect::<Vec<_>>();
+        let ids = |seeds: &[u8]| seeds.iter().flat_map(|s| self.ids(*s)).collect::<Vec<_>>();
         let mut keys = BTreeMap::new();
         for s in self.root_keys.iter().chain(&self.timestamp_keys).chain(&[3, 4]) {
-            let k = key(*s);
-            keys.insert(k.id.clone(), k.json.clone());
+            for (i, id) in self.ids(*s).into_iter().enumerate() {
+                let mut json = key(*s).json;
+                if i > 0 {
+                    json["x-listing"] = json!(i);
+                }
+                keys.insert(id, json);
+            }
         }
         let signed = json!({
             "_type": "root", "spec_version": "1.0.31", "version": self.root_version,
@@ -97,7 +124,7 @@ impl State {
                 "targets": {"keyids": ids(&[4]), "threshold": 1},
             }
         });
-        signed_by(&signed, &self.root_keys)
+        self.signed(&signed, &self.root_keys)
     }
 
     /// Writes every file of this state into `dir`; roots 1..=root_version signed by `root_history`.
@@ -138,7 +165,7 @@ impl State {
             &[3],
         );
         std::fs::write(dir.join(format!("{}.snapshot.json", self.snapshot.0)), &snapshot).unwrap();
-        let timestamp = signed_by(
+        let timestamp = self.signed(
             &json!({"_type": "timestamp", "spec_version": "1.0.31", "version": self.timestamp.0,
                     "expires": self.timestamp.1,
                     "meta": {"snapshot.json": {"version": self.snapshot.0, "length": snapshot.len(),
@@ -355,6 +382,38 @@ fn threshold_and_rotated_out_keys_are_refused() {
     s.write(&f.repo, &[f.roots[0].clone(), s.root()]);
     let r = tuf::update(&f.cfg, &NoNetwork).unwrap();
     assert!(r.changed.iter().any(|c| c == "root 1 -> 2"), "{:?}", r.changed);
+}
+
+#[test]
+fn a_keyid_that_is_not_the_keys_hash_is_accepted() {
+    // TAP 12 (theupdateframework/taps tap12.md): a keyid is any identifier unique in its file, as
+    // Sigstore's public-good roots v10 and v11 use (sigstore/root-signing#1431).
+    let f = Fixture::new("tap12");
+    let mut s = f.state();
+    s.root_version = 2;
+    s.keyids.insert(2, vec!["0123456789abcdef".into()]);
+    s.write(&f.repo, &[f.roots[0].clone(), s.root()]);
+    let r = tuf::update(&f.cfg, &NoNetwork).unwrap();
+    assert!(r.changed.iter().any(|c| c == "root 1 -> 2"), "{:?}", r.changed);
+    assert_eq!(r.roles.iter().find(|x| x.role == "timestamp").unwrap().version, 3);
+}
+
+#[test]
+fn one_key_under_two_keyids_cannot_meet_a_threshold_of_two() {
+    // tough counts threshold signatures per keyid: one timestamp key listed under its hash and an
+    // arbitrary keyid, one signature given under both, would count twice (go-tuf
+    // GHSA-3633-5h82-39pq). The vendored tough refuses such a keys map (vendor/tough/PATCHES.md).
+    let f = Fixture::new("dupkey");
+    let mut s = f.state();
+    s.root_version = 2;
+    s.timestamp_threshold = 2;
+    s.keyids.insert(2, vec![key(2).id, "0123456789abcdef".into()]);
+    let roots = vec![f.roots[0].clone(), s.root()];
+    f.refused(&s, &roots, Status::TufRefused, "same public key");
+    // Both listings as arbitrary keyids: refused too.
+    s.keyids.insert(2, vec!["aaaa".into(), "bbbb".into()]);
+    let roots = vec![f.roots[0].clone(), s.root()];
+    f.refused(&s, &roots, Status::TufRefused, "same public key");
 }
 
 #[test]
