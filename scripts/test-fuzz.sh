@@ -29,6 +29,9 @@ seed() { # seed TARGET: vectors' relevant files into a fresh corpus (plus commit
     trust_root_parse) find tests/vectors -name '*trusted_root.json' | while read -r f; do cp "$f" "$dir/$(echo "$f" | md5sum | cut -c1-16)"; done
       python3 scripts/fuzz_seeds.py "$t" "$dir" ;;
     policy_parse) cp examples/*/policy*.json "$dir"/ 2>/dev/null || true ;;
+    tuf_update) # the tests' valid repository, its files in the order the target splits them
+      d=tests/tuf/doors
+      { printf '\n--\n'; cat "$d/timestamp.json"; printf '\n--\n'; cat "$d/1.snapshot.json"; printf '\n--\n'; cat "$d/1.targets.json"; printf '\n--\n'; cat "$d"/targets/*; } >"$dir/doors" ;;
     *) python3 scripts/fuzz_seeds.py "$t" "$dir" ;;
   esac
 }
