@@ -128,8 +128,10 @@ mkdir -p "$work/app"
 (cd "$work/app" && npm init -y >/dev/null)
 
 narrow=$work/narrow-bin
+# Coreutils a user has (the binding suites make FIFOs and endless writers with mkfifo and yes); no
+# compiler, linker or cargo.
 mkdir -p "$narrow"
-for t in sh bash env node npm python3 pkg-config cat cp mkdir rm ls grep sed tr head tail uname dirname basename; do
+for t in sh bash env node npm python3 pkg-config cat cp mkdir rm ls grep sed tr head tail uname dirname basename mkfifo yes; do
   p=$(command -v "$t") || fail "$t is needed"
   ln -s "$p" "$narrow/$t"
 done
