@@ -210,7 +210,7 @@ ENDLESS = textwrap.dedent(
 
     def endless():
         # The writer is this Python, not `yes`: the wheel's suite runs with a narrowed PATH.
-        writer = "import sys\nwith open(sys.argv[1], 'wb') as f:\n    while True:\n        f.write(b'y' * 65536)"
+        writer = "import itertools, sys; f = open(sys.argv[1], 'wb'); [f.write(b'y' * 65536) for _ in itertools.count()]"
         return subprocess.Popen([sys.executable, "-c", writer, fifo], stderr=subprocess.DEVNULL)
 
     codes = []
