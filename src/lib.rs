@@ -206,16 +206,8 @@ impl Policy {
                     _ => {}
                 }
             }
-            let opts = verify::Options {
-                root: self.trust_root(),
-                keys: self.keys(),
-                tlog_threshold: self.tlog_threshold(),
-                timestamp_threshold: self.timestamp_threshold(),
-                now: now(),
-                key_id: keyid.as_deref(),
-                // npm's registry keys.json lists each key once per usage with different windows.
-                key_usage: if npm { Some(NPM_ATTESTATIONS_USAGE) } else { None },
-            };
+            // npm's registry keys.json lists each key once per usage with different windows.
+            let opts = self.options(keyid.as_deref(), if npm { Some(NPM_ATTESTATIONS_USAGE) } else { None });
             let vb = match &hashed {
                 None => verify::verify(&a.bundle, &req.artifact, &opts),
                 Some(digest) => match verify::verify(&a.bundle, digest, &opts) {
@@ -361,17 +353,22 @@ impl Policy {
             .collect()
     }
 
-    /// As [`Policy::verify`], for an already-parsed bundle.
-    pub fn verify_parsed(&self, bundle: &Bundle, req: &Request<'_>) -> Outcome {
-        let opts = verify::Options {
+    /// The prove layer's options under this policy: its trust root, keys and thresholds, now.
+    fn options<'p>(&'p self, key_id: Option<&'p str>, key_usage: Option<&'p str>) -> verify::Options<'p> {
+        verify::Options {
             root: self.trust_root(),
             keys: self.keys(),
             tlog_threshold: self.tlog_threshold(),
             timestamp_threshold: self.timestamp_threshold(),
             now: now(),
-            key_id: None,
-            key_usage: None,
-        };
+            key_id,
+            key_usage,
+        }
+    }
+
+    /// As [`Policy::verify`], for an already-parsed bundle.
+    pub fn verify_parsed(&self, bundle: &Bundle, req: &Request<'_>) -> Outcome {
+        let opts = self.options(None, None);
         let vb = match verify::verify(bundle, &req.artifact, &opts) {
             Ok(vb) => vb,
             Err(e) => return Outcome::refused(e),
