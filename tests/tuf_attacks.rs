@@ -11,6 +11,10 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+#[path = "support/tree.rs"]
+mod tree;
+use tree::digest;
+
 struct Key {
     pair: Ed25519KeyPair,
     id: String,
@@ -186,25 +190,6 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-fn digest(dir: &Path) -> String {
-    fn walk(d: &Path, base: &Path, out: &mut Vec<(String, Vec<u8>)>) {
-        for e in std::fs::read_dir(d).unwrap().flatten() {
-            let p = e.path();
-            let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
-            if p.is_dir() {
-                out.push((rel + "/", Vec::new()));
-                walk(&p, base, out);
-            } else {
-                out.push((rel, std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    let mut all = Vec::new();
-    walk(dir, dir, &mut all);
-    all.sort();
-    sha256(&serde_json::to_vec(&all).unwrap())
 }
 
 /// A repository updated once from `State::good()` (versions 2, so rollbacks to 1 are possible).

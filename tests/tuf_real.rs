@@ -12,6 +12,10 @@ use domainsig::{Artifact, Policy, Request, Status};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
+#[path = "support/tree.rs"]
+mod tree;
+use tree::digest;
+
 /// The root the chain is walked from, as issue 9 asks: v5, across every real rotation to v15. Roots
 /// v10 and v11 list a key under a keyid that is not its hash (sigstore/root-signing#1431); TAP 12
 /// allows that and python-tuf accepts it, and so does the vendored tough (vendor/tough/PATCHES.md).
@@ -57,32 +61,6 @@ fn mirror(from: &Path, to: &Path) {
 }
 
 /// Every file under `dir`, path and bytes, hashed in a stable order.
-fn digest(dir: &Path) -> String {
-    fn walk(d: &Path, base: &Path, out: &mut Vec<(String, Vec<u8>)>) {
-        let Ok(rd) = std::fs::read_dir(d) else { return };
-        for e in rd.flatten() {
-            let p = e.path();
-            let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
-            if p.is_dir() {
-                out.push((rel + "/", Vec::new()));
-                walk(&p, base, out);
-            } else {
-                out.push((rel, std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    let mut all = Vec::new();
-    walk(dir, dir, &mut all);
-    all.sort();
-    let mut h = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
-    for (p, b) in all {
-        h.update(p.as_bytes());
-        h.update(&(b.len() as u64).to_le_bytes());
-        h.update(&b);
-    }
-    h.finish().as_ref().iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn version(r: &tuf::Report, role: &str) -> u64 {
     r.roles.iter().find(|x| x.role == role).unwrap_or_else(|| panic!("no role {role}: {r:?}")).version
 }
