@@ -210,8 +210,9 @@ fn npm_publish(p: &Value, subjects: &[&Subject], out: &mut Vec<SignedDomain>) ->
     let registry = str_field(p, "registry", "npm publish")?;
     // The registry claim is only about the package the predicate names; it must be the subject.
     let want = format!("{name}@{version}");
-    let purls: Vec<_> = subjects.iter().filter_map(|s| subject::parse(&s.name)).collect();
-    if !purls.iter().any(|r| r.ecosystem == subject::Ecosystem::Npm && r.canonical == want) {
+    // Only a purl names it: the spec's subject is one, and a tarball name has lost the scope.
+    let purls: Vec<_> = subjects.iter().filter_map(|s| subject::parse_purl(&s.name)).collect();
+    if !purls.iter().any(|r| r.canonical == want) {
         let found: Vec<&str> = subjects.iter().map(|s| s.name.as_str()).collect();
         return Err(error::subject(format!(
             "the npm publish predicate is for {want}, but the statement subject is {}",

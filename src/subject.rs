@@ -7,11 +7,16 @@
 //!   parsed and "ultranormalised" (project name canonicalised per PEP 503 and written with `_`,
 //!   version normalised per PEP 440, compressed wheel tag sets sorted) and must then be equal.
 //! - **npm** artifacts are named by purl, `pkg:npm/%40scope/name@version` (percent-decoded before
-//!   comparison). A tarball name `name-version.tgz` is accepted for unscoped packages only, since
-//!   a tarball name cannot carry the scope.
+//!   comparison). A tarball name `name-version.tgz` reads as the unscoped package, since a tarball
+//!   name cannot carry the scope.
 //! - **conda** packages (`name-version-build.conda` / `.tar.bz2`) must match the subject's full
 //!   filename exactly (CEP 27: the subject name is the filename in `repodata.json`).
 //! - Any other name must equal the subject name exactly.
+//!
+//! A name that splits into a package and a version more than one way (`a-1.0.0-2.0.0.tgz` is
+//! `a@1.0.0-2.0.0` or `a-1.0.0@2.0.0`; the sdist `foo-1.0-1.tar.gz` is `foo 1.0.post1` or
+//! `foo-1.0 1`) names no package and matches nothing, not even its own text: accepting it would
+//! let one package's artifact pass under the other's name, version and pins ([`readings`]).
 
 use crate::error::{self, Result};
 use regex::Regex;
@@ -64,18 +69,38 @@ impl PackageRef {
     }
 }
 
-/// Reads an artifact name (filename or purl) as a package of a known ecosystem, if it is one.
+/// Reads an artifact name (filename or purl) as a package of a known ecosystem, if it names
+/// exactly one (see [`readings`]).
 pub fn parse(name: &str) -> Option<PackageRef> {
+    let mut r = readings(name);
+    if r.len() == 1 { r.pop() } else { None }
+}
+
+/// Every package an artifact name could name: one for a purl, a wheel or a conda file; one per
+/// way the name splits into a package and a version for an npm tarball or an sdist (several means
+/// the name is ambiguous and names none of them); none for a name of no known ecosystem.
+pub fn readings(name: &str) -> Vec<PackageRef> {
     if let Some(p) = parse_npm_purl(name) {
-        return Some(p);
+        return vec![p];
     }
-    if name.ends_with(".whl") || name.ends_with(".tar.gz") || name.ends_with(".zip") {
-        return parse_pypi(name);
+    if let Some(stem) = name.strip_suffix(".tgz") {
+        return npm_tarball_readings(stem);
+    }
+    if let Some(stem) = name.strip_suffix(".whl") {
+        return parse_wheel(stem).into_iter().collect();
+    }
+    if name.ends_with(".tar.gz") || name.ends_with(".zip") {
+        return sdist_readings(name);
     }
     if name.ends_with(".conda") || name.ends_with(".tar.bz2") {
-        return parse_conda(name);
+        return parse_conda(name).into_iter().collect();
     }
-    None
+    Vec::new()
+}
+
+/// Reads a purl (and only a purl) as an npm package: what an npm publish predicate's subject is.
+pub fn parse_purl(name: &str) -> Option<PackageRef> {
+    parse_npm_purl(name)
 }
 
 /// Checks that `subject_name` (from the signed statement) names the artifact called `artifact_name`.
@@ -90,17 +115,14 @@ pub fn check_name(subject_name: &str, artifact_name: &str) -> Result<()> {
 
 /// Whether `subject_name` names the artifact called `artifact_name` (see the module docs).
 pub fn names_match(subject_name: &str, artifact_name: &str) -> bool {
-    // npm tarball names are matched against the subject's purl.
-    if let Some(stem) = artifact_name.strip_suffix(".tgz") {
-        if let Some(subject) = parse_npm_purl(subject_name) {
-            return !subject.name.starts_with('@') && format!("{}-{}", subject.name, subject.version) == stem;
-        }
-    }
-    match parse(artifact_name) {
-        // A recognised artifact name needs a subject of the same ecosystem naming the same thing.
-        Some(art) => parse(subject_name).is_some_and(|s| s.ecosystem == art.ecosystem && s.canonical == art.canonical),
+    match (readings(subject_name).as_slice(), readings(artifact_name).as_slice()) {
+        // A recognised artifact name needs a subject of the same ecosystem naming the same thing
+        // (an npm tarball name and a purl compare as `name@version`).
+        ([s], [a]) => s.ecosystem == a.ecosystem && s.canonical == a.canonical,
         // An unrecognised name is compared as text (e.g. a release tarball signed by its filename).
-        None => subject_name == artifact_name,
+        ([], []) => subject_name == artifact_name,
+        // One side names no package, or could name more than one.
+        _ => false,
     }
 }
 
@@ -155,6 +177,44 @@ fn parse_npm_purl(s: &str) -> Option<PackageRef> {
     };
     Some(PackageRef { ecosystem: Ecosystem::Npm, canonical: format!("{full}@{version}"), name: full, version })
 }
+
+/// npm tarball names: the registry serves `<name>/-/<unscoped name>-<version>.tgz` (pnpm's
+/// get-npm-tarball-url builds the same URL), and `npm pack` writes `<name>-<version>.tgz` with a
+/// scope's `@` dropped and its `/` written `-` (npm-pack(1), "copy the tarball to the current
+/// working directory as `<name>-<version>.tgz`"). Either way the scope is gone, so a tarball name
+/// reads as an unscoped package; a split counts when the right side is a valid SemVer 2.0.0 version
+/// (semver.org, "Backus–Naur Form Grammar for Valid SemVer Versions").
+fn npm_tarball_readings(stem: &str) -> Vec<PackageRef> {
+    let valid_name = |n: &str| {
+        !n.is_empty()
+            && !n.starts_with(['@', '.', '-'])
+            && !n.contains(['/', '%'])
+            && !n.chars().any(char::is_whitespace)
+    };
+    stem.match_indices('-')
+        .map(|(i, _)| (&stem[..i], &stem[i + 1..]))
+        .filter(|(n, v)| valid_name(n) && SEMVER.is_match(v))
+        .map(|(n, v)| PackageRef {
+            ecosystem: Ecosystem::Npm,
+            name: n.to_owned(),
+            version: v.to_owned(),
+            canonical: format!("{n}@{v}"),
+        })
+        .collect()
+}
+
+/// SemVer 2.0.0, written from the spec's grammar: numeric identifiers without leading zeros,
+/// pre-release identifiers numeric or alphanumeric (with `-`), build identifiers any of those.
+static SEMVER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)^
+        (?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)
+        (?:-(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?
+        (?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?
+        $",
+    )
+    .unwrap_or_else(|e| unreachable!("constant regex: {e}"))
+});
 
 /// Splits an npm package name as the publish predicate writes it (`@scope/name` or `name`).
 pub fn npm_name_is_valid(name: &str) -> bool {
@@ -277,26 +337,35 @@ fn valid_wheel_name_part(s: &str) -> bool {
     !s.is_empty() && !s.contains("__") && s.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.')
 }
 
-fn parse_pypi(s: &str) -> Option<PackageRef> {
-    if let Some(stem) = s.strip_suffix(".whl") {
-        return parse_wheel(stem);
-    }
-    let (stem, ext) = match s.strip_suffix(".tar.gz") {
-        Some(stem) => (stem, ".tar.gz"),
-        None => (s.strip_suffix(".zip")?, ".zip"),
+/// An sdist `name-version.tar.gz` / `.zip`, split at every `-` whose right side is a PEP 440
+/// version: pypi-attestations (like packaging's `parse_sdist_filename`) splits at the last `-`,
+/// but a legacy name such as `foo-1.0-1.tar.gz` is also `foo` 1.0.post1, and the two must not
+/// be mistaken for each other (PEP 625 names, with `_` for `-`, always split one way).
+fn sdist_readings(s: &str) -> Vec<PackageRef> {
+    let (stem, ext) = match (s.strip_suffix(".tar.gz"), s.strip_suffix(".zip")) {
+        (Some(stem), _) => (stem, ".tar.gz"),
+        (None, Some(stem)) => (stem, ".zip"),
+        (None, None) => return Vec::new(),
     };
-    let (name_part, version_part) = stem.rsplit_once('-')?;
-    if name_part.is_empty() || name_part.contains('/') {
-        return None;
+    if stem.contains('/') {
+        return Vec::new();
     }
-    let name = canonicalize_pypi_name(name_part);
-    let version = normalize_pep440(version_part)?;
-    Some(PackageRef {
-        ecosystem: Ecosystem::Pypi,
-        canonical: format!("{}-{version}{ext}", name.replace('-', "_")),
-        name,
-        version,
-    })
+    stem.match_indices('-')
+        .filter_map(|(i, _)| {
+            let (name_part, version_part) = (&stem[..i], &stem[i + 1..]);
+            if name_part.is_empty() || name_part.ends_with(['-', '_', '.']) {
+                return None;
+            }
+            let name = canonicalize_pypi_name(name_part);
+            let version = normalize_pep440(version_part)?;
+            Some(PackageRef {
+                ecosystem: Ecosystem::Pypi,
+                canonical: format!("{}-{version}{ext}", name.replace('-', "_")),
+                name,
+                version,
+            })
+        })
+        .collect()
 }
 
 fn sorted_tag_set(part: &str) -> Option<String> {
@@ -459,6 +528,39 @@ mod tests {
         assert!(!names_match("pkg:npm/sigstore@1.3.0", "sigstore-1.3.1.tgz"));
         assert!(!names_match("pkg:npm/%40scope/cli@1.0.0", "cli-1.0.0.tgz"));
         assert!(!names_match("pkg:npm/%40scope/cli@1.0.0", "scope-cli-1.0.0.tgz"));
+    }
+
+    #[test]
+    fn npm_tarball_names_read_as_unscoped_packages() {
+        let p = parse("x-1.0.0.tgz").expect("tarball");
+        assert_eq!((p.ecosystem, p.name.as_str(), p.version.as_str()), (Ecosystem::Npm, "x", "1.0.0"));
+        let p = parse("my-pkg-1.0.0-rc.1+build.5.tgz").expect("tarball");
+        assert_eq!((p.name.as_str(), p.version.as_str()), ("my-pkg", "1.0.0-rc.1+build.5"));
+        // Not SemVer 2.0.0 on any split: no npm package (compared as text).
+        for other in ["artifact.tgz", "x-1.0.tgz", "x-01.0.0.tgz", "x-v1.0.0.tgz", "-1.0.0.tgz", "x-1.0.0-.tgz"] {
+            assert!(readings(other).is_empty(), "{other}");
+        }
+        assert!(names_match("artifact.tgz", "artifact.tgz"));
+        // Only a purl is a publish predicate's subject.
+        assert_eq!(parse_purl("x-1.0.0.tgz"), None);
+    }
+
+    #[test]
+    fn names_that_split_two_ways_name_nothing() {
+        let r = readings("a-1.0.0-2.0.0.tgz");
+        let r: Vec<&str> = r.iter().map(|p| p.canonical.as_str()).collect();
+        assert_eq!(r, ["a@1.0.0-2.0.0", "a-1.0.0@2.0.0"]);
+        assert_eq!(parse("a-1.0.0-2.0.0.tgz"), None);
+        for subject in ["pkg:npm/a@1.0.0-2.0.0", "pkg:npm/a-1.0.0@2.0.0", "a-1.0.0-2.0.0.tgz"] {
+            assert!(!names_match(subject, "a-1.0.0-2.0.0.tgz"), "{subject}");
+        }
+        assert_eq!(readings("foo-1.0-1.tar.gz").len(), 2);
+        assert!(!names_match("foo-1.0-1.tar.gz", "foo-1.0-1.tar.gz"));
+        assert!(names_match("foo-1.0.post1.tar.gz", "Foo-1.0.post1.tar.gz"));
+        assert_eq!(parse("foo_1.0-1.tar.gz").map(|p| p.name), Some("foo-1-0".to_owned()));
+        // Wheels and conda files split one way by construction.
+        assert_eq!(readings("foo-1.0-1-py3-none-any.whl").len(), 1);
+        assert_eq!(readings("ca-certificates-2024.1.1-h06a4308_0.conda").len(), 1);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! Order of checks (the first failure is reported):
 //! 0. arguments: an artifact name when `subject.require_name` or `packages` needs one, an
 //!    index domain when `domains.mode` is not `ignore` (`INVALID_ARGUMENT`), and that index domain
-//!    must normalise (`DOMAIN_INVALID`);
+//!    must normalise (`DOMAIN_INVALID`); then the package whose pins apply, from the signed subject
+//!    (`SUBJECT_MISMATCH` for a name that could be a pinned package's and another's);
 //! 1. signer: managed key, or certificate identity (SAN, issuer, claims), with per-package pins;
 //! 2. subject binding: a statement subject carrying the artifact digest names the artifact;
 //! 3. domains: signed domains vs the index domain, mirrors, then audiences.
@@ -54,7 +55,7 @@ pub(super) fn evaluate(p: &Policy, vb: &VerifiedBundle, ctx: &Context<'_>) -> Re
     d.domains.mode = p.domains.mode;
     inert_warnings(p, &mut d);
     let (name, index) = arguments(p, ctx)?;
-    let pkg = name.and_then(subject::parse);
+    let pkg = pinned_package(p, &[vb], name)?;
 
     // 1. Signer.
     check_signer(p, vb, pkg.as_ref(), &mut d)?;
@@ -62,6 +63,9 @@ pub(super) fn evaluate(p: &Policy, vb: &VerifiedBundle, ctx: &Context<'_>) -> Re
     // 2. Subject binding.
     if let Some(n) = name {
         bind_subject(vb, n, p.require_name, &mut d)?;
+    }
+    if index.is_none() {
+        npm_publish_names_its_subject(vb)?;
     }
     d.package = pkg;
 
@@ -91,6 +95,69 @@ fn check_signer(p: &Policy, vb: &VerifiedBundle, pkg: Option<&PackageRef>, d: &m
             d.identity_list = Some(list_name);
             Ok(())
         }
+    }
+}
+
+/// The package whose pins apply: the one the signed statements name for this artifact (each
+/// statement's subject that carries its digest and names it), so the shape of the caller's name
+/// cannot choose the pins. Only where nothing signed names a package (a message signature, or a
+/// subject that does not bind and is refused later) is the caller's name read instead.
+///
+/// A name that could be another pinned package's is refused (`SUBJECT_MISMATCH`): one that splits
+/// more than one way, and an npm tarball name when a scoped package with that bare name (the
+/// registry's `name-1.0.0.tgz`, or `npm pack`'s `scope-name-1.0.0.tgz`) is pinned, since the
+/// tarball name cannot say which it is. The purl can.
+fn pinned_package(p: &Policy, vbs: &[&VerifiedBundle], name: Option<&str>) -> Result<Option<PackageRef>> {
+    let Some(name) = name else { return Ok(None) };
+    let pinned = |r: &PackageRef| p.packages.iter().find(|pin| r.has_name(&pin.name));
+    let pass_the_purl = |why: String| {
+        Err(error::subject(format!("{why}; name the artifact by its purl or its unambiguous filename")).at("name"))
+    };
+    let caller = subject::readings(name);
+    if name.ends_with(".tgz") {
+        for r in &caller {
+            let scoped = p.packages.iter().find(|pin| {
+                pin.name.strip_prefix('@').and_then(|s| s.split_once('/')).is_some_and(|(scope, bare)| {
+                    r.name == bare || r.name.strip_prefix(scope).and_then(|t| t.strip_prefix('-')) == Some(bare)
+                })
+            });
+            if let Some(pin) = scoped {
+                return pass_the_purl(format!(
+                    "the tarball name {name:?} may be the pinned package {}'s (a tarball name cannot carry the scope)",
+                    pin.name
+                ));
+            }
+        }
+    }
+    let mut found: Vec<PackageRef> = Vec::new();
+    for vb in vbs {
+        let proven: Vec<PackageRef> = attestation::matched_subjects(vb)
+            .iter()
+            .filter(|s| subject::names_match(&s.name, name))
+            .filter_map(|s| subject::parse(&s.name))
+            .collect();
+        let from = if proven.is_empty() { caller.clone() } else { proven };
+        for r in from {
+            if !found.iter().any(|f| f.ecosystem == r.ecosystem && f.name == r.name && f.version == r.version) {
+                found.push(r);
+            }
+        }
+    }
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one.clone())),
+        many => match many.iter().find_map(|r| pinned(r).map(|pin| (r, pin))) {
+            None => Ok(None),
+            Some((r, pin)) => {
+                let all: Vec<String> = many.iter().take(4).map(|r| format!("{}@{}", r.name, r.version)).collect();
+                pass_the_purl(format!(
+                    "{name:?} could name {}, and {} is pinned by packages[{:?}]",
+                    all.join(" or "),
+                    r.name,
+                    pin.name
+                ))
+            }
+        },
     }
 }
 
@@ -195,8 +262,15 @@ fn bind_subject(vb: &VerifiedBundle, name: &str, require_name: bool, d: &mut Dec
         return Ok(());
     }
     let found: Vec<String> = subjects.iter().take(4).map(|s| format!("{:?}", s.name)).collect();
+    let readings = subject::readings(name);
+    let ambiguous = if readings.len() > 1 {
+        let all: Vec<String> = readings.iter().take(4).map(|r| format!("{}@{}", r.name, r.version)).collect();
+        format!(", a name that could be {} and so names none of them", all.join(" or "))
+    } else {
+        String::new()
+    };
     Err(error::subject(format!(
-        "the signed statement names {} for this artifact's digest, but the artifact is {name:?}",
+        "the signed statement names {} for this artifact's digest, but the artifact is {name:?}{ambiguous}",
         if found.is_empty() { "no subject".to_owned() } else { found.join(", ") }
     ))
     .at("statement.subject"))
@@ -210,7 +284,8 @@ fn list(ds: &[&Domain]) -> String {
 
 fn check_domains(p: &Policy, vb: &VerifiedBundle, f: Domain, d: &mut Decision) -> Result<()> {
     let sources = Sources { predicates: &p.domains.predicates, certificate_oid: p.domains.certificate_oid.as_deref() };
-    let signed = attestation::signed_domains(vb, &sources)?;
+    let mut signed = attestation::signed_domains(vb, &sources)?;
+    signed.extend(key_domain(vb));
     if let Some(w) = vb.statement.as_ref().and_then(|st| attestation::deprecation(&st.predicate_type)) {
         if !signed.is_empty() {
             d.warnings.push(w);
@@ -221,6 +296,32 @@ fn check_domains(p: &Policy, vb: &VerifiedBundle, f: Domain, d: &mut Decision) -
         None => "it carries no statement".to_owned(),
     };
     decide_domains(p, signed, &what, f, d)
+}
+
+/// The domain a policy key signing `vb` is bound to, as a signed domain: the signature verified
+/// under exactly that key inside its window, which proves the domain for a lone bundle as for a
+/// member of a set.
+fn key_domain(vb: &VerifiedBundle) -> Option<SignedDomain> {
+    let Signer::Key { index, keyid, domain: Some(dom), .. } = &vb.signer else { return None };
+    Some(SignedDomain {
+        domain: dom.clone(),
+        raw: dom.as_str().to_owned(),
+        source: attestation::Source::RegistryKey { index: *index, keyid: keyid.clone() },
+        attestation: None,
+    })
+}
+
+/// The npm publish predicate's name/version must be its subject's even when domains are ignored
+/// (in the other modes reading its registry checks it): it is a statement about what the artifact
+/// is, not where it belongs, and one rule holds for a lone bundle and for a set's member.
+fn npm_publish_names_its_subject(vb: &VerifiedBundle) -> Result<()> {
+    if !vb.statement.as_ref().is_some_and(|st| st.predicate_type == attestation::NPM_PUBLISH_V0_1) {
+        return Ok(());
+    }
+    match attestation::signed_domains(vb, &Sources::default()) {
+        Err(e) if e.status == error::Status::SubjectMismatch => Err(e),
+        _ => Ok(()),
+    }
 }
 
 /// The domain decision over every signed domain found (one bundle's, or a whole set's).
@@ -330,7 +431,8 @@ pub(super) fn evaluate_set(p: &Policy, members: &[Member<'_>], ctx: &Context<'_>
     d.domains.mode = p.domains.mode;
     inert_warnings(p, &mut d);
     let (name, index) = arguments(p, ctx)?;
-    let pkg = name.and_then(subject::parse);
+    let vbs: Vec<&VerifiedBundle> = members.iter().map(|m| m.vb).collect();
+    let pkg = pinned_package(p, &vbs, name)?;
     let at = |path: &str, e: error::Error| {
         let field = e.field.clone().map_or(path.to_owned(), |f| format!("{path}.{f}"));
         error::Error { field: Some(field), ..e }
@@ -413,18 +515,9 @@ pub(super) fn evaluate_set(p: &Policy, members: &[Member<'_>], ctx: &Context<'_>
     }
     d.package = pkg;
 
-    // The publish predicate's name/version must be the subject's even when domains are ignored:
-    // it is a statement about what the artifact is, not where it belongs.
     if index.is_none() {
-        for m in members
-            .iter()
-            .filter(|m| m.vb.statement.as_ref().is_some_and(|st| st.predicate_type == attestation::NPM_PUBLISH_V0_1))
-        {
-            if let Err(e) = attestation::signed_domains(m.vb, &Sources::default()) {
-                if e.status == error::Status::SubjectMismatch {
-                    return Err(at(m.path, e));
-                }
-            }
+        for m in members {
+            npm_publish_names_its_subject(m.vb).map_err(|e| at(m.path, e))?;
         }
     }
 
@@ -448,15 +541,10 @@ pub(super) fn evaluate_set(p: &Policy, members: &[Member<'_>], ctx: &Context<'_>
                 sd.attestation = Some(m.path.to_owned());
                 signed.push(sd);
             }
-            if let Signer::Key { index, keyid, domain: Some(dom), .. } = &m.vb.signer {
-                let source = attestation::Source::RegistryKey { index: *index, keyid: keyid.clone() };
-                reports[i].proved.push(format!("domain {dom} from {}", source.describe()));
-                signed.push(SignedDomain {
-                    domain: dom.clone(),
-                    raw: dom.as_str().to_owned(),
-                    source,
-                    attestation: Some(m.path.to_owned()),
-                });
+            if let Some(mut sd) = key_domain(m.vb) {
+                reports[i].proved.push(format!("domain {} from {}", sd.domain, sd.source.describe()));
+                sd.attestation = Some(m.path.to_owned());
+                signed.push(sd);
             }
         }
         limits::check("signed domains", limits::MAX_DOMAINS, signed.len())?;
