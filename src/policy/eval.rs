@@ -315,7 +315,7 @@ fn key_domain(vb: &VerifiedBundle) -> Option<SignedDomain> {
 /// (in the other modes reading its registry checks it): it is a statement about what the artifact
 /// is, not where it belongs, and one rule holds for a lone bundle and for a set's member.
 fn npm_publish_names_its_subject(vb: &VerifiedBundle) -> Result<()> {
-    if !vb.statement.as_ref().is_some_and(|st| st.predicate_type == attestation::NPM_PUBLISH_V0_1) {
+    if vb.statement.as_ref().is_none_or(|st| st.predicate_type != attestation::NPM_PUBLISH_V0_1) {
         return Ok(());
     }
     match attestation::signed_domains(vb, &Sources::default()) {
