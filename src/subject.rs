@@ -350,22 +350,26 @@ fn sdist_readings(s: &str) -> Vec<PackageRef> {
     if stem.contains('/') {
         return Vec::new();
     }
-    stem.match_indices('-')
-        .filter_map(|(i, _)| {
-            let (name_part, version_part) = (&stem[..i], &stem[i + 1..]);
-            if name_part.is_empty() || name_part.ends_with(['-', '_', '.']) {
-                return None;
-            }
-            let name = canonicalize_pypi_name(name_part);
-            let version = normalize_pep440(version_part)?;
-            Some(PackageRef {
-                ecosystem: Ecosystem::Pypi,
-                canonical: format!("{}-{version}{ext}", name.replace('-', "_")),
-                name,
-                version,
-            })
+    let split = |i: usize| {
+        let (name_part, version_part) = (&stem[..i], &stem[i + 1..]);
+        if name_part.is_empty() {
+            return None;
+        }
+        let name = canonicalize_pypi_name(name_part);
+        let version = normalize_pep440(version_part)?;
+        Some(PackageRef {
+            ecosystem: Ecosystem::Pypi,
+            canonical: format!("{}-{version}{ext}", name.replace('-', "_")),
+            name,
+            version,
         })
-        .collect()
+    };
+    // The last `-` must split it, as upstream reads it; every other split is another reading.
+    let Some((last_i, last)) = stem.rfind('-').and_then(|i| Some((i, split(i)?))) else { return Vec::new() };
+    let mut out: Vec<PackageRef> =
+        stem.match_indices('-').filter(|&(i, _)| i != last_i).filter_map(|(i, _)| split(i)).collect();
+    out.push(last);
+    out
 }
 
 fn sorted_tag_set(part: &str) -> Option<String> {
