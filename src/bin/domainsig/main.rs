@@ -16,7 +16,9 @@ usage:
                    (--certificate-identity ID --certificate-oidc-issuer URL | --key KEY.pub)
                    [--trusted-root FILE] FILE_OR_DIGEST
   domainsig verify-dir --policy POLICY.json [--index-domain DOMAIN] [--jobs N] [--json] DIR
-                   (each ARTIFACT in DIR with ARTIFACT.sigstore.json, .sigstore or .publish.attestation)
+                   (each ARTIFACT in DIR with ARTIFACT.sigstore.json, .sigstore or .publish.attestation,
+                   named by its file name: an npm tarball x-1.0.0.tgz is the unscoped x@1.0.0, so
+                   verify a scoped package with `verify --name pkg:npm/%40scope/x@1.0.0`)
   domainsig explain-policy POLICY.json
   domainsig trust update [--repo public-good|staging|URL|DIR] [--root BOOTSTRAP_ROOT.json] [--cache DIR]
   domainsig trust status [--repo public-good|staging|URL|DIR] [--root BOOTSTRAP_ROOT.json] [--cache DIR] [--json]
