@@ -406,3 +406,14 @@ def test_a_file_name_with_a_backslash_is_refused():
     assert plain_filename(WHEEL)
     for bad in ("..\\x.whl", "a\\b.whl", "a/b.whl", "..", ".", "", "c:x.whl", "a\0.whl"):
         assert not plain_filename(bad), bad
+
+
+def test_a_file_found_through_local_find_links_is_not_the_users_own(tmp_path, serve):
+    # A file: URL pip found (here a --find-links folder, as an index page could name one) is judged
+    # like a download: no index lists it, and the policy requires provenance.
+    index = serve({})
+    links = tmp_path / "links"
+    links.mkdir()
+    (links / WHEEL).write_bytes(rebuilt_wheel())
+    refused(*gate(tmp_path, index, policy(index.port), "-f", str(links), "rfc8785==0.1.2"),
+            f"refused: {WHEEL} (rfc8785 0.1.2): no provenance: no index the gate searched lists this file")
