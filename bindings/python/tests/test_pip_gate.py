@@ -85,7 +85,9 @@ class Index:
                         e = {"filename": name, "url": f"../../files/{name}",
                              "hashes": {"sha256": hashlib.sha256(data).hexdigest()}}
                         if metadata:
-                            e["core-metadata"] = {"sha256": hashlib.sha256(wheel_metadata(data)).hexdigest()}
+                            # PEP 714's key, and PEP 658's original one for older pips.
+                            e["core-metadata"] = e["dist-info-metadata"] = {
+                                "sha256": hashlib.sha256(wheel_metadata(data)).hexdigest()}
                         if prov is None:
                             e["provenance"] = None
                         elif prov is not ABSENT:
