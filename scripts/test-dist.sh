@@ -67,6 +67,34 @@ missing = sorted(want - names)
 if missing:
     sys.exit(f"wheel lacks {missing}")
 PY
+# Licences: LICENSE and NOTICE as in the repository, and the linked crates' texts, in every artifact.
+python3 - "$root" "$version" "$carchive" "$sdist" "$npmtgz" "$wheel" <<'PY' || fail "licence files"
+import sys, tarfile, zipfile
+root, version, carchive, sdist, npm, wheel = sys.argv[1:]
+own = {n: open(f"{root}/{n}", "rb").read() for n in ("LICENSE", "NOTICE")}
+def check(kind, files, prefix):
+    for n in ("LICENSE", "NOTICE", "LICENSE-THIRD-PARTY"):
+        data = files.get(prefix + n)
+        if data is None:
+            sys.exit(f"{kind} lacks {prefix}{n}")
+        if n in own and data != own[n]:
+            sys.exit(f"{kind}: {n} is not the repository's")
+        if n == "LICENSE-THIRD-PARTY" and not all(c in data for c in (b"\naws-lc-rs ", b"\ntough 0.24.0")):
+            sys.exit(f"{kind}: {n} does not list the linked crates")
+def tar(path):
+    with tarfile.open(path) as t:
+        return {m.name: t.extractfile(m).read() for m in t.getmembers() if m.isfile()}
+check("C archive", tar(carchive), f"domainsig-{version}-x86_64-linux-gnu/")
+check("sdist", tar(sdist), f"domainsig-{version}/")
+check("npm tarball", tar(npm), "package/")
+with zipfile.ZipFile(wheel) as z:
+    files = {n: z.read(n) for n in z.namelist() if ".dist-info/" in n}
+info = f"domainsig-{version}.dist-info/"
+# setuptools >= 77 (PEP 639) keeps them under .dist-info/licenses/.
+check("wheel", files, info + "licenses/")
+if b"\nLicense-Expression: Apache-2.0\n" not in files.get(info + "METADATA", b""):
+    sys.exit("wheel METADATA has no License-Expression: Apache-2.0")
+PY
 
 # --- test data: a real bundle and the same bundle with one signature byte changed ------------------
 data=$work/data

@@ -1,7 +1,9 @@
 //! The trusted root: which Fulcio CAs, transparency logs, CT logs and TSAs to believe, and when.
 //!
 //! A `trusted_root.json` (protobuf-specs `TrustedRoot`) is parsed and compiled once per policy:
-//! keys are parsed, CA chains are checked internally, and every instance keeps its validity window.
+//! keys are parsed, each CA chain's last certificate becomes its trust anchor (the others are
+//! candidate intermediates in any order; see `x509::chain`), and every instance keeps its
+//! validity window.
 //! The public-good production and staging roots are embedded.
 
 use crate::error::{self, Result};
@@ -169,6 +171,9 @@ fn ca(raw: RawCa, field: &str) -> Result<CertificateAuthority> {
         return Err(error::trust_root(format!("{field}.certChain has no certificates")));
     }
     limits::check("certificates in a trusted-root chain", limits::MAX_CHAIN_LEN, certs.len())?;
+    // Kept in the order given: only the last certificate's place means something (the trust
+    // anchor, protobuf-specs `CertificateAuthority.cert_chain`); `X509CertificateChain` promises
+    // no other order, so the rest are path-building candidates.
     let chain = certs
         .into_iter()
         .enumerate()

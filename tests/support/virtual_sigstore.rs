@@ -192,12 +192,15 @@ impl Key {
 }
 
 /// A two-level CA like Fulcio's: a self-signed P-384 root and a P-384 intermediate that issues
-/// leaves.
+/// leaves ([`Ca::with_shape`] makes deeper ones, or one whose root is not a CA).
 pub struct Ca {
     /// The root key.
     pub root_key: Key,
     /// The root certificate, DER.
     pub root_der: Vec<u8>,
+    /// CA certificates between the root and the issuing intermediate, DER, root side first
+    /// (none for the default two-level CA).
+    pub middle_ders: Vec<Vec<u8>>,
     /// The intermediate's key.
     pub intermediate_key: Key,
     intermediate_params: CertificateParams,
@@ -215,32 +218,83 @@ pub fn set_validity(p: &mut CertificateParams, not_before: i64, not_after: i64) 
 impl Ca {
     /// A new CA whose certificates are named after `name`.
     pub fn new(name: &str) -> Ca {
+        Ca::with_shape(name, 0, true)
+    }
+
+    /// A CA with `middle` more CA certificates between the root and the issuing intermediate
+    /// (each issued by the one above it), and a root whose basicConstraints says cA false when
+    /// `root_is_ca` is false (it still signs the next certificate).
+    pub fn with_shape(name: &str, middle: usize, root_is_ca: bool) -> Ca {
+        Ca::build(name, middle, root_is_ca, None, None)
+    }
+
+    /// [`Ca::with_shape`] with the certificate at `level` (0 the root, then the middle ones, the
+    /// issuing intermediate last) expired a day before [`DEFAULT_SIGNING_TIME`].
+    pub fn with_expired(name: &str, middle: usize, level: usize) -> Ca {
+        Ca::build(name, middle, true, Some(level), None)
+    }
+
+    /// A three-level CA whose middle certificate's pathLenConstraint is `path_len` (1 lets it
+    /// issue the issuing intermediate, 0 does not).
+    pub fn with_middle_path_len(name: &str, path_len: u8) -> Ca {
+        Ca::build(name, 1, true, None, Some(path_len))
+    }
+
+    fn build(name: &str, middle: usize, root_is_ca: bool, expired: Option<usize>, middle_path_len: Option<u8>) -> Ca {
+        let ca_params = |cn: String, path_len: usize, serial: u8| {
+            let mut p = CertificateParams::default();
+            p.distinguished_name = DistinguishedName::new();
+            p.distinguished_name.push(DnType::OrganizationName, "virtual-sigstore.test");
+            p.distinguished_name.push(DnType::CommonName, cn);
+            p.is_ca = IsCa::Ca(BasicConstraints::Constrained(path_len as u8));
+            p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+            p.serial_number = Some(SerialNumber::from_slice(&[0x01, serial]));
+            let level = match serial {
+                0x01 => 0,
+                0x02 => middle + 1,
+                s => usize::from(s) - 2,
+            };
+            let until = if expired == Some(level) { DEFAULT_SIGNING_TIME - 86_400 } else { VALID_UNTIL };
+            set_validity(&mut p, VALID_FROM, until);
+            p
+        };
         let root_key = Key::p384();
-        let mut root = CertificateParams::default();
-        root.distinguished_name = DistinguishedName::new();
-        root.distinguished_name.push(DnType::OrganizationName, "virtual-sigstore.test");
-        root.distinguished_name.push(DnType::CommonName, format!("{name} root"));
-        root.is_ca = IsCa::Ca(BasicConstraints::Constrained(1));
-        root.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        root.serial_number = Some(SerialNumber::from_slice(&[0x01, 0x01]));
-        set_validity(&mut root, VALID_FROM, VALID_UNTIL);
+        let mut root = ca_params(format!("{name} root"), middle + 1, 0x01);
+        if !root_is_ca {
+            root.is_ca = IsCa::ExplicitNoCa;
+        }
         let root_der = root.self_signed(&root_key.rc).expect("root certificate").der().to_vec();
 
+        // Each CA below the root carries code signing in its EKU, as Fulcio's intermediate does.
+        let mut middles: Vec<(CertificateParams, Key)> = (0..middle)
+            .map(|m| {
+                let mut p = ca_params(format!("{name} middle {m}"), middle - m, 0x03 + m as u8);
+                if let Some(len) = middle_path_len {
+                    p.is_ca = IsCa::Ca(BasicConstraints::Constrained(len));
+                }
+                p.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
+                p.use_authority_key_identifier_extension = true;
+                (p, Key::p384())
+            })
+            .collect();
         let intermediate_key = Key::p384();
-        let mut inter = CertificateParams::default();
-        inter.distinguished_name = DistinguishedName::new();
-        inter.distinguished_name.push(DnType::OrganizationName, "virtual-sigstore.test");
-        inter.distinguished_name.push(DnType::CommonName, format!("{name} intermediate"));
-        inter.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        inter.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let mut inter = ca_params(format!("{name} intermediate"), 0, 0x02);
         inter.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
         inter.use_authority_key_identifier_extension = true;
-        inter.serial_number = Some(SerialNumber::from_slice(&[0x01, 0x02]));
-        set_validity(&mut inter, VALID_FROM, VALID_UNTIL);
-        let root_issuer = Issuer::from_params(&root, &root_key.rc);
-        let intermediate_der =
-            inter.signed_by(&intermediate_key.rc, &root_issuer).expect("intermediate certificate").der().to_vec();
-        Ca { root_key, root_der, intermediate_key, intermediate_params: inter, intermediate_der }
+        middles.push((inter, intermediate_key));
+        let mut ders = Vec::new();
+        for k in 0..middles.len() {
+            let issuer = match k {
+                0 => Issuer::from_params(&root, &root_key.rc),
+                _ => Issuer::from_params(&middles[k - 1].0, &middles[k - 1].1.rc),
+            };
+            let (p, key) = &middles[k];
+            ders.push(p.signed_by(&key.rc, &issuer).expect("CA certificate").der().to_vec());
+        }
+        let intermediate_der = ders.pop().expect("an intermediate");
+        let (inter, intermediate_key) = middles.pop().expect("an intermediate");
+        let middle_ders = ders;
+        Ca { root_key, root_der, middle_ders, intermediate_key, intermediate_params: inter, intermediate_der }
     }
 
     fn issuer(&self) -> Issuer<'_, &rcgen::KeyPair> {
