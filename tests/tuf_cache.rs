@@ -573,7 +573,7 @@ fn sweeping_follows_retirement_and_spares_staging_in_use() {
     let staging = dir.join("g-1-1");
     std::fs::create_dir(&staging).unwrap();
     let held = std::fs::File::create(staging.join("lock")).unwrap();
-    held.lock().unwrap();
+    rustix::fs::flock(&held, rustix::fs::FlockOperation::LockExclusive).unwrap();
     age(&staging, 3600);
     tuf::update(&cfg, &NoNetwork).unwrap();
     let now = generations(&dir);

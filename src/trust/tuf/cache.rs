@@ -132,12 +132,16 @@ fn create_private(dir: &Path) -> std::io::Result<()> {
 
 /// Checks the cache root and the repository's folder (when they exist).
 fn check_repo_dir(repo_dir: &Path) -> Result<()> {
-    if let Some(root) = repo_dir.parent().filter(|p| !p.as_os_str().is_empty())
-        && std::fs::symlink_metadata(root).is_ok()
-    {
-        check_private(root)?;
-    }
+    check_cache_root(repo_dir)?;
     check_private(repo_dir)
+}
+
+/// Checks the cache root above `repo_dir`, if it exists.
+fn check_cache_root(repo_dir: &Path) -> Result<()> {
+    match repo_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(root) if std::fs::symlink_metadata(root).is_ok() => check_private(root),
+        _ => Ok(()),
+    }
 }
 
 /// An exclusive flock on `p` (created if missing), released when the file is dropped.
@@ -149,14 +153,34 @@ fn lock(p: &Path) -> Result<File> {
         .truncate(false)
         .open(p)
         .map_err(|e| error::tuf_cache(format!("cannot open lock {}: {e}", p.display())))?;
-    f.lock().map_err(|e| error::tuf_cache(format!("cannot lock {}: {e}", p.display())))?;
+    flock(&f, true).map_err(|e| error::tuf_cache(format!("cannot lock {}: {e}", p.display())))?;
     Ok(f)
+}
+
+/// An exclusive flock: waiting for it, or `false` when `wait` is off and another holds it.
+/// (`File::lock` would do, but is newer than the crate's rust-version.)
+#[cfg(unix)]
+fn flock(f: &File, wait: bool) -> std::io::Result<bool> {
+    use rustix::fs::FlockOperation;
+    let op = if wait { FlockOperation::LockExclusive } else { FlockOperation::NonBlockingLockExclusive };
+    match rustix::fs::flock(f, op) {
+        Ok(()) => Ok(true),
+        Err(e) if e == rustix::io::Errno::WOULDBLOCK => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Without flock every lock is granted: publishing still re-checks the live state, but two
+/// publishers may interleave, and a sweep may remove a staging folder still in use.
+#[cfg(not(unix))]
+fn flock(_f: &File, _wait: bool) -> std::io::Result<bool> {
+    Ok(true)
 }
 
 /// Whether another update still holds the lock of generation `dir`.
 fn in_use(dir: &Path) -> bool {
     match File::open(dir.join(LOCK)) {
-        Ok(f) => !matches!(f.try_lock(), Ok(())),
+        Ok(f) => !matches!(flock(&f, false), Ok(true)),
         Err(e) => e.kind() != std::io::ErrorKind::NotFound,
     }
 }
@@ -202,11 +226,7 @@ impl Stage {
     /// Creates a staging generation seeded with the live generation's metadata.
     pub(crate) fn begin(repo_dir: &Path) -> Result<(Stage, Option<PathBuf>)> {
         let io = |p: &Path, e: std::io::Error| error::tuf_cache(format!("cannot create {}: {e}", p.display()));
-        if let Some(root) = repo_dir.parent().filter(|p| !p.as_os_str().is_empty())
-            && std::fs::symlink_metadata(root).is_ok()
-        {
-            check_private(root)?;
-        }
+        check_cache_root(repo_dir)?;
         let created_repo_dir = std::fs::symlink_metadata(repo_dir).is_err();
         create_private(repo_dir).map_err(|e| io(repo_dir, e))?;
         check_repo_dir(repo_dir)?;
@@ -311,9 +331,8 @@ fn not_older(ours: &Path, live: &Path) -> Result<()> {
         )));
     };
     for l in &live_r.roles {
-        if let Some(o) = ours.roles.iter().find(|o| o.role == l.role)
-            && o.version < l.version
-        {
+        let Some(o) = ours.roles.iter().find(|o| o.role == l.role) else { continue };
+        if o.version < l.version {
             return Err(error::tuf_refused(format!(
                 "another update published a newer state of {} while this one ran: {} version {} is live, \
                  this update verified version {}; the cache keeps the newer state",
@@ -332,10 +351,10 @@ impl Drop for Stage {
                 // A refused first update leaves no trace: the lock file goes only when no other
                 // update holds it, and the folder only when that left it empty.
                 let lock_path = self.repo_dir.join(LOCK);
-                if let Ok(f) = File::open(&lock_path)
-                    && f.try_lock().is_ok()
-                {
-                    let _ = std::fs::remove_file(&lock_path);
+                if let Ok(f) = File::open(&lock_path) {
+                    if matches!(flock(&f, false), Ok(true)) {
+                        let _ = std::fs::remove_file(&lock_path);
+                    }
                 }
                 let _ = std::fs::remove_dir(&self.repo_dir);
             }
