@@ -56,7 +56,7 @@ fn split(data: &[u8]) -> Vec<&[u8]> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let repo = Repo::Custom { url_or_dir: "https://tuf.fuzz.invalid/".into(), root: ROOT.to_vec() };
+    let repo = Repo::Custom { url_or_dir: "https://tuf.fuzz.invalid/".into(), root: Some(ROOT.to_vec()) };
     // Expired fuzz metadata would stop at the first role; ignoring expiry lets it go deeper.
     let cfg = TufConfig { repo, cache: CACHE.clone(), expiry: Expiry::Ignore };
     let _ = std::fs::remove_dir_all(&*CACHE);

@@ -21,6 +21,8 @@ pub(crate) type Request = (String, mpsc::Sender<Result<Fetched, String>>);
 #[derive(Clone, Debug)]
 pub(crate) struct Bridge {
     pub(crate) requests: mpsc::Sender<Request>,
+    /// Unchanged files from the live generation instead of the network (see `reuse`).
+    pub(crate) reuse: std::sync::Arc<super::reuse::Reuse>,
 }
 
 #[tough::async_trait]
@@ -31,6 +33,9 @@ impl Transport for Bridge {
             match url.scheme() {
                 "file" => read_file(&url),
                 "http" | "https" => {
+                    if let Some(b) = self.reuse.lookup(&url) {
+                        return Ok(chunks(b));
+                    }
                     let (tx, rx) = mpsc::channel();
                     self.requests.send((url.to_string(), tx)).map_err(|_| {
                         TransportError::new_with_cause(
@@ -51,6 +56,7 @@ impl Transport for Bridge {
                                     ),
                                 ));
                             }
+                            self.reuse.record(&url, &b);
                             Ok(chunks(b))
                         }
                         Ok(Fetched::NotFound) => Err(TransportError::new(TransportErrorKind::FileNotFound, url)),
