@@ -28,7 +28,8 @@ use tough::{ExpirationEnforcement, RepositoryLoader, TargetName};
 pub enum Fetched {
     /// The body of a successful response.
     Bytes(Vec<u8>),
-    /// The server says the file does not exist (HTTP 404/403): the root chain ends here.
+    /// The server says the file does not exist (HTTP 404/403): the root chain ends here. Only
+    /// this answer ends it; an `Err` while fetching the next root fails the update.
     NotFound,
 }
 
@@ -387,7 +388,10 @@ fn refusal(e: tough::error::Error) -> Error {
             crate::time::format_rfc3339(now())
         )),
         T::Transport { url, .. } if host_failed.is_some() => {
-            error::tuf_fetch(format!("cannot reach {url}: {}", host_failed.unwrap_or_default()))
+            let reason = host_failed.unwrap_or_default();
+            // The C door's messages already start with the URL.
+            let reason = reason.strip_prefix(&format!("{url}: ")).unwrap_or(&reason);
+            error::tuf_fetch(format!("cannot reach {url}: {reason}"))
         }
         T::DatastoreCreate { .. }
         | T::DatastoreInit { .. }

@@ -802,7 +802,8 @@ async fn load_root<R: AsRef<[u8]>>(
         )
         .await
         {
-            // PATCHED (domainsig): only "not found" ends the walk, as in python-tuf. Any other
+            // PATCHED (domainsig): only "not found" ends the walk, as in python-tuf
+            // (`Updater._load_root` in tuf/ngclient/updater.py re-raises unless 403/404). Any other
             // failure (reset, timeout, HTTP 5xx) fails the update: read as "no newer root", a
             // network attacker who can break one connection would keep the client on a root
             // whose keys were just rotated out.
