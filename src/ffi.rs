@@ -315,7 +315,14 @@ pub unsafe extern "C" fn domainsig_policy_from_file(
             match unsafe { cstr_arg(path) } {
                 None => Err(null_argument("path")),
                 Some(p) if p.is_empty() => Err(error::invalid_argument("path is empty").at("path")),
-                Some(p) => Policy::from_file(path_from(p)).map_err(|e| e.at("path")),
+                Some(p) => {
+                    let path = path_from(p);
+                    // Only a failure to read the file is about the argument; a policy error keeps
+                    // the policy field it names.
+                    crate::limits::read_bounded(path, crate::limits::MAX_POLICY_BYTES, "policy")
+                        .map_err(|e| e.at("path"))
+                        .and_then(|json| Policy::from_file_json(&json, path))
+                }
             }
         };
         // SAFETY: `out` and `error` as the caller's contract says.
@@ -1292,6 +1299,15 @@ mod tests {
             // SAFETY: freeing what we own.
             unsafe { domainsig_result_free(e) };
         }
+        // A policy error in the file names the policy's field, not the path argument.
+        std::fs::write(dir.join("bad.json"), r#"{"version": 1, "identities": 5}"#).unwrap();
+        let bad = CString::new(dir.join("bad.json").to_str().unwrap()).unwrap();
+        // SAFETY: valid pointers for the call.
+        let st = unsafe { domainsig_policy_from_file(bad.as_ptr(), &mut p, &mut e) };
+        assert_eq!(st, Status::PolicyInvalid);
+        assert_ne!(json_of(e)["field"], "path", "{}", json_of(e));
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_result_free(e) };
         // SAFETY: NULL path is a documented input.
         let st = unsafe { domainsig_policy_from_file(ptr::null(), &mut p, &mut e) };
         assert_eq!(st, Status::InvalidArgument);

@@ -198,7 +198,13 @@ impl Policy {
     /// whatever the working directory.
     pub fn from_file(path: &Path) -> Result<Policy> {
         let json = crate::limits::read_bounded(path, crate::limits::MAX_POLICY_BYTES, "policy")?;
-        Policy::from_json(&json, path.parent())
+        Policy::from_file_json(&json, path)
+    }
+
+    /// Compiles policy JSON already read from the file at `path`, resolving its relative paths as
+    /// [`Policy::from_file`] does (for a caller that reports read errors its own way).
+    pub fn from_file_json(json: &[u8], path: &Path) -> Result<Policy> {
+        Policy::from_json(json, path.parent())
     }
 
     /// As [`Policy::from_json`], checking cached TUF metadata against `tuf_at` (Unix seconds)
