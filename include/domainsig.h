@@ -174,7 +174,12 @@ typedef enum domainsig_status {
 
 /**
  * Where a fetch callback puts the answer for the URL it was asked for. Opaque, owned by the
- * library and valid only until the callback that received it returns.
+ * library and usable only until the callback that received it returns.
+ *
+ * The pointer a callback receives is a handle, not an address: the library looks it up among the
+ * replies of callbacks still running, so a handle kept past its callback (used after it returned,
+ * or from a thread that outlived it) is refused with `DOMAINSIG_INVALID_ARGUMENT` and never
+ * reaches memory the library has released, nor a later reply.
  */
 typedef struct domainsig_fetch_reply domainsig_fetch_reply;
 
@@ -276,7 +281,8 @@ extern "C" {
  * On success returns `DOMAINSIG_OK`, stores the policy in `*out` (release it with
  * `domainsig_policy_free`) and NULL in `*error`. On failure stores NULL in `*out` and, when `error`
  * is not NULL, a result explaining why in `*error` (release it with `domainsig_result_free`).
- * A relative `trusted_root.path` resolves against the working directory.
+ * A relative `trusted_root.path` or key `path` resolves against the working directory; for a
+ * policy file, `domainsig_policy_from_file` resolves them against the file's folder instead.
  *
  * # Safety
  * `json` must point to `len` readable bytes; `out` must be writable; `error` must be NULL or
@@ -286,6 +292,23 @@ enum domainsig_status domainsig_policy_new(const uint8_t *json,
                                            size_t len,
                                            struct domainsig_policy **out,
                                            struct domainsig_result **error);
+
+/**
+ * Reads and compiles the policy JSON in the file at `path` (NUL-terminated; at most 1 MiB is
+ * read, and a device or FIFO is refused past that). A relative `trusted_root.path` or key `path`
+ * in it resolves against the file's folder, as the `domainsig` CLI and the Python and Node
+ * `from_file` constructors do, so the same file means the same policy whatever the working
+ * directory.
+ *
+ * Returns and stores as `domainsig_policy_new`; a file that cannot be read is
+ * `DOMAINSIG_INPUT_UNREADABLE`, one too large `DOMAINSIG_LIMIT_EXCEEDED`.
+ *
+ * # Safety
+ * `path` must be NULL or NUL-terminated; `out` must be writable; `error` must be NULL or writable.
+ */
+enum domainsig_status domainsig_policy_from_file(const char *path,
+                                                 struct domainsig_policy **out,
+                                                 struct domainsig_result **error);
 
 /**
  * Releases a policy. Verifications already running on other threads must have returned first.
@@ -302,9 +325,12 @@ void domainsig_policy_free(struct domainsig_policy *policy);
  * signed domains refuses).
  *
  * Returns `DOMAINSIG_OK` when the artifact may be installed, otherwise the reason's status. Either
- * way, unless `result` itself is NULL, `*result` receives a result (status plus JSON: what was
- * verified, or what failed with expected and found); release it with `domainsig_result_free`.
- * Any number of threads may verify with one policy at the same time.
+ * way `*result` receives a result (status plus JSON: what was verified, or what failed with
+ * expected and found); release it with `domainsig_result_free`. A NULL `result` only returns
+ * `DOMAINSIG_INVALID_ARGUMENT`: nothing is verified. An artifact `path` must name a regular file
+ * (a device, FIFO or directory is `DOMAINSIG_ARTIFACT_UNREADABLE`) of at most 32 GiB
+ * (`DOMAINSIG_LIMIT_EXCEEDED` past that). Any number of threads may verify with one policy at the
+ * same time.
  *
  * # Safety
  * `policy` must come from `domainsig_policy_new`; `artifact` must point to a valid
@@ -327,10 +353,17 @@ enum domainsig_status domainsig_verify_bundle(const struct domainsig_policy *pol
  * request (lowest index) that was refused. A NULL `policy` or `requests` fills every result with
  * `DOMAINSIG_INVALID_ARGUMENT`; a NULL `results` (with `count` > 0) only returns that status.
  *
+ * A batch holds at most 10,000 requests: every result is kept until the call returns, so the
+ * limit bounds its memory. A larger `count` returns `DOMAINSIG_LIMIT_EXCEEDED`, verifies nothing
+ * and stores NULL in every result; verify a larger set in several batches.
+ *
+ * `results` must not overlap `requests`: the results are written while the requests are read. An
+ * overlap returns `DOMAINSIG_INVALID_ARGUMENT` and writes nothing.
+ *
  * # Safety
  * `policy` as for `domainsig_verify_bundle`; `requests` must point to `count` valid
- * `domainsig_request`s and `results` to room for `count` pointers (both may be NULL when `count`
- * is 0). Nothing is kept after the call returns.
+ * `domainsig_request`s and `results` to room for `count` pointers, in memory apart from the
+ * requests (both may be NULL when `count` is 0). Nothing is kept after the call returns.
  */
 enum domainsig_status domainsig_verify_many(const struct domainsig_policy *policy,
                                             const struct domainsig_request *requests,
@@ -388,10 +421,11 @@ const char *domainsig_version(void);
  * needs (see `domainsig_fetch_fn`). `fetch` may be NULL when the repository is local.
  *
  * Returns `DOMAINSIG_OK` when the cache now holds the repository's current, verified state;
- * otherwise the reason's status, and the cache is as it was. Either way, unless `result` is NULL,
- * `*result` receives a result (release it with `domainsig_result_free`) whose JSON carries the
- * `report` (each role's version and expiry, each target with its hash) or the `message`. A policy
- * naming the same repository and cache then verifies with the updated trusted root.
+ * otherwise the reason's status, and the cache is as it was. Either way `*result` receives a
+ * result (release it with `domainsig_result_free`) whose JSON carries the `report` (each role's
+ * version and expiry, each target with its hash) or the `message`. A NULL `result` only returns
+ * `DOMAINSIG_INVALID_ARGUMENT`: nothing is fetched or updated. A policy naming the same
+ * repository and cache then verifies with the updated trusted root.
  *
  * # Safety
  * `config_json` must point to `len` readable bytes; `fetch`, when not NULL, must be safe to call
@@ -408,8 +442,9 @@ enum domainsig_status domainsig_trust_update(const uint8_t *config_json,
  * and expiry and each target with its hash, in the result's `report`.
  *
  * `config_json` is as for `domainsig_trust_update`. Returns `DOMAINSIG_OK` when the cache holds a
- * verified state (expired or not: the report says), otherwise the reason's status. Unless `result`
- * is NULL, `*result` receives a result to release with `domainsig_result_free`.
+ * verified state (expired or not: the report says), otherwise the reason's status. `*result`
+ * receives a result to release with `domainsig_result_free`; a NULL `result` only returns
+ * `DOMAINSIG_INVALID_ARGUMENT`.
  *
  * # Safety
  * `config_json` must point to `len` readable bytes; `result` must be writable.
@@ -426,10 +461,13 @@ enum domainsig_status domainsig_trust_status(const uint8_t *config_json,
  * `max_len` (the fetch then fails whatever the callback returns: stop downloading);
  * `DOMAINSIG_INVALID_ARGUMENT` for a NULL `reply`, or a NULL `data` with a non-zero `len`.
  *
+ * `DOMAINSIG_INVALID_ARGUMENT` too for a `reply` whose callback has returned: the handle is
+ * checked, never followed.
+ *
  * # Safety
- * `reply` must be the one passed to a callback that has not returned yet (another thread may use
- * it while that callback waits for it, one thread at a time); a non-NULL `data` must point to `len`
- * readable bytes.
+ * A non-NULL `data` must point to `len` readable bytes. `reply` may be any value: one passed to a
+ * callback that has not returned yet is used (from any thread, while that callback waits), any
+ * other is refused.
  */
 enum domainsig_status domainsig_fetch_reply_set(struct domainsig_fetch_reply *reply,
                                                 const uint8_t *data,

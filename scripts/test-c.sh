@@ -3,9 +3,17 @@
 # with `gcc -std=c99 -Wall -Wextra -Werror` through pkg-config, and runs them.
 #   scripts/test-c.sh             run the tests
 #   scripts/test-c.sh --valgrind  run them under valgrind (0 errors and 0 leaks required)
-set -euo pipefail
+set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+# A failing step names itself (set -e alone exits without a word).
+trap 'echo "test-c.sh: FAILED (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
+# CARGO_TARGET_DIR may be unset, relative (to the repository, where cargo runs) or absolute; steps
+# below run from other folders (pip's and npm's builds), so it is made absolute once, here.
+if [ -n "${CARGO_TARGET_DIR:-}" ]; then
+  case "$CARGO_TARGET_DIR" in /*) ;; *) export CARGO_TARGET_DIR=$root/$CARGO_TARGET_DIR ;; esac
+fi
+target_dir=${CARGO_TARGET_DIR:-$root/target}
 # A fresh machine may lack the tools; as root on Debian, fetch them rather than skip the checks.
 need() {
   command -v "$1" >/dev/null && return 0
@@ -23,13 +31,13 @@ if [ "${1:-}" = "--valgrind" ]; then
             --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1)
 fi
 
-prefix=$root/target/c-prefix
+prefix=$target_dir/c-prefix
 scripts/install.sh --debug "$prefix" >/dev/null
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 # shellcheck disable=SC2046
 flags=(-std=c99 -Wall -Wextra -Werror -pedantic -g $(pkg-config --cflags domainsig))
 libs=($(pkg-config --libs domainsig) -Wl,-rpath,"$prefix/lib" -pthread)
-out=$root/target/c-tests
+out=$target_dir/c-tests
 mkdir -p "$out"
 
 # The shared library exports the C ABI and nothing else, under its soname.

@@ -8,9 +8,17 @@
 # it through pkg-config. Each runs its example on a real bundle (accepted) and on the same bundle
 # with one signature byte changed (refused, SIGNATURE_INVALID). Then the sdist is built from source
 # outside the repository, as on a user's machine with Rust.
-set -euo pipefail
+set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+# A failing step names itself (set -e alone exits without a word).
+trap 'echo "test-dist.sh: FAILED (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
+# CARGO_TARGET_DIR may be unset, relative (to the repository, where cargo runs) or absolute; steps
+# below run from other folders (pip's and npm's builds), so it is made absolute once, here.
+if [ -n "${CARGO_TARGET_DIR:-}" ]; then
+  case "$CARGO_TARGET_DIR" in /*) ;; *) export CARGO_TARGET_DIR=$root/$CARGO_TARGET_DIR ;; esac
+fi
+target_dir=${CARGO_TARGET_DIR:-$root/target}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export npm_config_update_notifier=false npm_config_audit=false npm_config_fund=false
@@ -232,7 +240,7 @@ export PATH=$full_path
 profile=${DOMAINSIG_SDIST_PROFILE:-dev}
 "$py" -m venv "$work/venv-sdist"
 # The shared target dir lets cargo reuse the dependencies already built; only the crate recompiles.
-(cd "$work" && SETUPTOOLS_RUST_CARGO_PROFILE=$profile CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target} \
+(cd "$work" && SETUPTOOLS_RUST_CARGO_PROFILE=$profile CARGO_TARGET_DIR=$target_dir \
   "$work/venv-sdist/bin/python" -m pip install -q "$sdist")
 (cd "$work" && "$work/venv-sdist/bin/python" -c "import domainsig; assert domainsig.version() == '$version'")
 pip_gate_sdist() { (cd "$work" && "$work/venv-sdist/bin/python" "$root/examples/pip_gate.py" "$data/policy.json" pypi.org "$1/artifact"); }

@@ -2,29 +2,50 @@
 # Packs bindings/node, installs it fresh into a temporary project with npm (building the N-API
 # addon with node-gyp against the installed Node headers and the freshly built libdomainsig), then
 # runs its `node --test` suite, the npm gate's end-to-end test and the npm_gate example from that project.
-set -euo pipefail
+set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+# A failing step names itself (set -e alone exits without a word).
+trap 'echo "test-node.sh: FAILED (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
+# CARGO_TARGET_DIR may be unset, relative (to the repository, where cargo runs) or absolute; steps
+# below run from other folders (pip's and npm's builds), so it is made absolute once, here.
+if [ -n "${CARGO_TARGET_DIR:-}" ]; then
+  case "$CARGO_TARGET_DIR" in /*) ;; *) export CARGO_TARGET_DIR=$root/$CARGO_TARGET_DIR ;; esac
+fi
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+# Runs a noisy step with its output kept aside, and shows that output only when it fails.
+quiet() {
+  local log
+  log=$(mktemp)
+  if "$@" >"$log" 2>&1; then rm -f "$log"; return 0; fi
+  local rc=$?
+  echo "FAILED (exit $rc): $*" >&2
+  cat "$log" >&2
+  rm -f "$log"
+  return "$rc"
+}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export npm_config_nodedir=${npm_config_nodedir:-/usr}  # offline: build against /usr/include/node
 export npm_config_update_notifier=false npm_config_audit=false npm_config_fund=false
 
 cargo build --lib
-export DOMAINSIG_LIB_DIR=$root/${CARGO_TARGET_DIR:-target}/debug DOMAINSIG_INCLUDE_DIR=$root/include
-tarball=$(cd "$work" && npm pack --silent "$root/bindings/node")
+export DOMAINSIG_LIB_DIR=$target_dir/debug DOMAINSIG_INCLUDE_DIR=$root/include
+[ -f "$DOMAINSIG_LIB_DIR/libdomainsig.so" ] || { echo "test-node.sh: no libdomainsig.so in $DOMAINSIG_LIB_DIR after cargo build" >&2; exit 1; }
+quiet bash -c 'cd "$1" && npm pack "$2" >pack.out' _ "$work" "$root/bindings/node"
+tarball=$(tail -1 "$work/pack.out")
 
 mkdir "$work/app"
 cd "$work/app"
-npm init -y >/dev/null
-npm install --silent "$work/$tarball"
+quiet npm init -y
+quiet npm install "$work/$tarball"
 DOMAINSIG_REPO=$root node --test node_modules/domainsig/test/
 # The npm gate end to end: the real npm against a registry the test serves on 127.0.0.1, through
 # the installed `domainsig-npm` bin (docs/gates.md).
 DOMAINSIG_NPM_GATE=$work/app/node_modules/.bin/domainsig-npm DOMAINSIG_REPO=$root node --test "$root/tests/gates/"
 
 # The shipped TypeScript types describe the API the tests just exercised.
-npm install --silent --no-save typescript@5 @types/node@20
+quiet npm install --no-save typescript@5 @types/node@20
 cat >check.ts <<'TS'
 import { Policy, VerificationError, STATUS, VerificationResult, trust, TrustReport } from 'domainsig';
 const policy: Policy = Policy.fromJSON({ version: 1 });

@@ -3,16 +3,24 @@
 # setuptools-rust and places it inside the package), runs the pytest suite and the pip_gate example.
 # Uses the dev cargo profile to share the test build's artifacts; DOMAINSIG_PY_PROFILE=release to
 # build as a user would.
-set -euo pipefail
+set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+# A failing step names itself (set -e alone exits without a word).
+trap 'echo "test-python.sh: FAILED (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
+# CARGO_TARGET_DIR may be unset, relative (to the repository, where cargo runs) or absolute; steps
+# below run from other folders (pip's and npm's builds), so it is made absolute once, here.
+if [ -n "${CARGO_TARGET_DIR:-}" ]; then
+  case "$CARGO_TARGET_DIR" in /*) ;; *) export CARGO_TARGET_DIR=$root/$CARGO_TARGET_DIR ;; esac
+fi
+target_dir=${CARGO_TARGET_DIR:-$root/target}
 py=$(command -v python3.11 || command -v python3)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 "$py" -m venv "$work/venv"
 pip=("$work/venv/bin/python" -m pip --disable-pip-version-check -q)
-SETUPTOOLS_RUST_CARGO_PROFILE=${DOMAINSIG_PY_PROFILE:-dev} CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target} \
+SETUPTOOLS_RUST_CARGO_PROFILE=${DOMAINSIG_PY_PROFILE:-dev} CARGO_TARGET_DIR=$target_dir \
   "${pip[@]}" install "$root/bindings/python"
 "${pip[@]}" install pytest mypy "pip>=26"  # the pip gate's tests run the pip users get
 rm -rf "$root/bindings/python/build" "$root/bindings/python/domainsig.egg-info"

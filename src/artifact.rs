@@ -66,6 +66,8 @@ impl Artifact<'_> {
         match self {
             Artifact::Bytes(b) => Ok(std::borrow::Cow::Borrowed(b)),
             Artifact::Path(p) => {
+                // The same refusal of devices and FIFOs as hashing, whatever the scheme.
+                drop(open_regular(p)?);
                 let v = crate::limits::read_bounded(p, max, "artifact (Ed25519 message signatures read it whole)")
                     .map_err(|e| match e.status {
                         error::Status::InputUnreadable => {
@@ -86,6 +88,68 @@ fn unreadable(p: &Path, e: std::io::Error) -> error::Error {
     error::artifact_unreadable(format!("cannot read artifact {}: {e}", crate::limits::shown(p)))
 }
 
+/// What a file that is not a regular file is, for the refusal's message.
+fn file_kind(t: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() { "a directory" } else { "not a regular file" }
+}
+
+/// Opens an artifact file, refusing anything but a regular file of at most
+/// [`MAX_ARTIFACT_BYTES`](crate::limits::MAX_ARTIFACT_BYTES).
+///
+/// A device (`/dev/zero`), a FIFO or a socket has no end a hash can wait for, and every door hands
+/// caller-chosen paths here: refused as `ARTIFACT_UNREADABLE` before anything is read. The type is
+/// checked on the path first, because opening a FIFO blocks until a writer appears; then again on
+/// the open file, in case the path was swapped in between. Returns the file and its length.
+fn open_regular(p: &Path) -> Result<(std::fs::File, u64)> {
+    let not_regular = |t: std::fs::FileType| {
+        error::artifact_unreadable(format!(
+            "cannot read artifact {}: expected a regular file, found {}",
+            crate::limits::shown(p),
+            file_kind(t)
+        ))
+    };
+    let meta = std::fs::metadata(p).map_err(|e| unreadable(p, e))?;
+    if !meta.is_file() {
+        return Err(not_regular(meta.file_type()));
+    }
+    let f = std::fs::File::open(p).map_err(|e| unreadable(p, e))?;
+    let meta = f.metadata().map_err(|e| unreadable(p, e))?;
+    if !meta.is_file() {
+        return Err(not_regular(meta.file_type()));
+    }
+    too_large(p, meta.len())?;
+    Ok((f, meta.len()))
+}
+
+/// Refuses an artifact past [`MAX_ARTIFACT_BYTES`](crate::limits::MAX_ARTIFACT_BYTES) (`found` is
+/// its size, or the bytes read so far when it grows while being read).
+fn too_large(p: &Path, found: u64) -> Result<()> {
+    let max = crate::limits::MAX_ARTIFACT_BYTES;
+    if found > max {
+        return Err(error::limit(format!(
+            "artifact {} is too large: at most {max} bytes allowed, found {found}",
+            crate::limits::shown(p)
+        )));
+    }
+    Ok(())
+}
+
 /// Files at least this large are read on a second thread while the first hashes.
 const PIPELINE_MIN: u64 = 16 << 20;
 /// Buffers in flight between the reader and the hasher (memory stays at `PIPELINE_DEPTH * BUF`).
@@ -97,27 +161,36 @@ const PIPELINE_DEPTH: usize = 4;
 /// the kernel's copy into user space then overlaps the hashing instead of adding to it, which is
 /// what keeps a 1 GiB artifact close to the hash function's own throughput without `mmap` (and
 /// without `unsafe`).
+///
+/// Only a regular file is read, and never more than `MAX_ARTIFACT_BYTES` + 1 bytes of it (a file
+/// that grows while it is hashed stops there too), so every door's path argument is bounded.
 pub fn hash_file(p: &Path, alg: HashAlgorithm) -> Result<Vec<u8>> {
-    let mut f = std::fs::File::open(p).map_err(|e| unreadable(p, e))?;
+    let (f, len) = open_regular(p)?;
+    let mut f = f.take(crate::limits::MAX_ARTIFACT_BYTES + 1);
     let mut ctx = aws_lc_rs::digest::Context::new(alg.aws());
-    let big = f.metadata().map(|m| m.len() >= PIPELINE_MIN).unwrap_or(false);
-    if big {
-        hash_pipelined(&mut f, &mut ctx).map_err(|e| unreadable(p, e))?;
+    let read = if len >= PIPELINE_MIN {
+        hash_pipelined(&mut f, &mut ctx).map_err(|e| unreadable(p, e))?
     } else {
         let mut buf = vec![0u8; BUF];
+        let mut total = 0u64;
         loop {
             match read_full(&mut f, &mut buf) {
                 Ok(0) => break,
-                Ok(n) => ctx.update(&buf[..n]),
+                Ok(n) => {
+                    ctx.update(&buf[..n]);
+                    total += n as u64;
+                }
                 Err(e) => return Err(unreadable(p, e)),
             }
         }
-    }
+        total
+    };
+    too_large(p, read)?;
     Ok(ctx.finish().as_ref().to_vec())
 }
 
 /// Fills `buf` as far as the file allows; 0 at end of file.
-fn read_full(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+fn read_full(f: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match f.read(&mut buf[n..]) {
@@ -130,7 +203,8 @@ fn read_full(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
-fn hash_pipelined(f: &mut std::fs::File, ctx: &mut aws_lc_rs::digest::Context) -> std::io::Result<()> {
+/// Returns the number of bytes hashed.
+fn hash_pipelined(f: &mut (impl Read + Send), ctx: &mut aws_lc_rs::digest::Context) -> std::io::Result<u64> {
     use std::sync::mpsc::sync_channel;
     // Full buffers go to the hasher; empty ones come back to the reader.
     let (full_tx, full_rx) = sync_channel::<std::io::Result<(Vec<u8>, usize)>>(PIPELINE_DEPTH);
@@ -148,11 +222,13 @@ fn hash_pipelined(f: &mut std::fs::File, ctx: &mut aws_lc_rs::digest::Context) -
                 }
             }
         });
+        let mut total = 0u64;
         loop {
             match full_rx.recv() {
-                Ok(Ok((_, 0))) | Err(_) => return Ok(()),
+                Ok(Ok((_, 0))) | Err(_) => return Ok(total),
                 Ok(Ok((buf, n))) => {
                     ctx.update(&buf[..n]);
+                    total += n as u64;
                     // The reader may already have stopped; a closed channel is not an error.
                     let _ = empty_tx.send(buf);
                 }
@@ -187,9 +263,50 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
+    fn devices_and_fifos_are_refused_before_a_byte_is_read() {
+        use crate::error::Status;
+        for p in ["/dev/zero", "/dev/urandom"] {
+            let e = hash_file(Path::new(p), HashAlgorithm::Sha256).unwrap_err();
+            assert_eq!(e.status, Status::ArtifactUnreadable, "{e}");
+            assert!(e.message.contains("expected a regular file, found a character device"), "{e}");
+            assert_eq!(
+                Artifact::Path(Path::new(p)).digest(HashAlgorithm::Sha512).unwrap_err().status,
+                Status::ArtifactUnreadable
+            );
+        }
+        // A FIFO with no writer would block open() forever; it is refused from its type alone.
+        let dir = std::env::temp_dir().join(format!("domainsig-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().map(|s| s.success()).unwrap_or(false);
+        if made {
+            let e = hash_file(&fifo, HashAlgorithm::Sha256).unwrap_err();
+            assert!(e.message.contains("found a FIFO"), "{e}");
+            assert_eq!(Artifact::Path(&fifo).bytes(10).unwrap_err().status, Status::ArtifactUnreadable);
+        }
+        let e = hash_file(&dir, HashAlgorithm::Sha256).unwrap_err();
+        assert!(e.status == Status::ArtifactUnreadable && e.message.contains("found a directory"), "{e}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn files_past_the_artifact_limit_are_refused() {
+        use crate::error::Status;
+        let e = too_large(Path::new("big.whl"), crate::limits::MAX_ARTIFACT_BYTES + 1).unwrap_err();
+        assert_eq!(e.status, Status::LimitExceeded);
+        assert!(too_large(Path::new("big.whl"), crate::limits::MAX_ARTIFACT_BYTES).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
     fn whole_reads_stop_at_the_limit() {
         use crate::error::Status;
-        assert_eq!(Artifact::Path(Path::new("/dev/zero")).bytes(1 << 20).unwrap_err().status, Status::LimitExceeded);
+        let dir = std::env::temp_dir().join(format!("domainsig-whole-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big");
+        std::fs::write(&big, vec![0u8; 2 << 20]).unwrap();
+        assert_eq!(Artifact::Path(&big).bytes(1 << 20).unwrap_err().status, Status::LimitExceeded);
+        std::fs::remove_dir_all(&dir).ok();
         let missing = Artifact::Path(Path::new("/nonexistent/domainsig")).bytes(10).unwrap_err();
         assert_eq!(missing.status, Status::ArtifactUnreadable);
     }

@@ -20,7 +20,8 @@ use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::ptr;
-use std::sync::{Arc, LazyLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// A compiled policy: opaque, immutable and safe to share between threads.
 ///
@@ -267,7 +268,8 @@ unsafe fn request_arg<'a>(
 /// On success returns `DOMAINSIG_OK`, stores the policy in `*out` (release it with
 /// `domainsig_policy_free`) and NULL in `*error`. On failure stores NULL in `*out` and, when `error`
 /// is not NULL, a result explaining why in `*error` (release it with `domainsig_result_free`).
-/// A relative `trusted_root.path` resolves against the working directory.
+/// A relative `trusted_root.path` or key `path` resolves against the working directory; for a
+/// policy file, `domainsig_policy_from_file` resolves them against the file's folder instead.
 ///
 /// # Safety
 /// `json` must point to `len` readable bytes; `out` must be writable; `error` must be NULL or
@@ -280,34 +282,89 @@ pub unsafe extern "C" fn domainsig_policy_new(
     error: *mut *mut domainsig_result,
 ) -> Status {
     ffi_boundary! {
-        if !error.is_null() {
-            // SAFETY: non-NULL, and the caller guarantees it is writable.
-            unsafe { error.write(ptr::null_mut()) };
-        }
-        let compiled = if out.is_null() {
-            Err(null_argument("out"))
-        } else {
-            // SAFETY: non-NULL, and the caller guarantees it is writable.
-            unsafe { out.write(ptr::null_mut()) };
-            // SAFETY: the caller guarantees `json` points to `len` readable bytes.
+        let compile = || {
+            // SAFETY: the caller guarantees `json` points to `len` readable bytes, read only during
+            // this call.
             unsafe { bytes_arg(json, len, "json") }.and_then(|bytes| Policy::from_json(bytes, None))
         };
-        match compiled {
-            Ok(policy) => {
-                let handle = Arc::into_raw(Arc::new(domainsig_policy { policy })).cast_mut();
-                // SAFETY: `out` was checked non-NULL above; the Arc's one strong count now belongs
-                // to the caller and is given back by domainsig_policy_free.
-                unsafe { out.write(handle) };
-                Status::Ok
-            }
-            Err(e) => {
-                let outcome = Outcome::refused(e);
-                if error.is_null() {
-                    outcome.status()
-                } else {
-                    // SAFETY: `error` is non-NULL and writable.
-                    unsafe { give(&outcome, error) }
+        // SAFETY: `out` and `error` as the caller's contract says.
+        unsafe { policy_out(out, error, compile) }
+    }
+}
+
+/// Reads and compiles the policy JSON in the file at `path` (NUL-terminated; at most 1 MiB is
+/// read, and a device or FIFO is refused past that). A relative `trusted_root.path` or key `path`
+/// in it resolves against the file's folder, as the `domainsig` CLI and the Python and Node
+/// `from_file` constructors do, so the same file means the same policy whatever the working
+/// directory.
+///
+/// Returns and stores as `domainsig_policy_new`; a file that cannot be read is
+/// `DOMAINSIG_INPUT_UNREADABLE`, one too large `DOMAINSIG_LIMIT_EXCEEDED`.
+///
+/// # Safety
+/// `path` must be NULL or NUL-terminated; `out` must be writable; `error` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn domainsig_policy_from_file(
+    path: *const c_char,
+    out: *mut *mut domainsig_policy,
+    error: *mut *mut domainsig_result,
+) -> Status {
+    ffi_boundary! {
+        let compile = || {
+            // SAFETY: NULL or NUL-terminated for the call (caller's contract).
+            match unsafe { cstr_arg(path) } {
+                None => Err(null_argument("path")),
+                Some(p) if p.is_empty() => Err(error::invalid_argument("path is empty").at("path")),
+                Some(p) => {
+                    let path = path_from(p);
+                    // Only a failure to read the file is about the argument; a policy error keeps
+                    // the policy field it names.
+                    crate::limits::read_bounded(path, crate::limits::MAX_POLICY_BYTES, "policy")
+                        .map_err(|e| e.at("path"))
+                        .and_then(|json| Policy::from_file_json(&json, path))
                 }
+            }
+        };
+        // SAFETY: `out` and `error` as the caller's contract says.
+        unsafe { policy_out(out, error, compile) }
+    }
+}
+
+/// Hands a compiled policy (or why it failed) to the C caller, as `domainsig_policy_new` documents.
+///
+/// # Safety
+/// `out` must be NULL or writable; `error` must be NULL or writable.
+unsafe fn policy_out(
+    out: *mut *mut domainsig_policy,
+    error: *mut *mut domainsig_result,
+    compile: impl FnOnce() -> crate::Result<Policy>,
+) -> Status {
+    if !error.is_null() {
+        // SAFETY: non-NULL, and the caller guarantees it is writable.
+        unsafe { error.write(ptr::null_mut()) };
+    }
+    let compiled = if out.is_null() {
+        Err(null_argument("out"))
+    } else {
+        // SAFETY: non-NULL, and the caller guarantees it is writable.
+        unsafe { out.write(ptr::null_mut()) };
+        compile()
+    };
+    match compiled {
+        Ok(policy) => {
+            let handle = Arc::into_raw(Arc::new(domainsig_policy { policy })).cast_mut();
+            // SAFETY: `out` was checked non-NULL above; the Arc's one strong count now belongs
+            // to the caller and is given back by domainsig_policy_free.
+            unsafe { out.write(handle) };
+            Status::Ok
+        }
+        Err(e) => {
+            let outcome = Outcome::refused(e);
+            if error.is_null() {
+                outcome.status()
+            } else {
+                // SAFETY: `error` is non-NULL and writable.
+                unsafe { give(&outcome, error) }
             }
         }
     }
@@ -333,9 +390,12 @@ pub unsafe extern "C" fn domainsig_policy_free(policy: *mut domainsig_policy) {
 /// signed domains refuses).
 ///
 /// Returns `DOMAINSIG_OK` when the artifact may be installed, otherwise the reason's status. Either
-/// way, unless `result` itself is NULL, `*result` receives a result (status plus JSON: what was
-/// verified, or what failed with expected and found); release it with `domainsig_result_free`.
-/// Any number of threads may verify with one policy at the same time.
+/// way `*result` receives a result (status plus JSON: what was verified, or what failed with
+/// expected and found); release it with `domainsig_result_free`. A NULL `result` only returns
+/// `DOMAINSIG_INVALID_ARGUMENT`: nothing is verified. An artifact `path` must name a regular file
+/// (a device, FIFO or directory is `DOMAINSIG_ARTIFACT_UNREADABLE`) of at most 32 GiB
+/// (`DOMAINSIG_LIMIT_EXCEEDED` past that). Any number of threads may verify with one policy at the
+/// same time.
 ///
 /// # Safety
 /// `policy` must come from `domainsig_policy_new`; `artifact` must point to a valid
@@ -381,10 +441,17 @@ pub unsafe extern "C" fn domainsig_verify_bundle(
 /// request (lowest index) that was refused. A NULL `policy` or `requests` fills every result with
 /// `DOMAINSIG_INVALID_ARGUMENT`; a NULL `results` (with `count` > 0) only returns that status.
 ///
+/// A batch holds at most 10,000 requests: every result is kept until the call returns, so the
+/// limit bounds its memory. A larger `count` returns `DOMAINSIG_LIMIT_EXCEEDED`, verifies nothing
+/// and stores NULL in every result; verify a larger set in several batches.
+///
+/// `results` must not overlap `requests`: the results are written while the requests are read. An
+/// overlap returns `DOMAINSIG_INVALID_ARGUMENT` and writes nothing.
+///
 /// # Safety
 /// `policy` as for `domainsig_verify_bundle`; `requests` must point to `count` valid
-/// `domainsig_request`s and `results` to room for `count` pointers (both may be NULL when `count`
-/// is 0). Nothing is kept after the call returns.
+/// `domainsig_request`s and `results` to room for `count` pointers, in memory apart from the
+/// requests (both may be NULL when `count` is 0). Nothing is kept after the call returns.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn domainsig_verify_many(
     policy: *const domainsig_policy,
@@ -399,9 +466,16 @@ pub unsafe extern "C" fn domainsig_verify_many(
         if results.is_null() || count > isize::MAX as usize / size_of::<domainsig_request>() {
             return Status::InvalidArgument;
         }
+        if overlaps(requests, count, results) {
+            // Writing a result would overwrite a request not yet read (or the other way round).
+            return Status::InvalidArgument;
+        }
         // SAFETY: non-NULL, and the caller guarantees room for `count` pointers.
         let results = unsafe { std::slice::from_raw_parts_mut(results, count) };
         results.fill(ptr::null_mut());
+        if count > crate::limits::MAX_BATCH {
+            return Status::LimitExceeded;
+        }
         let outcomes: Vec<Outcome> = if policy.is_null() || requests.is_null() {
             let which = if policy.is_null() { "policy" } else { "requests" };
             (0..count).map(|_| Outcome::refused(null_argument(which))).collect()
@@ -430,6 +504,19 @@ pub unsafe extern "C" fn domainsig_verify_many(
         }
         first_refusal
     }
+}
+
+/// Whether the `count` results at `results` share any byte with the `count` requests at `requests`
+/// (compared as addresses only; nothing is read).
+fn overlaps(requests: *const domainsig_request, count: usize, results: *mut *mut domainsig_result) -> bool {
+    if requests.is_null() {
+        return false;
+    }
+    let q = requests.addr();
+    let r = results.addr();
+    let q_end = q.saturating_add(count.saturating_mul(size_of::<domainsig_request>()));
+    let r_end = r.saturating_add(count.saturating_mul(size_of::<*mut domainsig_result>()));
+    q < r_end && r < q_end
 }
 
 /// Verifies the well-formed requests of a batch with [`Policy::verify_many`] on at most
@@ -538,7 +625,12 @@ pub extern "C" fn domainsig_version() -> *const c_char {
 // opens a socket; why a callback rather than a pull session is in `domainsig_fetch_fn`'s docs.
 
 /// Where a fetch callback puts the answer for the URL it was asked for. Opaque, owned by the
-/// library and valid only until the callback that received it returns.
+/// library and usable only until the callback that received it returns.
+///
+/// The pointer a callback receives is a handle, not an address: the library looks it up among the
+/// replies of callbacks still running, so a handle kept past its callback (used after it returned,
+/// or from a thread that outlived it) is refused with `DOMAINSIG_INVALID_ARGUMENT` and never
+/// reaches memory the library has released, nor a later reply.
 pub struct domainsig_fetch_reply {
     max_len: usize,
     body: Option<Vec<u8>>,
@@ -603,6 +695,54 @@ impl domainsig_fetch_reply {
     }
 }
 
+/// The replies of fetch callbacks that have not returned yet, with their handle numbers: a few at
+/// most (one per update in flight), so a list is enough.
+static REPLIES: Mutex<Vec<(usize, domainsig_fetch_reply)>> = Mutex::new(Vec::new());
+/// The next reply handle number; never reused, so a stale handle can never name a later reply.
+static NEXT_REPLY: AtomicUsize = AtomicUsize::new(1);
+
+fn replies() -> std::sync::MutexGuard<'static, Vec<(usize, domainsig_fetch_reply)>> {
+    // A panic while the lock was held left the map itself consistent (every operation on it is
+    // one insert, lookup or remove).
+    REPLIES.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Runs `call` with the handle of a fresh reply of at most `max_len` bytes, and returns what
+/// `call` returned with the reply, which no handle reaches any more.
+fn with_reply<T>(max_len: usize, call: impl FnOnce(*mut domainsig_fetch_reply) -> T) -> (T, domainsig_fetch_reply) {
+    let id = NEXT_REPLY.fetch_add(1, Ordering::Relaxed);
+    replies().push((id, domainsig_fetch_reply::new(max_len)));
+    /// Takes the reply back even when `call` unwinds, so no entry outlives its callback.
+    struct Unregister(usize);
+    impl Drop for Unregister {
+        fn drop(&mut self) {
+            take_reply(self.0);
+        }
+    }
+    let guard = Unregister(id);
+    let value = call(ptr::without_provenance_mut(id));
+    let reply = take_reply(id).unwrap_or_else(|| domainsig_fetch_reply::new(max_len));
+    drop(guard);
+    (value, reply)
+}
+
+/// Removes reply `id` from the live ones.
+fn take_reply(id: usize) -> Option<domainsig_fetch_reply> {
+    let mut live = replies();
+    let i = live.iter().position(|(k, _)| *k == id)?;
+    Some(live.swap_remove(i).1)
+}
+
+/// Runs `op` on the live reply behind `handle`; `DOMAINSIG_INVALID_ARGUMENT` for NULL or a handle
+/// whose callback has returned.
+fn on_reply(handle: *mut domainsig_fetch_reply, op: impl FnOnce(&mut domainsig_fetch_reply) -> Status) -> Status {
+    let id = handle.addr();
+    match replies().iter_mut().find(|(k, _)| *k == id) {
+        Some((_, reply)) => op(reply),
+        None => Status::InvalidArgument,
+    }
+}
+
 /// The host's fetch callback as the TUF client's transport.
 struct HostFetcher {
     fetch: domainsig_fetch_fn,
@@ -616,11 +756,13 @@ impl Fetcher for HostFetcher {
         };
         let c_url = CString::new(url).map_err(|_| format!("{url}: the URL contains a NUL byte"))?;
         let max_len = usize::try_from(max_len).unwrap_or(usize::MAX);
-        let mut reply = domainsig_fetch_reply::new(max_len);
-        // SAFETY: `fetch` and `user_data` come from the caller of domainsig_trust_update, whose
-        // contract makes the pair callable for the duration of that call; `c_url` and `reply` live
-        // on this frame until the callback returns, which is all it may use them for.
-        let rc = unsafe { fetch(self.user_data, c_url.as_ptr(), max_len, &mut reply) };
+        let (rc, reply) = with_reply(max_len, |handle| {
+            // SAFETY: `fetch` and `user_data` come from the caller of domainsig_trust_update, whose
+            // contract makes the pair callable for the duration of that call; `c_url` lives on
+            // this frame until the callback returns, and `handle` is a number the reply functions
+            // look up, never dereferenced.
+            unsafe { fetch(self.user_data, c_url.as_ptr(), max_len, handle) }
+        });
         if let Some(n) = reply.too_long {
             return Err(format!("{url}: the host offered {n} or more bytes; at most {max_len} are accepted"));
         }
@@ -702,10 +844,11 @@ unsafe fn give_result(result: Box<domainsig_result>, out: *mut *mut domainsig_re
 /// needs (see `domainsig_fetch_fn`). `fetch` may be NULL when the repository is local.
 ///
 /// Returns `DOMAINSIG_OK` when the cache now holds the repository's current, verified state;
-/// otherwise the reason's status, and the cache is as it was. Either way, unless `result` is NULL,
-/// `*result` receives a result (release it with `domainsig_result_free`) whose JSON carries the
-/// `report` (each role's version and expiry, each target with its hash) or the `message`. A policy
-/// naming the same repository and cache then verifies with the updated trusted root.
+/// otherwise the reason's status, and the cache is as it was. Either way `*result` receives a
+/// result (release it with `domainsig_result_free`) whose JSON carries the `report` (each role's
+/// version and expiry, each target with its hash) or the `message`. A NULL `result` only returns
+/// `DOMAINSIG_INVALID_ARGUMENT`: nothing is fetched or updated. A policy naming the same
+/// repository and cache then verifies with the updated trusted root.
 ///
 /// # Safety
 /// `config_json` must point to `len` readable bytes; `fetch`, when not NULL, must be safe to call
@@ -740,8 +883,9 @@ pub unsafe extern "C" fn domainsig_trust_update(
 /// and expiry and each target with its hash, in the result's `report`.
 ///
 /// `config_json` is as for `domainsig_trust_update`. Returns `DOMAINSIG_OK` when the cache holds a
-/// verified state (expired or not: the report says), otherwise the reason's status. Unless `result`
-/// is NULL, `*result` receives a result to release with `domainsig_result_free`.
+/// verified state (expired or not: the report says), otherwise the reason's status. `*result`
+/// receives a result to release with `domainsig_result_free`; a NULL `result` only returns
+/// `DOMAINSIG_INVALID_ARGUMENT`.
 ///
 /// # Safety
 /// `config_json` must point to `len` readable bytes; `result` must be writable.
@@ -774,10 +918,13 @@ pub unsafe extern "C" fn domainsig_trust_status(
 /// `max_len` (the fetch then fails whatever the callback returns: stop downloading);
 /// `DOMAINSIG_INVALID_ARGUMENT` for a NULL `reply`, or a NULL `data` with a non-zero `len`.
 ///
+/// `DOMAINSIG_INVALID_ARGUMENT` too for a `reply` whose callback has returned: the handle is
+/// checked, never followed.
+///
 /// # Safety
-/// `reply` must be the one passed to a callback that has not returned yet (another thread may use
-/// it while that callback waits for it, one thread at a time); a non-NULL `data` must point to `len`
-/// readable bytes.
+/// A non-NULL `data` must point to `len` readable bytes. `reply` may be any value: one passed to a
+/// callback that has not returned yet is used (from any thread, while that callback waits), any
+/// other is refused.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn domainsig_fetch_reply_set(
     reply: *mut domainsig_fetch_reply,
@@ -821,19 +968,16 @@ pub unsafe extern "C" fn domainsig_fetch_reply_fail(
     message: *const c_char,
 ) -> Status {
     ffi_boundary! {
-        if reply.is_null() {
-            return Status::InvalidArgument;
-        }
         // SAFETY: NULL or NUL-terminated for the call (caller's contract).
         let Some(message) = (unsafe { cstr_arg(message) }) else {
             return Status::InvalidArgument;
         };
         let bytes = message.to_bytes();
         let text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_FETCH_MESSAGE)]).into_owned();
-        // SAFETY: non-NULL, and the caller guarantees it is the live reply of the running callback,
-        // which nothing else touches while the callback runs.
-        unsafe { (*reply).message = Some(text) };
-        Status::Ok
+        on_reply(reply, |r| {
+            r.message = Some(text);
+            Status::Ok
+        })
     }
 }
 
@@ -842,27 +986,23 @@ pub unsafe extern "C" fn domainsig_fetch_reply_fail(
 /// # Safety
 /// As `domainsig_fetch_reply_set`.
 unsafe fn reply_offer(reply: *mut domainsig_fetch_reply, data: *const u8, len: usize, replace: bool) -> Status {
-    if reply.is_null() {
-        return Status::InvalidArgument;
-    }
-    // SAFETY: non-NULL, and the caller guarantees it is the live reply of the running callback,
-    // which nothing else touches while the callback runs.
-    let reply = unsafe { &mut *reply };
-    if data.is_null() {
-        return if len == 0 { reply.offer(&[], replace) } else { Status::InvalidArgument };
-    }
-    if len > reply.max_len {
-        // Refused before reading a byte: the length alone is over the limit.
-        reply.too_long = Some(len);
-        reply.body = None;
-        return Status::LimitExceeded;
-    }
-    // SAFETY: non-NULL with `len` readable bytes (caller's contract); `len` ≤ max_len ≤ isize::MAX
-    // is not guaranteed, so bytes_arg checks it.
-    match unsafe { bytes_arg(data, len, "data") } {
-        Ok(bytes) => reply.offer(bytes, replace),
-        Err(_) => Status::InvalidArgument,
-    }
+    on_reply(reply, |reply| {
+        if data.is_null() {
+            return if len == 0 { reply.offer(&[], replace) } else { Status::InvalidArgument };
+        }
+        if len > reply.max_len {
+            // Refused before reading a byte: the length alone is over the limit.
+            reply.too_long = Some(len);
+            reply.body = None;
+            return Status::LimitExceeded;
+        }
+        // SAFETY: non-NULL with `len` readable bytes (caller's contract); `len` ≤ max_len ≤
+        // isize::MAX is not guaranteed, so bytes_arg checks it.
+        match unsafe { bytes_arg(data, len, "data") } {
+            Ok(bytes) => reply.offer(bytes, replace),
+            Err(_) => Status::InvalidArgument,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -1057,6 +1197,125 @@ mod tests {
         // SAFETY: freeing what we own.
         unsafe { domainsig_policy_free(p) };
     }
+    fn digest_request(bundle: &[u8]) -> domainsig_request {
+        domainsig_request {
+            artifact: domainsig_artifact {
+                data: ptr::null(),
+                len: 0,
+                path: ptr::null(),
+                digest: c"sha256:0000000000000000000000000000000000000000000000000000000000000000".as_ptr(),
+                name: ptr::null(),
+            },
+            bundle: bundle.as_ptr(),
+            bundle_len: bundle.len(),
+            index_domain: ptr::null(),
+        }
+    }
+
+    #[test]
+    fn batch_results_overlapping_the_requests_are_refused_before_a_write() {
+        let p = policy();
+        let garbage = b"not json";
+        // Room for three requests; the results are asked to land on top of them.
+        let mut reqs: Vec<domainsig_request> = (0..3).map(|_| digest_request(garbage)).collect();
+        let base = reqs.as_mut_ptr();
+        for results in [base.cast::<*mut domainsig_result>(), base.wrapping_add(2).cast()] {
+            // SAFETY: both arrays are live; the overlap is what is being refused.
+            let st = unsafe { domainsig_verify_many(p, base, 3, results) };
+            assert_eq!(st, Status::InvalidArgument);
+            assert!(
+                reqs.iter().all(|r| r.bundle == garbage.as_ptr() && !r.artifact.digest.is_null()),
+                "a request was overwritten"
+            );
+        }
+        // Adjacent is not overlapping.
+        let apart: Vec<domainsig_request> = (0..2).map(|_| digest_request(garbage)).collect();
+        let mut results = vec![ptr::null_mut(); 2];
+        // SAFETY: valid arrays of the right length.
+        let st = unsafe { domainsig_verify_many(p, apart.as_ptr(), 2, results.as_mut_ptr()) };
+        assert_eq!(st, Status::BundleMalformed);
+        // SAFETY: freeing what we own.
+        unsafe {
+            results.iter().for_each(|r| domainsig_result_free(*r));
+            domainsig_policy_free(p);
+        }
+    }
+
+    #[test]
+    fn batches_past_the_limit_are_refused_whole() {
+        let p = policy();
+        let garbage = b"not json";
+        let n = crate::limits::MAX_BATCH + 1;
+        let reqs: Vec<domainsig_request> = (0..n).map(|_| digest_request(garbage)).collect();
+        let mut results = vec![ptr::dangling_mut::<domainsig_result>(); n];
+        // SAFETY: valid arrays of the right length.
+        let st = unsafe { domainsig_verify_many(p, reqs.as_ptr(), n, results.as_mut_ptr()) };
+        assert_eq!(st, Status::LimitExceeded);
+        assert!(results.iter().all(|r| r.is_null()));
+        let mut results = vec![ptr::null_mut(); n - 1];
+        // SAFETY: valid arrays of the right length.
+        let st = unsafe { domainsig_verify_many(p, reqs.as_ptr(), n - 1, results.as_mut_ptr()) };
+        assert_eq!(st, Status::BundleMalformed);
+        // SAFETY: freeing what we own.
+        unsafe {
+            results.iter().for_each(|r| domainsig_result_free(*r));
+            domainsig_policy_free(p);
+        }
+    }
+
+    #[test]
+    fn a_policy_file_resolves_its_paths_against_its_folder() {
+        let dir = std::env::temp_dir().join(format!("domainsig-ffi-policy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+        std::fs::copy(vectors.join("conformance--rekor2-happy-path/trusted_root.json"), dir.join("root.json")).unwrap();
+        let json = r#"{"version": 1, "trusted_root": {"path": "root.json"},
+            "identities": [{"issuer": "https://example.com", "san": "a@example.com"}]}"#;
+        std::fs::write(dir.join("policy.json"), json).unwrap();
+        let path = CString::new(dir.join("policy.json").to_str().unwrap()).unwrap();
+        let (mut p, mut e) = (ptr::null_mut(), ptr::null_mut());
+        // SAFETY: valid pointers for the call.
+        let st = unsafe { domainsig_policy_from_file(path.as_ptr(), &mut p, &mut e) };
+        assert_eq!(st, Status::Ok, "{}", if e.is_null() { serde_json::Value::Null } else { json_of(e) });
+        assert!(e.is_null() && !p.is_null());
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_policy_free(p) };
+        // The same text from memory resolves against the working directory, where no root.json is.
+        // SAFETY: valid pointers for the call.
+        let st = unsafe { domainsig_policy_new(json.as_ptr(), json.len(), &mut p, &mut e) };
+        assert_ne!(st, Status::Ok);
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_result_free(e) };
+        for (bad, want, field) in [
+            (c"/dev/zero", Status::LimitExceeded, "path"),
+            (c"/nonexistent/domainsig/policy.json", Status::InputUnreadable, "path"),
+            (c"", Status::InvalidArgument, "path"),
+        ] {
+            // SAFETY: valid pointers for the call.
+            let st = unsafe { domainsig_policy_from_file(bad.as_ptr(), &mut p, &mut e) };
+            assert_eq!(st, want, "{bad:?}");
+            assert!(p.is_null());
+            assert_eq!(json_of(e)["field"], field);
+            // SAFETY: freeing what we own.
+            unsafe { domainsig_result_free(e) };
+        }
+        // A policy error in the file names the policy's field, not the path argument.
+        std::fs::write(dir.join("bad.json"), r#"{"version": 1, "identities": 5}"#).unwrap();
+        let bad = CString::new(dir.join("bad.json").to_str().unwrap()).unwrap();
+        // SAFETY: valid pointers for the call.
+        let st = unsafe { domainsig_policy_from_file(bad.as_ptr(), &mut p, &mut e) };
+        assert_eq!(st, Status::PolicyInvalid);
+        assert_ne!(json_of(e)["field"], "path", "{}", json_of(e));
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_result_free(e) };
+        // SAFETY: NULL path is a documented input.
+        let st = unsafe { domainsig_policy_from_file(ptr::null(), &mut p, &mut e) };
+        assert_eq!(st, Status::InvalidArgument);
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_result_free(e) };
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
     /// A host callback for the tests: `*user` is (bytes to offer, code to return); it also says why.
     unsafe extern "C" fn host(
         user: *mut c_void,
@@ -1103,24 +1362,53 @@ mod tests {
 
     #[test]
     fn reply_appends_up_to_the_limit_and_refusal_sticks() {
-        let mut r = domainsig_fetch_reply::new(4);
-        // SAFETY: `r` is live; the data pointers hold the given lengths.
-        unsafe {
-            assert_eq!(domainsig_fetch_reply_append(&mut r, b"ab".as_ptr(), 2), Status::Ok);
-            assert_eq!(domainsig_fetch_reply_append(&mut r, b"cd".as_ptr(), 2), Status::Ok);
-            assert_eq!(r.body.as_deref(), Some(&b"abcd"[..]));
-            assert_eq!(domainsig_fetch_reply_append(&mut r, b"e".as_ptr(), 1), Status::LimitExceeded);
-            assert_eq!(domainsig_fetch_reply_set(&mut r, b"a".as_ptr(), 1), Status::LimitExceeded);
-            assert_eq!(domainsig_fetch_reply_set(&mut r, ptr::null(), 3), Status::InvalidArgument);
-        }
+        let ((), r) = with_reply(4, |r| {
+            // SAFETY: `r` is live; the data pointers hold the given lengths.
+            unsafe {
+                assert_eq!(domainsig_fetch_reply_append(r, b"ab".as_ptr(), 2), Status::Ok);
+                assert_eq!(domainsig_fetch_reply_append(r, b"cd".as_ptr(), 2), Status::Ok);
+                assert_eq!(domainsig_fetch_reply_append(r, b"e".as_ptr(), 1), Status::LimitExceeded);
+                assert_eq!(domainsig_fetch_reply_set(r, b"a".as_ptr(), 1), Status::LimitExceeded);
+                assert_eq!(domainsig_fetch_reply_set(r, ptr::null(), 3), Status::InvalidArgument);
+            }
+        });
         assert!(r.body.is_none() && r.too_long == Some(5));
-        let mut r = domainsig_fetch_reply::new(4);
-        // SAFETY: as above; a NULL pointer with a length is refused before it is read.
-        unsafe {
-            assert_eq!(domainsig_fetch_reply_set(&mut r, ptr::null(), 3), Status::InvalidArgument);
-            assert_eq!(domainsig_fetch_reply_set(&mut r, ptr::null(), 0), Status::Ok);
-        }
+        let ((), r) = with_reply(4, |r| {
+            // SAFETY: as above; a NULL pointer with a length is refused before it is read.
+            unsafe {
+                assert_eq!(domainsig_fetch_reply_set(r, ptr::null(), 3), Status::InvalidArgument);
+                assert_eq!(domainsig_fetch_reply_set(r, ptr::null(), 0), Status::Ok);
+            }
+        });
         assert_eq!(r.body.as_deref(), Some(&b""[..]));
+        let ((), r) = with_reply(4, |r| {
+            // SAFETY: `r` is live; the data pointer holds 4 bytes.
+            assert_eq!(unsafe { domainsig_fetch_reply_set(r, b"abcd".as_ptr(), 4) }, Status::Ok);
+        });
+        assert_eq!(r.body.as_deref(), Some(&b"abcd"[..]));
+    }
+
+    #[test]
+    fn a_reply_handle_kept_past_its_callback_is_refused() {
+        let (stale, r) = with_reply(8, |r| {
+            // SAFETY: `r` is live; the data pointer holds 2 bytes.
+            assert_eq!(unsafe { domainsig_fetch_reply_set(r, b"ok".as_ptr(), 2) }, Status::Ok);
+            r
+        });
+        assert_eq!(r.body.as_deref(), Some(&b"ok"[..]));
+        // A later reply is live meanwhile: the stale handle must not reach it either.
+        let ((), later) = with_reply(8, |_| {
+            // SAFETY: any handle value is a documented input; the data pointers hold their lengths.
+            unsafe {
+                assert_eq!(domainsig_fetch_reply_set(stale, b"late".as_ptr(), 4), Status::InvalidArgument);
+                assert_eq!(domainsig_fetch_reply_append(stale, b"late".as_ptr(), 4), Status::InvalidArgument);
+                assert_eq!(domainsig_fetch_reply_fail(stale, c"late".as_ptr()), Status::InvalidArgument);
+            }
+        });
+        assert!(later.body.is_none() && later.message.is_none());
+        // SAFETY: an arbitrary non-NULL value is a documented input; it is looked up, never followed.
+        let st = unsafe { domainsig_fetch_reply_set(ptr::without_provenance_mut(usize::MAX - 7), b"x".as_ptr(), 1) };
+        assert_eq!(st, Status::InvalidArgument);
     }
 
     #[test]

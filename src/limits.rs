@@ -60,8 +60,14 @@ pub const MAX_NAME_LEN: usize = 4096;
 pub const MAX_ATTESTATIONS: usize = 64;
 /// Most identities, keys, mirrors or predicate rules in a policy.
 pub const MAX_POLICY_ENTRIES: usize = 1024;
-/// Most items in one batch verification.
-pub const MAX_BATCH: usize = 1 << 20;
+/// Most items in one batch verification through the C ABI and the bindings (`verify_many`,
+/// `verifyMany`). Every result is held until the batch returns (10-20 KiB each with its JSON), so
+/// this bounds a batch's peak memory to a few hundred MiB; a larger lockfile is verified in batches.
+pub const MAX_BATCH: usize = 10_000;
+/// Largest artifact file hashed, in bytes. Far above any package an index serves (PyPI's largest
+/// wheels are a few GiB), but a sparse or still-growing file cannot keep a verification running
+/// for ever.
+pub const MAX_ARTIFACT_BYTES: u64 = 32 << 30;
 
 /// An error for the named limit.
 pub fn exceeded(what: &str, limit: usize, found: usize) -> crate::error::Error {

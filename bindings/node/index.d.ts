@@ -64,13 +64,13 @@ export declare class Policy {
   private constructor(handle: unknown);
   /** Compiles a policy from its content (object, JSON text or bytes; never a path). Throws VerificationError (POLICY_INVALID...), TypeError for another type. */
   static fromJSON(policy: object | string | Buffer | Uint8Array): Policy;
-  /** Compiles the policy in a file, read at most 1 MiB + 1 byte (INPUT_UNREADABLE, LIMIT_EXCEEDED). */
+  /** Compiles the policy in a file, read by the library (at most 1 MiB: INPUT_UNREADABLE, LIMIT_EXCEEDED); relative trusted_root.path and key paths resolve against the file's folder. */
   static fromFile(path: string): Policy;
-  /** Verifies on the libuv pool; rejects with VerificationError when the artifact is refused. */
+  /** Verifies on the libuv pool; rejects with VerificationError when the artifact is refused. Buffers are copied at call time: later writes or transfers cannot change the verdict. */
   verify(opts: VerifyOptions): Promise<VerificationResult>;
   /** Verifies on the calling thread; throws VerificationError when the artifact is refused. */
   verifySync(opts: VerifyOptions): VerificationResult;
-  /** Verifies a batch natively; one result per item, refusals included (ok: false), an item with an unusable value too. Rejects with TypeError for a wrong type. */
+  /** Verifies a batch natively; one result per item, refusals included (ok: false), an item with an unusable value too. Rejects with TypeError for a wrong type, and with LIMIT_EXCEEDED for more than 10,000 items. Buffers are copied at call time. */
   verifyMany(items: Iterable<VerifyOptions>, defaults?: { indexDomain?: string | null }): Promise<VerificationResult[]>;
 }
 
@@ -117,6 +117,6 @@ export declare namespace trust {
   function status(opts?: TrustOptions): Promise<TrustReport>;
   /** The `{tuf, cache}` value for a policy's `trusted_root`. */
   function trustedRoot(opts?: TrustOptions): { tuf: string | { repo: string; root: string | object }; cache?: string };
-  /** The default fetcher (global fetch, 404/403 as null, at most maxLen + 1 bytes read). */
-  function defaultFetch(url: string, maxLen: number): Promise<Buffer | null>;
+  /** The default fetcher (global fetch, 404/403 as null, at most maxLen + 1 bytes read, the whole answer within deadlineMs: 60 s by default). */
+  function defaultFetch(url: string, maxLen: number, opts?: { deadlineMs?: number }): Promise<Buffer | null>;
 }

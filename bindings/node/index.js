@@ -48,7 +48,8 @@ function toResult(raw) {
 
 // Mirrors src/limits.rs (the tests check): a file is read at most limit + 1 bytes.
 const MAX_BUNDLE_BYTES = 8 << 20;
-const MAX_POLICY_BYTES = 1 << 20;
+// Mirrors src/limits.rs MAX_BATCH (the tests check): the most items in one verifyMany call.
+const MAX_BATCH = 10000;
 
 /** A string artifact with one of these prefixes is a digest; any other string is a path. */
 const DIGEST = /^sha(256|384|512):/;
@@ -76,6 +77,20 @@ function toBuffer(v) {
   if (Buffer.isBuffer(v)) return v;
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   return null;
+}
+
+/**
+ * The caller's bytes as a Buffer of our own, copied now. A verification on the libuv pool reads
+ * them later: the verdict must be about the bytes passed, whatever the caller then writes into
+ * its Buffer, or if it transfers the underlying ArrayBuffer away (which would free the memory
+ * under the hash).
+ */
+function ownCopy(v) {
+  const b = toBuffer(v);
+  if (!b) return null;
+  const copy = Buffer.allocUnsafeSlow(b.length);
+  b.copy(copy);
+  return copy;
 }
 
 /** A string argument for C: refuses NULs (C would truncate there) and lone surrogates (UTF-8 cannot carry them). */
@@ -181,14 +196,14 @@ const asyncIo = {
  * Bundle content: a Buffer/Uint8Array, JSON text or the parsed object. A string is never a
  * path: a file is named only by `bundlePath`.
  */
-function bundleBytes(opts, where) {
+function bundleBytes(opts, where, copy) {
   const hasContent = opts.bundle !== undefined && opts.bundle !== null;
   const hasPath = opts.bundlePath !== undefined && opts.bundlePath !== null;
   if (hasContent && hasPath) throw new TypeError(`${where}give bundle (the content) or bundlePath (a file), not both`);
   if (hasPath) return readBounded(opts.bundlePath, MAX_BUNDLE_BYTES, 'bundle', `${where}bundlePath`);
   const { bundle } = opts;
   const field = `${where}bundle`;
-  const b = toBuffer(bundle);
+  const b = copy ? ownCopy(bundle) : toBuffer(bundle);
   if (b) return b;
   if (typeof bundle === 'string') {
     if (!wellFormed(bundle)) throw refusal('BUNDLE_MALFORMED', `${field} is not valid Unicode text (a lone surrogate)`, field);
@@ -207,30 +222,41 @@ function bundleBytes(opts, where) {
   throw new TypeError(`${field} must be a Buffer, a Uint8Array, JSON text or the parsed object, not ${kind(bundle)} (a file is bundlePath)`);
 }
 
-function item(opts, defaults, where = '') {
+/**
+ * One item for the addon: [kind, value, name, bundle, indexDomain]. With `copy`, Buffer contents
+ * are copied now (for verifications that run later, off this thread); a bundlePath is not read
+ * here when `deferPath` is set, and the bundle slot is left null for the caller to fill.
+ */
+function item(opts, defaults, where = '', copy = false, deferPath = false) {
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
     throw new TypeError(`${where || 'options '}must be an object {artifact, bundle | bundlePath, indexDomain, name}, not ${kind(opts)}`);
   }
   const { artifact } = opts;
   const indexDomain = cString(opts.indexDomain !== undefined ? opts.indexDomain : defaults && defaults.indexDomain, `${where}indexDomain`);
   let artifactKind;
-  let value = toBuffer(artifact);
+  let value = copy ? ownCopy(artifact) : toBuffer(artifact);
   if (value) artifactKind = 0;
   else if (typeof artifact === 'string') {
     artifactKind = DIGEST.test(artifact) ? 2 : 1;
     value = cString(artifact, `${where}artifact`);
   } else throw new TypeError(`${where}artifact must be a Buffer, a Uint8Array, a path or "sha256:<hex>", not ${kind(artifact)}`);
   const name = cString(opts.name, `${where}name`);
-  return [artifactKind, value, name, bundleBytes(opts, where), indexDomain];
+  if (deferPath && opts.bundlePath != null && opts.bundle == null) {
+    return [artifactKind, value, name, null, indexDomain];
+  }
+  return [artifactKind, value, name, bundleBytes(opts, where, copy), indexDomain];
 }
 
-/** As item(), reading a bundlePath off the event loop. */
-async function itemAsync(opts, defaults, where = '') {
-  if (opts && typeof opts === 'object' && opts.bundlePath != null && opts.bundle == null) {
-    const bundle = await readBounded(opts.bundlePath, MAX_BUNDLE_BYTES, 'bundle', `${where}bundlePath`, asyncIo);
-    return item({ ...opts, bundlePath: undefined, bundle }, defaults, where);
-  }
-  return item(opts, defaults, where);
+/**
+ * As item() with private copies of the caller's bytes, taken synchronously (at call time); a
+ * bundlePath is then read off the event loop by the returned function.
+ */
+function itemLater(opts, defaults, where = '') {
+  const it = item(opts, defaults, where, true, true);
+  return async () => {
+    if (it[3] === null) it[3] = await readBounded(opts.bundlePath, MAX_BUNDLE_BYTES, 'bundle', `${where}bundlePath`, asyncIo);
+    return it;
+  };
 }
 
 function settle(raw) {
@@ -279,14 +305,35 @@ class Policy {
     return new Policy(handle);
   }
 
-  /** Compiles the policy JSON in a file (read at most 1 MiB + 1 byte; relative trusted_root.path against the working directory). */
+  /**
+   * Compiles the policy JSON in a file (read by the library, at most 1 MiB). A relative
+   * `trusted_root.path` or key `path` in it resolves against the file's folder, as in the CLI,
+   * Python and the C ABI (domainsig_policy_from_file).
+   */
   static fromFile(path) {
-    return Policy.fromJSON(readBounded(path, MAX_POLICY_BYTES, 'policy', 'path'));
+    if (typeof path !== 'string') throw new TypeError(`path must be a string (a file path), not ${kind(path)}`);
+    cString(path, 'path');
+    const handle = native.policyFromFile(path);
+    if (handle && typeof handle === 'object' && 'status' in handle) {
+      const r = toResult(handle);
+      throw new VerificationError(r.status, r.details);
+    }
+    return new Policy(handle);
   }
 
-  /** Verifies off the event loop (libuv pool); resolves with the result or rejects with a VerificationError. */
+  /**
+   * Verifies off the event loop (libuv pool); resolves with the result or rejects with a
+   * VerificationError. The bytes passed are copied at once: writing into the caller's Buffer, or
+   * transferring its ArrayBuffer away, after the call cannot change the verdict.
+   */
   verify(opts) {
-    return itemAsync(opts).then((it) => native.verify(this._handle, it)).then(settle);
+    let later;
+    try {
+      later = itemLater(opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return later().then((it) => native.verify(this._handle, it)).then(settle);
   }
 
   /** As verify(), blocking the calling thread. */
@@ -297,6 +344,9 @@ class Policy {
   /**
    * Verifies many items in one native call on a small bounded thread pool. Resolves with one
    * result per item, in order (refusals included, `ok: false`); never rejects for a refusal.
+   * At most 10,000 items (every result is held until the batch settles): a larger batch rejects
+   * with LIMIT_EXCEEDED; verify a larger set in several calls. Bytes are copied at call time, as
+   * in verify().
    */
   verifyMany(items, defaults) {
     if (items === null || items === undefined || typeof items[Symbol.iterator] !== 'function' || typeof items === 'string') {
@@ -305,19 +355,42 @@ class Policy {
     if (defaults !== undefined && (defaults === null || typeof defaults !== 'object')) {
       return Promise.reject(new TypeError(`defaults must be an object {indexDomain}, not ${kind(defaults)}`));
     }
-    const list = Array.from(items);
+    // Stop reading the iterable one past the limit: an endless one must not fill memory first.
+    const list = [];
+    try {
+      for (const it of items) {
+        list.push(it);
+        if (list.length > MAX_BATCH) {
+          throw refusal('LIMIT_EXCEEDED', `items: at most ${MAX_BATCH} items in one batch, found more; verify them in several batches`, 'items');
+        }
+      }
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // Every item is checked and copied now, synchronously; only bundlePath files are read later.
+    const answers = [];
+    const pending = [];
+    for (let i = 0; i < list.length; i++) {
+      try {
+        pending.push(itemLater(list[i], defaults, `items[${i}]: `));
+        answers.push(null);
+      } catch (e) {
+        if (!(e instanceof VerificationError)) return Promise.reject(e);
+        answers.push({ ok: false, status: e.status, code: e.code, details: e.details });
+      }
+    }
     return (async () => {
       // An item with an unusable value is a refusal in its place; a wrong type rejects the call.
       // Files are read one at a time, so a large batch cannot run out of file descriptors.
-      const answers = [];
       const prepared = [];
-      for (let i = 0; i < list.length; i++) {
+      let k = 0;
+      for (let i = 0; i < answers.length; i++) {
+        if (answers[i]) continue;
         try {
-          prepared.push(await itemAsync(list[i], defaults, `items[${i}]: `));
-          answers.push(null);
+          prepared.push(await pending[k++]());
         } catch (e) {
           if (!(e instanceof VerificationError)) throw e;
-          answers.push({ ok: false, status: e.status, code: e.code, details: e.details });
+          answers[i] = { ok: false, status: e.status, code: e.code, details: e.details };
         }
       }
       if (prepared.length === 0) return answers;

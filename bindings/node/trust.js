@@ -107,12 +107,25 @@ function bootstrapRoot(root, rootPath) {
   return parsed;
 }
 
+/** The default fetcher gives up on a file after this long in all (the CLI's limit). */
+const FETCH_DEADLINE_MS = 60000;
+
 /**
  * The default fetcher: the global `fetch` (Node 18+), at most `maxLen + 1` bytes read so an endless
- * body is cut off (and refused by the library); 404 and 403 are "not found".
+ * body is cut off (and refused by the library); 404 and 403 are "not found". The whole answer must
+ * arrive within `deadlineMs` (60 s by default), however slowly a server trickles it.
  */
-async function defaultFetch(url, maxLen) {
-  const res = await fetch(url);
+async function defaultFetch(url, maxLen, { deadlineMs = FETCH_DEADLINE_MS } = {}) {
+  try {
+    return await fetchWithin(url, maxLen, AbortSignal.timeout(deadlineMs));
+  } catch (e) {
+    if (e && e.name === 'TimeoutError') throw new Error(`no complete answer within ${deadlineMs} ms`);
+    throw e;
+  }
+}
+
+async function fetchWithin(url, maxLen, signal) {
+  const res = await fetch(url, { signal });
   if (res.status === 404 || res.status === 403) {
     if (res.body) await res.body.cancel();
     return null;
@@ -137,6 +150,18 @@ async function defaultFetch(url, maxLen) {
     }
   }
   return Buffer.concat(chunks, total);
+}
+
+let watching = false;
+/**
+ * Node waits for the libuv pool's jobs before a process exits; an update waiting on a fetch that
+ * will never settle (process.exit called meanwhile) would hold it for ever. On 'exit', the addon
+ * fails every fetch still waiting, so the update ends with TUF_FETCH and the process can go.
+ */
+function watchExit() {
+  if (watching) return;
+  watching = true;
+  process.once('exit', () => native.trustShutdown());
 }
 
 /** Wraps a user fetcher for the addon: dispatch(url, maxLen, done) calls done exactly once. */
@@ -186,6 +211,7 @@ async function update(opts = {}) {
   const fetchFn = opts.fetch === undefined || opts.fetch === null ? defaultFetch : opts.fetch;
   if (typeof fetchFn !== 'function') throw typeError(`fetch must be a function, not ${kind(opts.fetch)}`);
   const problems = [];
+  watchExit();
   return settle(await native.trustUpdate(config, dispatcher(fetchFn, problems)), problems);
 }
 

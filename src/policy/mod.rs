@@ -191,6 +191,22 @@ impl Policy {
         parse::parse(json, base_dir)
     }
 
+    /// Reads and compiles the policy JSON in a file (at most
+    /// [`MAX_POLICY_BYTES`](crate::limits::MAX_POLICY_BYTES)); a relative `trusted_root.path` or key
+    /// `path` in it resolves against the file's folder, so a policy file means the same in every
+    /// door (the CLI, the C ABI's `domainsig_policy_from_file`, Python's and Node's `from_file`)
+    /// whatever the working directory.
+    pub fn from_file(path: &Path) -> Result<Policy> {
+        let json = crate::limits::read_bounded(path, crate::limits::MAX_POLICY_BYTES, "policy")?;
+        Policy::from_file_json(&json, path)
+    }
+
+    /// Compiles policy JSON already read from the file at `path`, resolving its relative paths as
+    /// [`Policy::from_file`] does (for a caller that reports read errors its own way).
+    pub fn from_file_json(json: &[u8], path: &Path) -> Result<Policy> {
+        Policy::from_json(json, path.parent())
+    }
+
     /// As [`Policy::from_json`], checking cached TUF metadata against `tuf_at` (Unix seconds)
     /// instead of now: for verifying at a past moment, e.g. against an archived repository.
     pub fn from_json_at(json: &[u8], base_dir: Option<&Path>, tuf_at: i64) -> Result<Policy> {

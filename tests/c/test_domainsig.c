@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "domainsig.h"
 
@@ -360,6 +362,108 @@ static void test_threads(const domainsig_policy *policy) {
     free(copy);
 }
 
+/* An artifact path is bounded like every other input: a device or a FIFO is refused at once. */
+static void test_endless_artifact_paths(const domainsig_policy *policy) {
+    char dir[] = "/tmp/domainsig-c-XXXXXX";
+    char fifo[64];
+    CHECK(mkdtemp(dir) != NULL, "temporary folder");
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    CHECK(mkfifo(fifo, 0600) == 0, "mkfifo %s", fifo);
+    const char *paths[] = {"/dev/zero", "/dev/urandom", fifo};
+    for (size_t i = 0; i < 3; i++) {
+        domainsig_artifact a = {NULL, 0, paths[i], NULL, NULL};
+        domainsig_result *r = NULL;
+        CHECK_STATUS(verify(policy, &a, bundle, bundle_len, &r), DOMAINSIG_ARTIFACT_UNREADABLE, r);
+        CHECK(r && strstr(domainsig_result_json(r), "expected a regular file"), "%s: %s", paths[i],
+              r ? domainsig_result_json(r) : "(none)");
+        domainsig_result_free(r);
+    }
+    unlink(fifo);
+    rmdir(dir);
+}
+
+/* results overlapping requests is refused before anything is written; a batch is bounded. */
+static void test_many_bounds(const domainsig_policy *policy) {
+    domainsig_request reqs[3];
+    memset(reqs, 0, sizeof reqs);
+    for (int i = 0; i < 3; i++) {
+        reqs[i].artifact.digest = artifact_digest;
+        reqs[i].bundle = (const uint8_t *)bundle;
+        reqs[i].bundle_len = bundle_len;
+        reqs[i].index_domain = "pypi.org";
+    }
+    domainsig_request before[3];
+    memcpy(before, reqs, sizeof reqs);
+    CHECK_STATUS(domainsig_verify_many(policy, reqs, 3, (domainsig_result **)(void *)reqs),
+                 DOMAINSIG_INVALID_ARGUMENT, NULL);
+    CHECK_STATUS(domainsig_verify_many(policy, reqs, 3, (domainsig_result **)(void *)&reqs[2]),
+                 DOMAINSIG_INVALID_ARGUMENT, NULL);
+    CHECK(memcmp(before, reqs, sizeof reqs) == 0, "the requests are untouched");
+    domainsig_result *results[3];
+    CHECK_STATUS(domainsig_verify_many(policy, reqs, 3, results), DOMAINSIG_OK, results[0]);
+    for (int i = 0; i < 3; i++) domainsig_result_free(results[i]);
+
+    size_t n = 10001; /* src/limits.rs MAX_BATCH + 1 */
+    domainsig_request *many = calloc(n, sizeof *many);
+    domainsig_result **out = calloc(n, sizeof *out);
+    for (size_t i = 0; i < n; i++) many[i] = reqs[0];
+    for (size_t i = 0; i < n; i++) out[i] = (domainsig_result *)(void *)many;
+    CHECK_STATUS(domainsig_verify_many(policy, many, n, out), DOMAINSIG_LIMIT_EXCEEDED, NULL);
+    size_t nulls = 0;
+    for (size_t i = 0; i < n; i++) nulls += out[i] == NULL;
+    CHECK(nulls == n, "every result is NULL after a refused batch (%zu of %zu)", nulls, n);
+    free(many);
+    free(out);
+}
+
+/* A policy file's relative paths resolve against its folder, whatever the working directory. */
+static void test_policy_from_file(void) {
+    char dir[] = "/tmp/domainsig-c-XXXXXX";
+    char path[256], root[256];
+    CHECK(mkdtemp(dir) != NULL, "temporary folder");
+    size_t len;
+    char *text = read_file("_roots", "public-good-production.trusted_root.json", &len);
+    snprintf(root, sizeof root, "%s/root.json", dir);
+    FILE *f = fopen(root, "wb");
+    CHECK(f && fwrite(text, 1, len, f) == len, "write %s", root);
+    if (f) fclose(f);
+    free(text);
+    snprintf(path, sizeof path, "%s/policy.json", dir);
+    const char *json =
+        "{\"version\": 1, \"trusted_root\": {\"path\": \"root.json\"},"
+        " \"identities\": [{\"issuer\": \"" ISSUER "\", \"san\": \"" SAN "\"}],"
+        " \"domains\": {\"mode\": \"ignore\"}, \"subject\": {\"require_name\": false}}";
+    f = fopen(path, "wb");
+    CHECK(f && fwrite(json, 1, strlen(json), f) == strlen(json), "write %s", path);
+    if (f) fclose(f);
+
+    domainsig_policy *p = NULL;
+    domainsig_result *e = NULL;
+    CHECK_STATUS(domainsig_policy_from_file(path, &p, &e), DOMAINSIG_OK, e);
+    if (p) {
+        domainsig_artifact a = {(const uint8_t *)artifact, artifact_len, NULL, NULL, NULL};
+        domainsig_result *r = NULL;
+        CHECK_STATUS(verify(p, &a, bundle, bundle_len, &r), DOMAINSIG_OK, r);
+        domainsig_result_free(r);
+    }
+    domainsig_policy_free(p);
+    domainsig_result_free(e);
+    /* The same text from memory resolves against the working directory (no root.json there). */
+    p = NULL;
+    e = NULL;
+    CHECK_STATUS(domainsig_policy_new((const uint8_t *)json, strlen(json), &p, &e),
+                 DOMAINSIG_INPUT_UNREADABLE, e);
+    domainsig_result_free(e);
+    CHECK_STATUS(domainsig_policy_from_file("/dev/zero", &p, &e), DOMAINSIG_LIMIT_EXCEEDED, e);
+    CHECK(p == NULL && e && strstr(domainsig_result_json(e), "\"field\":\"path\""), "names path");
+    domainsig_result_free(e);
+    CHECK_STATUS(domainsig_policy_from_file(NULL, &p, &e), DOMAINSIG_INVALID_ARGUMENT, e);
+    domainsig_result_free(e);
+    unlink(root);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(int argc, char **argv) {
     vectors = argc > 1 ? argv[1] : getenv("DOMAINSIG_VECTORS");
     if (!vectors) {
@@ -385,6 +489,9 @@ int main(int argc, char **argv) {
     test_happy_path_three_ways(policy);
     test_many(policy);
     test_threads(policy);
+    test_endless_artifact_paths(policy);
+    test_many_bounds(policy);
+    test_policy_from_file();
 
     domainsig_policy_free(policy);
     free(bundle);

@@ -149,6 +149,13 @@ static int32_t returns_garbage(void *u, const char *url, size_t max_len, domains
     return -123456;
 }
 
+/* Keeps its reply handle past its return, as a buggy host might (in a struct it reuses later). */
+static int32_t keeps_the_reply(void *u, const char *url, size_t max_len, domainsig_fetch_reply *reply) {
+    (void)url, (void)max_len;
+    *(domainsig_fetch_reply **)u = reply;
+    return DOMAINSIG_FETCH_FAILED;
+}
+
 static char config[4096];
 static char policy_json[16384];
 
@@ -260,6 +267,16 @@ int main(int argc, char **argv) {
     }
     st = verify_happy_path(vectors, json, sizeof json);
     CHECK(st == DOMAINSIG_OK, "cache kept after refused updates: %s", json);
+
+    /* A reply handle used after its callback returned is refused, never followed (it pointed at
+     * the update's stack: valgrind saw an invalid read). */
+    domainsig_fetch_reply *stale = NULL;
+    st = update(keeps_the_reply, &stale, json, sizeof json);
+    CHECK(st == DOMAINSIG_TUF_FETCH && stale != NULL, "kept a handle: %s", json);
+    static const uint8_t late[] = "late bytes";
+    CHECK(domainsig_fetch_reply_set(stale, late, sizeof late) == DOMAINSIG_INVALID_ARGUMENT, "stale set");
+    CHECK(domainsig_fetch_reply_append(stale, late, sizeof late) == DOMAINSIG_INVALID_ARGUMENT, "stale append");
+    CHECK(domainsig_fetch_reply_fail(stale, "late") == DOMAINSIG_INVALID_ARGUMENT, "stale fail");
 
     /* Sigstore's real repository as of 2026-08-21, bootstrapped from its root v12 (tough refuses
      * v10 and v11, whose key IDs are not their keys' hashes): the walk reaches root v15, which

@@ -3,7 +3,9 @@
  * file moves bytes across and runs verifications on the libuv pool (napi_create_async_work).
  *
  * Native functions (all arguments already normalised by index.js):
- *   policyNew(json: string) -> External            throws {code, status, details}
+ *   policyNew(json: string) -> External | {status, json}
+ *   policyFromFile(path: string) -> External | {status, json}
+ *     (index.js turns the {status, json} refusal into the VerificationError it throws)
  *   verifySync(policy, item) -> {status, json}
  *   verify(policy, item) -> Promise<{status, json}>
  *   verifyMany(policy, items[]) -> Promise<[{status, json}]>
@@ -37,7 +39,9 @@ static void throw_last(napi_env env) {
                      info && info->error_message ? info->error_message : "N-API call failed");
 }
 
-/* One verification's inputs (owned copies of strings; buffers pinned by references) and output. */
+/* One verification's inputs (owned copies of strings; buffers pinned by references) and output.
+ * index.js hands the asynchronous calls Buffers it copied at call time and never exposes, so
+ * what the pool thread reads here cannot be written, transferred or detached by the caller. */
 typedef struct {
     domainsig_artifact artifact;
     char *owned_str;  /* path or digest */
@@ -174,17 +178,23 @@ static domainsig_policy *get_policy(napi_env env, napi_value v) {
     return p;
 }
 
-static napi_value policy_new(napi_env env, napi_callback_info info) {
+/* policyNew(json) compiles text; policyFromFile(path) has the library read the file, so relative
+ * paths in it resolve against its folder exactly as in every other door. */
+static napi_value policy_make(napi_env env, napi_callback_info info, bool from_file) {
     size_t argc = 1;
     napi_value argv[1], out;
     CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), NULL);
-    char *json = NULL;
-    if (argc < 1 || !get_string(env, argv[0], &json, "policy: expected JSON text without NUL characters")) return NULL;
+    char *text = NULL;
+    if (argc < 1 || !get_string(env, argv[0], &text,
+                                from_file ? "path: expected a string without NUL characters"
+                                          : "policy: expected JSON text without NUL characters"))
+        return NULL;
     domainsig_policy *policy = NULL;
     domainsig_result *error = NULL;
     domainsig_status st =
-        domainsig_policy_new((const uint8_t *)(json ? json : ""), json ? strlen(json) : 0, &policy, &error);
-    free(json);
+        from_file ? domainsig_policy_from_file(text, &policy, &error)
+                  : domainsig_policy_new((const uint8_t *)(text ? text : ""), text ? strlen(text) : 0, &policy, &error);
+    free(text);
     if (st != DOMAINSIG_OK) {
         /* Hand the result to JS as a value; index.js turns it into the Error it throws. */
         napi_value r = error ? result_object(env, error) : NULL;
@@ -204,6 +214,14 @@ static napi_value policy_new(napi_env env, napi_callback_info info) {
     }
     CALL(env, napi_type_tag_object(env, out, &POLICY_TAG), NULL);
     return out;
+}
+
+static napi_value policy_new(napi_env env, napi_callback_info info) {
+    return policy_make(env, info, false);
+}
+
+static napi_value policy_from_file(napi_env env, napi_callback_info info) {
+    return policy_make(env, info, true);
 }
 
 static napi_value verify_sync(napi_env env, napi_callback_info info) {
@@ -381,6 +399,7 @@ napi_value trust_register(napi_env env, napi_value exports);
 static napi_value init(napi_env env, napi_value exports) {
     napi_property_descriptor props[] = {
         {"policyNew", NULL, policy_new, NULL, NULL, NULL, napi_enumerable, NULL},
+        {"policyFromFile", NULL, policy_from_file, NULL, NULL, NULL, napi_enumerable, NULL},
         {"verifySync", NULL, verify_sync, NULL, NULL, NULL, napi_enumerable, NULL},
         {"verify", NULL, verify_async, NULL, NULL, NULL, napi_enumerable, NULL},
         {"verifyMany", NULL, verify_many, NULL, NULL, NULL, napi_enumerable, NULL},

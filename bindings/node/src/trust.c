@@ -13,6 +13,13 @@
  * the URL to the main thread through a napi_threadsafe_function and waits on a condition variable
  * until done() has handed the bytes to the library. Only that pool thread waits; the main thread
  * only ever runs JavaScript and short copies.
+ *
+ * How Node can still exit: a fetch JavaScript has started may never call done() once Node is
+ * exiting (process.exit, a worker terminated), and Node waits for every pool job before it lets
+ * the process go. Every waiting fetch is listed per environment; teardown (trust.js's 'exit'
+ * listener, which runs before Node waits for the pool, and an environment cleanup hook as a
+ * backstop) fails each one with "Node is exiting" and refuses new ones, so the update returns
+ * TUF_FETCH and the pool thread is free.
  */
 /* uv.h needs POSIX types that -std=c99 hides by default. */
 #define _POSIX_C_SOURCE 200809L
@@ -26,8 +33,17 @@
 
 napi_value trust_register(napi_env env, napi_value exports);
 
-/* One URL in flight: lives on the waiting pool thread's stack until `settled`. */
+/* One environment's trust door: whether it is exiting. Never freed: a pool thread may still read
+ * it after the environment is gone, and there is one per environment (a few bytes). */
 typedef struct {
+    int exiting; /* guarded by inflight_mu */
+} env_state;
+
+typedef struct done_slot done_slot;
+
+/* One URL in flight: lives on the waiting pool thread's stack until `settled`, and on the
+ * `inflight` list (guarded by inflight_mu) while it waits. */
+typedef struct fetch_req {
     uv_mutex_t mu;
     uv_cond_t cv;
     int settled;
@@ -35,17 +51,29 @@ typedef struct {
     const char *url;
     size_t max_len;
     domainsig_fetch_reply *reply;
+    env_state *state;
+    done_slot *slot; /* main thread only: the done() function's data while it can settle this */
+    struct fetch_req *next;
 } fetch_req;
 
 /* The `done` function's data: points at the request until it settles, then NULL (so a second
  * call, or a call after the pool thread moved on, does nothing). Freed with the function. */
-typedef struct {
+struct done_slot {
     fetch_req *req;
-} done_slot;
+};
+
+static uv_once_t inflight_once = UV_ONCE_INIT;
+static uv_mutex_t inflight_mu;
+static fetch_req *inflight;
+
+static void inflight_init(void) {
+    if (uv_mutex_init(&inflight_mu) != 0) abort();
+}
 
 typedef struct {
     napi_async_work work;
     napi_deferred deferred;
+    env_state *state;
     napi_threadsafe_function tsfn; /* NULL when there is no JS fetcher */
     char *config;
     size_t config_len;
@@ -77,6 +105,7 @@ static napi_value done_cb(napi_env env, napi_callback_info info) {
     fetch_req *req = slot->req;
     if (!req) return NULL;
     slot->req = NULL;
+    req->slot = NULL;
     int32_t kind = DOMAINSIG_FETCH_FAILED;
     if (argc < 1 || napi_get_value_int32(env, argv[0], &kind) != napi_ok) kind = DOMAINSIG_FETCH_FAILED;
     int32_t rc = DOMAINSIG_FETCH_FAILED;
@@ -122,6 +151,7 @@ static void call_js(napi_env env, napi_value dispatch, void *context, void *data
         settle(req, DOMAINSIG_FETCH_FAILED);
         return;
     }
+    req->slot = slot;
     if (napi_add_finalizer(env, argv[2], slot, slot_finalize, NULL, NULL) != napi_ok) {
         /* Leak the few bytes rather than free a slot the function may still reach. */
     }
@@ -135,6 +165,7 @@ static void call_js(napi_env env, napi_value dispatch, void *context, void *data
             napi_get_and_clear_last_exception(env, &exc);
         if (slot->req) {
             slot->req = NULL;
+            req->slot = NULL;
             domainsig_fetch_reply_fail(req->reply, "the JavaScript fetch dispatcher threw");
             settle(req, DOMAINSIG_FETCH_FAILED);
         }
@@ -155,16 +186,67 @@ static int32_t fetch_on_main(void *user_data, const char *url, size_t max_len, d
         uv_mutex_destroy(&req.mu);
         return DOMAINSIG_FETCH_FAILED;
     }
-    if (napi_call_threadsafe_function(job->tsfn, &req, napi_tsfn_blocking) == napi_ok) {
+    req.state = job->state;
+    uv_mutex_lock(&inflight_mu);
+    int exiting = job->state->exiting;
+    if (!exiting) {
+        req.next = inflight;
+        inflight = &req;
+    }
+    uv_mutex_unlock(&inflight_mu);
+    if (!exiting && napi_call_threadsafe_function(job->tsfn, &req, napi_tsfn_blocking) == napi_ok) {
         uv_mutex_lock(&req.mu);
         while (!req.settled) uv_cond_wait(&req.cv, &req.mu);
         uv_mutex_unlock(&req.mu);
     } else {
-        domainsig_fetch_reply_fail(reply, "Node is shutting down");
+        domainsig_fetch_reply_fail(reply, "Node is exiting");
+    }
+    if (!exiting) {
+        uv_mutex_lock(&inflight_mu);
+        for (fetch_req **p = &inflight; *p; p = &(*p)->next) {
+            if (*p == &req) {
+                *p = req.next;
+                break;
+            }
+        }
+        uv_mutex_unlock(&inflight_mu);
     }
     uv_cond_destroy(&req.cv);
     uv_mutex_destroy(&req.mu);
     return req.rc;
+}
+
+/* On the main thread, when `state`'s environment is exiting: fail every fetch it has not settled
+ * (their pool threads then finish the update with TUF_FETCH) and refuse any later one. */
+static void settle_all(env_state *state) {
+    uv_mutex_lock(&inflight_mu);
+    state->exiting = 1;
+    for (fetch_req *req = inflight; req; req = req->next) {
+        if (req->state != state) continue;
+        uv_mutex_lock(&req->mu);
+        int open = !req->settled;
+        uv_mutex_unlock(&req->mu);
+        if (!open) continue;
+        /* done() may no longer reach the request once it is settled here. */
+        if (req->slot) {
+            req->slot->req = NULL;
+            req->slot = NULL;
+        }
+        domainsig_fetch_reply_fail(req->reply, "Node is exiting");
+        settle(req, DOMAINSIG_FETCH_FAILED);
+    }
+    uv_mutex_unlock(&inflight_mu);
+}
+
+static void cleanup_hook(void *arg) {
+    settle_all(arg);
+}
+
+/* shutdown(): trust.js calls it from process 'exit', before Node waits for the pool's jobs. */
+static napi_value trust_shutdown(napi_env env, napi_callback_info info) {
+    void *data = NULL;
+    if (napi_get_cb_info(env, info, NULL, NULL, NULL, &data) == napi_ok && data) settle_all(data);
+    return NULL;
 }
 
 static void job_execute(napi_env env, void *data) {
@@ -209,7 +291,8 @@ static napi_value start(napi_env env, napi_callback_info info, int status_only) 
     size_t argc = 2;
     napi_value argv[2], promise, name;
     napi_valuetype t = napi_undefined;
-    if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+    void *state = NULL;
+    if (napi_get_cb_info(env, info, &argc, argv, NULL, &state) != napi_ok || !state || argc < 1 ||
         napi_typeof(env, argv[0], &t) != napi_ok || t != napi_string) {
         napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "configJson must be a string");
         return NULL;
@@ -225,6 +308,7 @@ static napi_value start(napi_env env, napi_callback_info info, int status_only) 
         return NULL;
     }
     job->status_only = status_only;
+    job->state = state;
     napi_valuetype ft = napi_undefined;
     if (!status_only && argc == 2 && napi_typeof(env, argv[1], &ft) == napi_ok && ft == napi_function) {
         napi_value tsfn_name;
@@ -257,9 +341,17 @@ static napi_value trust_status(napi_env env, napi_callback_info info) {
 }
 
 napi_value trust_register(napi_env env, napi_value exports) {
+    uv_once(&inflight_once, inflight_init);
+    env_state *state = calloc(1, sizeof *state);
+    if (!state || napi_add_env_cleanup_hook(env, cleanup_hook, state) != napi_ok) {
+        free(state);
+        napi_throw_error(env, "ERR_DOMAINSIG_NAPI", "cannot register the trust door's cleanup");
+        return NULL;
+    }
     napi_property_descriptor props[] = {
-        {"trustUpdate", NULL, trust_update, NULL, NULL, NULL, napi_enumerable, NULL},
-        {"trustStatus", NULL, trust_status, NULL, NULL, NULL, napi_enumerable, NULL},
+        {"trustUpdate", NULL, trust_update, NULL, NULL, NULL, napi_enumerable, state},
+        {"trustStatus", NULL, trust_status, NULL, NULL, NULL, napi_enumerable, state},
+        {"trustShutdown", NULL, trust_shutdown, NULL, NULL, NULL, napi_enumerable, state},
     };
     if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
     return exports;

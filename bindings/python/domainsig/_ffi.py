@@ -78,6 +78,8 @@ def lib() -> ctypes.CDLL:
             status = ctypes.c_int
             so.domainsig_policy_new.argtypes = [ctypes.c_void_p, c_size_t, ctypes.POINTER(PolicyP), ctypes.POINTER(ResultP)]
             so.domainsig_policy_new.restype = status
+            so.domainsig_policy_from_file.argtypes = [c_char_p, ctypes.POINTER(PolicyP), ctypes.POINTER(ResultP)]
+            so.domainsig_policy_from_file.restype = status
             so.domainsig_policy_free.argtypes = [PolicyP]
             so.domainsig_policy_free.restype = None
             so.domainsig_verify_bundle.argtypes = [

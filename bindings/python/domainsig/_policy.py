@@ -27,7 +27,8 @@ _DIGEST_PREFIXES = ("sha256:", "sha384:", "sha512:")
 
 # Mirrors src/limits.rs (tests/test_inputs.py checks): files are read at most limit + 1 bytes.
 MAX_BUNDLE_BYTES = 8 << 20
-MAX_POLICY_BYTES = 1 << 20
+#: The most items in one :meth:`Policy.verify_many` call (src/limits.rs ``MAX_BATCH``).
+MAX_BATCH = 10_000
 
 
 def _kind(value: object) -> str:
@@ -191,9 +192,13 @@ class Policy:
     Build it once with :meth:`from_json` or :meth:`from_dict` and reuse it for every artifact.
     """
 
-    __slots__ = ("_ptr", "_lib")
+    __slots__ = ("_ptr", "_lib", "_lock", "_inflight", "_closing")
     _ptr: Any
     _lib: Any
+    #: Guards the three fields below: verifications in flight hold the native policy alive.
+    _lock: Any
+    _inflight: int
+    _closing: bool
 
     def __init__(self) -> None:
         raise TypeError("use Policy.from_json or Policy.from_dict")
@@ -217,12 +222,22 @@ class Policy:
         out = ffi.PolicyP()
         err = ffi.ResultP()
         status = lib.domainsig_policy_new(data, len(data), ffi.ctypes.byref(out), ffi.ctypes.byref(err))
+        return cls._adopt(lib, status, out, err)
+
+    @classmethod
+    def _adopt(cls, lib: Any, status: int, out: Any, err: Any) -> "Policy":
+        """Wraps what ``domainsig_policy_new`` or ``_from_file`` returned, or raises its refusal."""
         if status != 0:
             details = _take_result(lib, err).details if err else {}
             raise make_error(status, details)
+        import threading
+
         self = object.__new__(cls)
         self._ptr = out
         self._lib = lib
+        self._lock = threading.Lock()
+        self._inflight = 0
+        self._closing = False
         return self
 
     @classmethod
@@ -241,15 +256,24 @@ class Policy:
 
     @classmethod
     def from_file(cls, path: Union[str, os.PathLike[str], os.PathLike[bytes]]) -> "Policy":
-        """Compiles the policy JSON in a file (read at most 1 MiB + 1 byte).
+        """Compiles the policy JSON in a file (read by the library, at most 1 MiB).
 
-        A relative ``trusted_root.path`` in it resolves against the working directory.
+        A relative ``trusted_root.path`` or key ``path`` in it resolves against the file's folder,
+        as in the CLI, Node and the C ABI (``domainsig_policy_from_file``).
         Raises :class:`InputError` (``INPUT_UNREADABLE``, ``POLICY_INVALID``...) or
         :class:`LimitExceededError` (``LIMIT_EXCEEDED``, also an :class:`InputError`).
         """
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be str or os.PathLike, not {_kind(path)}")
-        return cls.from_json(read_bounded(path, MAX_POLICY_BYTES, "policy", "path"))
+        raw = os.fsencode(path)
+        if b"\0" in raw:
+            raise _refusal("INVALID_ARGUMENT", "path is not a usable path (it contains a NUL character)", "path")
+        ffi = _ffi()
+        lib = ffi.lib()
+        out = ffi.PolicyP()
+        err = ffi.ResultP()
+        status = lib.domainsig_policy_from_file(raw, ffi.ctypes.byref(out), ffi.ctypes.byref(err))
+        return cls._adopt(lib, status, out, err)
 
     def verify(
         self,
@@ -280,7 +304,7 @@ class Policy:
         """
         ffi = _ffi()
         keep: List[Any] = []
-        handle = self._handle()
+        self._check_open()
         try:
             domain = _domain(index_domain)
             a = _artifact(ffi, artifact, name, keep)
@@ -288,7 +312,11 @@ class Policy:
         except VerificationError as e:
             return _refused(e)
         out = ffi.ResultP()
-        self._lib.domainsig_verify_bundle(handle, ffi.ctypes.byref(a), b, len(b), domain, ffi.ctypes.byref(out))
+        handle = self._acquire()
+        try:
+            self._lib.domainsig_verify_bundle(handle, ffi.ctypes.byref(a), b, len(b), domain, ffi.ctypes.byref(out))
+        finally:
+            self._release()
         return _take_result(self._lib, out)
 
     def verify_many(
@@ -302,11 +330,20 @@ class Policy:
         ``raise_for_status()`` on each, or check ``all(results)``). An item with an unusable value
         (an unreadable bundle file, a NUL in its name) is such a refusal; a wrong type raises
         ``TypeError`` naming the item (``items[3]: bundle must be ...``).
+
+        At most :data:`MAX_BATCH` (10,000) items: every result is held until the call returns, so
+        a larger batch raises :class:`LimitExceededError` (``LIMIT_EXCEEDED``) before anything is
+        verified; verify a larger set in several calls.
         """
+        import itertools
+
         ffi = _ffi()
-        handle = self._handle()
+        self._check_open()
         domain = _domain(index_domain)
-        items = list(items)
+        # One past the limit is enough to refuse: an endless iterable must not fill memory first.
+        items = list(itertools.islice(items, MAX_BATCH + 1))
+        if len(items) > MAX_BATCH:
+            raise _refusal("LIMIT_EXCEEDED", f"items: at most {MAX_BATCH} items in one batch, found more; verify them in several batches", "items")
         keep: List[Any] = []
         answers: List[Optional[VerificationResult]] = [None] * len(items)
         native: List[Tuple[int, Any, bytes]] = []
@@ -331,19 +368,53 @@ class Policy:
                 reqs[j].bundle_len = len(b)
                 reqs[j].index_domain = domain
             results = (ffi.ResultP * len(native))()
-            self._lib.domainsig_verify_many(handle, reqs, len(native), results)
+            handle = self._acquire()
+            try:
+                self._lib.domainsig_verify_many(handle, reqs, len(native), results)
+            finally:
+                self._release()
             for j, (i, _, _) in enumerate(native):
                 answers[i] = _take_result(self._lib, results[j])
         return [r for r in answers if r is not None]
 
-    def _handle(self) -> Any:
-        if self._ptr is None:
+    def _check_open(self) -> None:
+        if self._closing:
             raise ValueError("the policy was closed")
-        return self._ptr
+
+    def _acquire(self) -> Any:
+        """The native policy, counted as in use until :meth:`_release` (``close`` waits for it)."""
+        with self._lock:
+            if self._closing or not self._ptr:
+                raise ValueError("the policy was closed")
+            self._inflight += 1
+            return self._ptr
+
+    def _release(self) -> None:
+        with self._lock:
+            self._inflight -= 1
+            ptr = self._detach_if_idle()
+        if ptr:
+            self._lib.domainsig_policy_free(ptr)
+
+    def _detach_if_idle(self) -> Any:
+        """Under the lock: the native policy to free, once closed and no call is using it."""
+        if self._closing and self._inflight == 0 and self._ptr:
+            ptr, self._ptr = self._ptr, None
+            return ptr
+        return None
 
     def close(self) -> None:
-        """Frees the native policy now (otherwise when garbage-collected)."""
-        ptr, self._ptr = getattr(self, "_ptr", None), None
+        """Frees the native policy (otherwise when garbage-collected).
+
+        Safe while other threads verify with it: later calls raise ``ValueError``, calls already
+        running finish with the policy they started with, and the last of them frees it.
+        """
+        lock = getattr(self, "_lock", None)
+        if lock is None:  # never fully built
+            return
+        with lock:
+            self._closing = True
+            ptr = self._detach_if_idle()
         if ptr:
             self._lib.domainsig_policy_free(ptr)
 

@@ -69,19 +69,44 @@ def _lib() -> Any:
     return _configured
 
 
-def urllib_fetch(url: str, max_len: int) -> Optional[bytes]:
-    """The default fetcher: ``urllib`` with the environment's proxies, a 30 s timeout, and at most
-    ``max_len + 1`` bytes read (so an endless body is cut off and refused by the library)."""
+#: :func:`urllib_fetch` gives up on a file after this many seconds in all, however slowly its
+#: bytes trickle in (the CLI's limit); read when each fetch starts.
+FETCH_DEADLINE = 60.0
+#: ... and after this many seconds without a byte.
+_READ_TIMEOUT = 30.0
+
+
+def urllib_fetch(url: str, max_len: int, deadline: Optional[float] = None) -> Optional[bytes]:
+    """The default fetcher: ``urllib`` with the environment's proxies, at most ``max_len + 1``
+    bytes read (so an endless body is cut off and refused by the library), and a deadline.
+
+    The body must arrive within ``deadline`` seconds (:data:`FETCH_DEADLINE` when None) of the
+    start, with no gap of more than 30 s: a server trickling bytes cannot hold an update open.
+    A late one raises ``TimeoutError`` (the update then fails with ``TUF_FETCH``).
+    """
+    import time
     import urllib.error
     import urllib.request
 
     from . import _policy
 
+    limit = FETCH_DEADLINE if deadline is None else float(deadline)
+    end = time.monotonic() + limit
     request = urllib.request.Request(url, headers={"User-Agent": f"domainsig-python/{_policy.version()}"})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            body: bytes = response.read(max_len + 1)
-            return body
+        with urllib.request.urlopen(request, timeout=min(_READ_TIMEOUT, limit)) as response:
+            chunks: List[bytes] = []
+            total = 0
+            while total <= max_len:
+                if time.monotonic() >= end:
+                    raise TimeoutError(f"no complete answer within {limit:g} s ({total} bytes so far)")
+                # read1 returns whatever one read brought, so the deadline is checked as bytes come.
+                chunk = response.read1(min(1 << 16, max_len + 1 - total))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+            return b"".join(chunks)
     except urllib.error.HTTPError as e:
         if e.code in (403, 404):  # TUF: the file does not exist (this ends the root chain)
             return None

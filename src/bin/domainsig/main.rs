@@ -3,7 +3,7 @@
 //!
 //! Exit status: 0 verified, 1 rejected, 2 usage or input error.
 
-use domainsig::limits::{MAX_BUNDLE_BYTES, MAX_KEY_BYTES, MAX_POLICY_BYTES};
+use domainsig::limits::{MAX_BUNDLE_BYTES, MAX_KEY_BYTES};
 use domainsig::{Artifact, Outcome, Policy, Request, Status};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -226,10 +226,9 @@ fn verify_bundle(args: &[String]) -> Result<ExitCode, Usage> {
 /// Bundle file suffixes `verify-dir` pairs with an artifact, in order of preference.
 const BUNDLE_SUFFIXES: &[&str] = &[".sigstore.json", ".sigstore", ".publish.attestation"];
 
+/// The same reading and path resolution as every other door's `from_file` (`Policy::from_file`).
 fn load_policy(path: &str) -> Result<Policy, Usage> {
-    let json = read(path, MAX_POLICY_BYTES, "policy")?;
-    let base = Path::new(path).parent().map(Path::to_path_buf);
-    Policy::from_json(&json, base.as_deref()).map_err(|e| Usage(e.to_string()))
+    Policy::from_file(Path::new(path)).map_err(|e| Usage(e.to_string()))
 }
 
 fn verify_dir(args: &[String]) -> Result<ExitCode, Usage> {
