@@ -70,7 +70,7 @@ function registry(packages, { tarball, body } = {}) {
       const versions = {};
       for (const [v, p] of Object.entries(packages[name])) {
         versions[v] = {
-          ...p.meta, name, version: v,
+          ...p.meta, name, version: v, ...p.manifest,
           dist: {
             tarball: tarball ? tarball(base, name, v) : `${base}/${name}/-/${name.split('/').pop()}-${v}.tgz`,
             integrity: 'sha512-' + crypto.createHash('sha512').update(p.tgz).digest('base64'),
@@ -127,7 +127,7 @@ function policy(dir, mirrors) {
  * `mirrors(ports)` lists the hosts the policy allows (default: the registry); `omit` is npm's
  * omit-lockfile-registry-resolved; `other` serves a second registry whose tarballs `tarball` may name.
  */
-async function gate(packages, { mirrors, omit = false, tarball, body, other, pkg, env: extraEnv, setup } = {}) {
+async function gate(packages, { mirrors, omit = false, tarball, body, other, pkg, env: extraEnv, setup, spec = 'sigstore@0.4.0' } = {}) {
   const otherServer = other ? await registry(other) : null;
   const ports = { other: otherServer && otherServer.address().port };
   const server = await registry(packages, { tarball: tarball && ((base, n, v) => tarball(base, n, v, ports)), body });
@@ -141,7 +141,7 @@ async function gate(packages, { mirrors, omit = false, tarball, body, other, pkg
   delete env.DOMAINSIG_POLICY;
   const allowed = mirrors ? mirrors(ports) : [`127.0.0.1:${port}`];
   const run = await new Promise((resolve) => {
-    const child = childProcess.spawn(GATE, [ 'install', 'sigstore@0.4.0', '--registry', `http://127.0.0.1:${port}/`,
+    const child = childProcess.spawn(GATE, [ 'install', spec, '--registry', `http://127.0.0.1:${port}/`,
       '--policy', policy(dir, allowed)], { cwd: dir, env });
     let stderr = '';
     child.stderr.on('data', (d) => { stderr += d; });
@@ -246,6 +246,21 @@ for (const omit of [false, true]) {
   test(`a dependency the project bundles is verified, since npm ci fetches it (${mode})`, async () => {
     const r = await gate(sigstore040({ tgz: OTHER_VERSION() }), { omit, pkg: { bundleDependencies: ['sigstore'] } });
     assertRefused(r, 'refused: sigstore@0.4.0 from 127.0.0.1:', 'ARTIFACT_MISMATCH (13)');
+  });
+
+  test(`a registry cannot serve another package's signed files under the name asked for (${mode})`, async () => {
+    // The packument of \`evil\` says its version is named \`sigstore\`: npm writes that name into
+    // the lockfile, but installs the files as node_modules/evil. They were signed for sigstore.
+    const packages = sigstore040();
+    packages.evil = { '0.4.0': { ...packages.sigstore['0.4.0'], manifest: { name: 'sigstore' }, document: null } };
+    const r = await gate(packages, { omit, spec: 'evil@0.4.0' });
+    assertRefused(r, 'evil');
+    assert.ok(!fs.existsSync(path.join(r.dir, 'node_modules', 'evil')), 'sigstore was installed as evil');
+    assert.match(r.stderr, /refused: sigstore@0\.4\.0: installed as evil, but the registry names it sigstore/);
+    // The user's own alias is theirs to make.
+    const ok = await gate(sigstore040(), { omit, spec: 'evil@npm:sigstore@0.4.0' });
+    assert.strictEqual(ok.status, 0, ok.stderr);
+    assert.strictEqual(JSON.parse(fs.readFileSync(path.join(ok.dir, 'node_modules', 'evil', 'package.json'))).name, 'sigstore');
   });
 
   test(`an endless tarball stops at the gate's byte cap (${mode})`, { timeout: 240000 }, async () => {

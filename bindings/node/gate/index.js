@@ -14,7 +14,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { Policy } = require('..');
 const { Budget, GateError } = require('./fetch');
-const { splitArgs, lockOnly, npmConfig, lockedPackages } = require('./resolve');
+const { splitArgs, lockOnly, npmConfig, lockedPackages, declaredAliases } = require('./resolve');
 const { fetchAll, verifyAll, allowsUnattested } = require('./verify');
 const { install } = require('./install');
 
@@ -75,6 +75,7 @@ async function gate(argv) {
     }
   };
 
+  const aliases = declaredAliases(cwd, args);
   const code = lockOnly(args, cwd);
   if (code !== 0) {
     restore();
@@ -86,7 +87,7 @@ async function gate(argv) {
   try {
     const lock = JSON.parse(fs.readFileSync(path.join(cwd, 'package-lock.json'), 'utf8'));
     if (!lock.packages) throw new GateError('package-lock.json has no "packages" (lockfileVersion 2 or 3 needed)');
-    pkgs = lockedPackages(lock, cwd, npmConfig(args, cwd));
+    pkgs = lockedPackages(lock, cwd, npmConfig(args, cwd), aliases);
     const budget = new Budget();
     await fetchAll(budget, pkgs);
     await verifyAll(policy, pkgs);
