@@ -263,6 +263,25 @@ for (const omit of [false, true]) {
     assert.strictEqual(JSON.parse(fs.readFileSync(path.join(ok.dir, 'node_modules', 'evil', 'package.json'))).name, 'sigstore');
   });
 
+  test(`a project with npm-shrinkwrap.json is verified from it, the lockfile npm ci installs (${mode})`, async () => {
+    // npm prefers npm-shrinkwrap.json to package-lock.json: the resolution updates it, npm ci
+    // installs it. A package-lock.json beside it is ignored by npm, so it must be by the gate.
+    const empty = JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true,
+      packages: { '': { name: 'app', version: '1.0.0' } } });
+    const setup = (dir) => {
+      fs.writeFileSync(path.join(dir, 'npm-shrinkwrap.json'), empty);
+      fs.writeFileSync(path.join(dir, 'package-lock.json'), empty);
+    };
+    const r = await gate(sigstore040({ tgz: OTHER_VERSION() }), { omit, setup });
+    assert.notStrictEqual(r.status, 0, r.stderr);
+    assert.ok(!installed(r), 'an unverified sigstore was installed');
+    assert.ok(r.stderr.includes('ARTIFACT_MISMATCH (13)'), r.stderr);
+    assert.strictEqual(fs.readFileSync(path.join(r.dir, 'npm-shrinkwrap.json'), 'utf8'), empty, 'npm-shrinkwrap.json was not restored');
+    const ok = await gate(sigstore040(), { omit, setup });
+    assert.strictEqual(ok.status, 0, ok.stderr);
+    assert.ok(installed(ok));
+  });
+
   test(`an endless tarball stops at the gate's byte cap (${mode})`, { timeout: 240000 }, async () => {
     const r = await gate(sigstore040(), { omit, body: 'endless', env: { DOMAINSIG_GATE_MAX_BYTES: '3000000' } });
     assertRefused(r, "the gate's downloads exceed 3000000 bytes in total (DOMAINSIG_GATE_MAX_BYTES)");

@@ -7,7 +7,7 @@
 //    hashed as it streams), checked against the lockfile's integrity, and verified with its
 //    registry's attestations, indexDomain = npm's configured registry for the package's scope.
 // 3. install.js: only when every package verified, `npm ci` installs the lockfile. Otherwise
-//    package.json and package-lock.json are put back, nothing is installed, and each refused
+//    package.json and the lockfile are put back, nothing is installed, and each refused
 //    package is named with its status and message.
 
 const fs = require('node:fs');
@@ -63,7 +63,7 @@ async function gate(argv) {
 
   const cwd = process.cwd();
   const saved = {};
-  for (const f of ['package.json', 'package-lock.json']) {
+  for (const f of ['package.json', 'package-lock.json', 'npm-shrinkwrap.json']) {
     const p = path.join(cwd, f);
     saved[f] = fs.existsSync(p) ? fs.readFileSync(p) : null;
   }
@@ -85,8 +85,10 @@ async function gate(argv) {
 
   let pkgs;
   try {
-    const lock = JSON.parse(fs.readFileSync(path.join(cwd, 'package-lock.json'), 'utf8'));
-    if (!lock.packages) throw new GateError('package-lock.json has no "packages" (lockfileVersion 2 or 3 needed)');
+    // npm (and so npm ci) takes npm-shrinkwrap.json over package-lock.json when both exist.
+    const lockName = fs.existsSync(path.join(cwd, 'npm-shrinkwrap.json')) ? 'npm-shrinkwrap.json' : 'package-lock.json';
+    const lock = JSON.parse(fs.readFileSync(path.join(cwd, lockName), 'utf8'));
+    if (!lock.packages) throw new GateError(`${lockName} has no "packages" (lockfileVersion 2 or 3 needed)`);
     pkgs = lockedPackages(lock, cwd, npmConfig(args, cwd), aliases);
     const budget = new Budget();
     await fetchAll(budget, pkgs);
