@@ -127,7 +127,7 @@ function policy(dir, mirrors) {
  * `mirrors(ports)` lists the hosts the policy allows (default: the registry); `omit` is npm's
  * omit-lockfile-registry-resolved; `other` serves a second registry whose tarballs `tarball` may name.
  */
-async function gate(packages, { mirrors, omit = false, tarball, body, other, pkg, env: extraEnv, setup, spec = 'sigstore@0.4.0' } = {}) {
+async function gate(packages, { mirrors, omit = false, tarball, body, other, pkg, env: extraEnv, setup, spec = 'sigstore@0.4.0', args = [] } = {}) {
   const otherServer = other ? await registry(other) : null;
   const ports = { other: otherServer && otherServer.address().port };
   const server = await registry(packages, { tarball: tarball && ((base, n, v) => tarball(base, n, v, ports)), body });
@@ -140,9 +140,10 @@ async function gate(packages, { mirrors, omit = false, tarball, body, other, pkg
     ...extraEnv };
   delete env.DOMAINSIG_POLICY;
   const allowed = mirrors ? mirrors(ports) : [`127.0.0.1:${port}`];
+  const extra = typeof args === 'function' ? args(dir) : args;
   const run = await new Promise((resolve) => {
     const child = childProcess.spawn(GATE, [ 'install', spec, '--registry', `http://127.0.0.1:${port}/`,
-      '--policy', policy(dir, allowed)], { cwd: dir, env });
+      '--policy', policy(dir, allowed), ...extra], { cwd: dir, env });
     let stderr = '';
     child.stderr.on('data', (d) => { stderr += d; });
     child.stdout.on('data', () => {});
@@ -280,6 +281,24 @@ for (const omit of [false, true]) {
     const ok = await gate(sigstore040(), { omit, setup });
     assert.strictEqual(ok.status, 0, ok.stderr);
     assert.ok(installed(ok));
+  });
+
+  test(`with --prefix, the gate verifies the lockfile of that folder (${mode})`, async () => {
+    const empty = JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true,
+      packages: { '': { name: 'app', version: '1.0.0' } } });
+    const other = (dir) => path.join(dir, 'elsewhere');
+    const setup = (dir) => {
+      fs.writeFileSync(path.join(dir, 'package-lock.json'), empty);
+      fs.mkdirSync(other(dir));
+      fs.copyFileSync(path.join(dir, 'package.json'), path.join(other(dir), 'package.json'));
+    };
+    const r = await gate(sigstore040({ tgz: OTHER_VERSION() }), { omit, setup, args: (dir) => ['--prefix', other(dir)] });
+    assert.notStrictEqual(r.status, 0, r.stderr);
+    assert.ok(!fs.existsSync(path.join(other(r.dir), 'node_modules', 'sigstore')), 'an unverified sigstore was installed');
+    assert.ok(r.stderr.includes('ARTIFACT_MISMATCH (13)'), r.stderr);
+    const ok = await gate(sigstore040(), { omit, setup, args: (dir) => ['--prefix', other(dir)] });
+    assert.strictEqual(ok.status, 0, ok.stderr);
+    assert.ok(fs.existsSync(path.join(other(ok.dir), 'node_modules', 'sigstore', 'package.json')));
   });
 
   test(`an endless tarball stops at the gate's byte cap (${mode})`, { timeout: 240000 }, async () => {

@@ -14,7 +14,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { Policy } = require('..');
 const { Budget, GateError } = require('./fetch');
-const { splitArgs, lockOnly, npmConfig, lockedPackages, declaredAliases } = require('./resolve');
+const { splitArgs, lockOnly, npmConfig, npmPrefix, lockedPackages, declaredAliases } = require('./resolve');
 const { fetchAll, verifyAll, allowsUnattested } = require('./verify');
 const { install } = require('./install');
 
@@ -62,20 +62,29 @@ async function gate(argv) {
   }
 
   const cwd = process.cwd();
+  // The project npm works on: the nearest folder up from cwd with a package.json or node_modules,
+  // or --prefix. Its package.json and lockfile are what npm resolves into and npm ci installs.
+  let project;
+  try {
+    project = npmPrefix(args, cwd);
+  } catch (e) {
+    console.error(`domainsig-npm: ${e.message}`);
+    return 2;
+  }
   const saved = {};
   for (const f of ['package.json', 'package-lock.json', 'npm-shrinkwrap.json']) {
-    const p = path.join(cwd, f);
+    const p = path.join(project, f);
     saved[f] = fs.existsSync(p) ? fs.readFileSync(p) : null;
   }
   const restore = () => {
     for (const [f, data] of Object.entries(saved)) {
-      const p = path.join(cwd, f);
+      const p = path.join(project, f);
       if (data === null) fs.rmSync(p, { force: true });
       else fs.writeFileSync(p, data);
     }
   };
 
-  const aliases = declaredAliases(cwd, args);
+  const aliases = declaredAliases(project, args);
   const code = lockOnly(args, cwd);
   if (code !== 0) {
     restore();
@@ -86,10 +95,10 @@ async function gate(argv) {
   let pkgs;
   try {
     // npm (and so npm ci) takes npm-shrinkwrap.json over package-lock.json when both exist.
-    const lockName = fs.existsSync(path.join(cwd, 'npm-shrinkwrap.json')) ? 'npm-shrinkwrap.json' : 'package-lock.json';
-    const lock = JSON.parse(fs.readFileSync(path.join(cwd, lockName), 'utf8'));
+    const lockName = fs.existsSync(path.join(project, 'npm-shrinkwrap.json')) ? 'npm-shrinkwrap.json' : 'package-lock.json';
+    const lock = JSON.parse(fs.readFileSync(path.join(project, lockName), 'utf8'));
     if (!lock.packages) throw new GateError(`${lockName} has no "packages" (lockfileVersion 2 or 3 needed)`);
-    pkgs = lockedPackages(lock, cwd, npmConfig(args, cwd), aliases);
+    pkgs = lockedPackages(lock, project, npmConfig(args, cwd), aliases);
     const budget = new Budget();
     await fetchAll(budget, pkgs);
     await verifyAll(policy, pkgs);

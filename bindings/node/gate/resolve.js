@@ -56,6 +56,14 @@ function lockOnly(args, cwd) {
     { stdio: 'inherit' }).status;
 }
 
+/** The folder npm installs into (`npm prefix`: --prefix, or the nearest package.json up from cwd). */
+function npmPrefix(args, cwd) {
+  const r = npm(['prefix', ...ciFlags(args)], cwd, { encoding: 'utf8' });
+  const dir = (r.stdout || '').trim();
+  if (r.status !== 0 || !path.isAbsolute(dir)) throw new GateError(`could not ask npm for the project folder: ${(r.stderr || '').trim()}`);
+  return dir;
+}
+
 /** npm's resolved configuration in `cwd` with the user's flags: { registryFor(name), replaceHost }. */
 function npmConfig(args, cwd) {
   const r = npm(['config', 'ls', '-l', '--json', ...ciFlags(args)], cwd, { encoding: 'utf8', maxBuffer: 16 << 20 });
@@ -271,4 +279,4 @@ function lockedPackages(lock, cwd, config, aliases = new Map()) {
   return out;
 }
 
-module.exports = { splitArgs, ciFlags, npm, lockOnly, npmConfig, tarballURL, lockedPackages, declaredLocal, declaredAliases, localPath };
+module.exports = { splitArgs, ciFlags, npm, lockOnly, npmConfig, npmPrefix, tarballURL, lockedPackages, declaredLocal, declaredAliases, localPath };
