@@ -70,7 +70,7 @@ function registry(packages, { tarball, body } = {}) {
       const versions = {};
       for (const [v, p] of Object.entries(packages[name])) {
         versions[v] = {
-          ...p.meta, name, version: v,
+          ...p.meta, name, version: v, ...p.manifest,
           dist: {
             tarball: tarball ? tarball(base, name, v) : `${base}/${name}/-/${name.split('/').pop()}-${v}.tgz`,
             integrity: 'sha512-' + crypto.createHash('sha512').update(p.tgz).digest('base64'),
@@ -127,7 +127,7 @@ function policy(dir, mirrors) {
  * `mirrors(ports)` lists the hosts the policy allows (default: the registry); `omit` is npm's
  * omit-lockfile-registry-resolved; `other` serves a second registry whose tarballs `tarball` may name.
  */
-async function gate(packages, { mirrors, omit = false, tarball, body, other, pkg, env: extraEnv, setup } = {}) {
+async function gate(packages, { mirrors, omit = false, tarball, body, other, pkg, env: extraEnv, setup, spec = 'sigstore@0.4.0', args = [] } = {}) {
   const otherServer = other ? await registry(other) : null;
   const ports = { other: otherServer && otherServer.address().port };
   const server = await registry(packages, { tarball: tarball && ((base, n, v) => tarball(base, n, v, ports)), body });
@@ -140,9 +140,10 @@ async function gate(packages, { mirrors, omit = false, tarball, body, other, pkg
     ...extraEnv };
   delete env.DOMAINSIG_POLICY;
   const allowed = mirrors ? mirrors(ports) : [`127.0.0.1:${port}`];
+  const extra = typeof args === 'function' ? args(dir) : args;
   const run = await new Promise((resolve) => {
-    const child = childProcess.spawn(GATE, [ 'install', 'sigstore@0.4.0', '--registry', `http://127.0.0.1:${port}/`,
-      '--policy', policy(dir, allowed)], { cwd: dir, env });
+    const child = childProcess.spawn(GATE, [ 'install', spec, '--registry', `http://127.0.0.1:${port}/`,
+      '--policy', policy(dir, allowed), ...extra], { cwd: dir, env });
     let stderr = '';
     child.stderr.on('data', (d) => { stderr += d; });
     child.stdout.on('data', () => {});
@@ -246,6 +247,58 @@ for (const omit of [false, true]) {
   test(`a dependency the project bundles is verified, since npm ci fetches it (${mode})`, async () => {
     const r = await gate(sigstore040({ tgz: OTHER_VERSION() }), { omit, pkg: { bundleDependencies: ['sigstore'] } });
     assertRefused(r, 'refused: sigstore@0.4.0 from 127.0.0.1:', 'ARTIFACT_MISMATCH (13)');
+  });
+
+  test(`a registry cannot serve another package's signed files under the name asked for (${mode})`, async () => {
+    // The packument of \`evil\` says its version is named \`sigstore\`: npm writes that name into
+    // the lockfile, but installs the files as node_modules/evil. They were signed for sigstore.
+    const packages = sigstore040();
+    packages.evil = { '0.4.0': { ...packages.sigstore['0.4.0'], manifest: { name: 'sigstore' }, document: null } };
+    const r = await gate(packages, { omit, spec: 'evil@0.4.0' });
+    assertRefused(r, 'evil');
+    assert.ok(!fs.existsSync(path.join(r.dir, 'node_modules', 'evil')), 'sigstore was installed as evil');
+    assert.match(r.stderr, /refused: sigstore@0\.4\.0: installed as evil, but the registry names it sigstore/);
+    // The user's own alias is theirs to make.
+    const ok = await gate(sigstore040(), { omit, spec: 'evil@npm:sigstore@0.4.0' });
+    assert.strictEqual(ok.status, 0, ok.stderr);
+    assert.strictEqual(JSON.parse(fs.readFileSync(path.join(ok.dir, 'node_modules', 'evil', 'package.json'))).name, 'sigstore');
+  });
+
+  test(`a project with npm-shrinkwrap.json is verified from it, the lockfile npm ci installs (${mode})`, async () => {
+    // npm prefers npm-shrinkwrap.json to package-lock.json: the resolution updates it, npm ci
+    // installs it. A package-lock.json beside it is ignored by npm, so it must be by the gate.
+    const empty = JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true,
+      packages: { '': { name: 'app', version: '1.0.0' } } });
+    const setup = (dir) => {
+      fs.writeFileSync(path.join(dir, 'npm-shrinkwrap.json'), empty);
+      fs.writeFileSync(path.join(dir, 'package-lock.json'), empty);
+    };
+    const r = await gate(sigstore040({ tgz: OTHER_VERSION() }), { omit, setup });
+    assert.notStrictEqual(r.status, 0, r.stderr);
+    assert.ok(!installed(r), 'an unverified sigstore was installed');
+    assert.ok(r.stderr.includes('ARTIFACT_MISMATCH (13)'), r.stderr);
+    assert.strictEqual(fs.readFileSync(path.join(r.dir, 'npm-shrinkwrap.json'), 'utf8'), empty, 'npm-shrinkwrap.json was not restored');
+    const ok = await gate(sigstore040(), { omit, setup });
+    assert.strictEqual(ok.status, 0, ok.stderr);
+    assert.ok(installed(ok));
+  });
+
+  test(`with --prefix, the gate verifies the lockfile of that folder (${mode})`, async () => {
+    const empty = JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true,
+      packages: { '': { name: 'app', version: '1.0.0' } } });
+    const other = (dir) => path.join(dir, 'elsewhere');
+    const setup = (dir) => {
+      fs.writeFileSync(path.join(dir, 'package-lock.json'), empty);
+      fs.mkdirSync(other(dir));
+      fs.copyFileSync(path.join(dir, 'package.json'), path.join(other(dir), 'package.json'));
+    };
+    const r = await gate(sigstore040({ tgz: OTHER_VERSION() }), { omit, setup, args: (dir) => ['--prefix', other(dir)] });
+    assert.notStrictEqual(r.status, 0, r.stderr);
+    assert.ok(!fs.existsSync(path.join(other(r.dir), 'node_modules', 'sigstore')), 'an unverified sigstore was installed');
+    assert.ok(r.stderr.includes('ARTIFACT_MISMATCH (13)'), r.stderr);
+    const ok = await gate(sigstore040(), { omit, setup, args: (dir) => ['--prefix', other(dir)] });
+    assert.strictEqual(ok.status, 0, ok.stderr);
+    assert.ok(fs.existsSync(path.join(other(ok.dir), 'node_modules', 'sigstore', 'package.json')));
   });
 
   test(`an endless tarball stops at the gate's byte cap (${mode})`, { timeout: 240000 }, async () => {

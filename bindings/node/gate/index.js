@@ -7,14 +7,14 @@
 //    hashed as it streams), checked against the lockfile's integrity, and verified with its
 //    registry's attestations, indexDomain = npm's configured registry for the package's scope.
 // 3. install.js: only when every package verified, `npm ci` installs the lockfile. Otherwise
-//    package.json and package-lock.json are put back, nothing is installed, and each refused
+//    package.json and the lockfile are put back, nothing is installed, and each refused
 //    package is named with its status and message.
 
 const fs = require('node:fs');
 const path = require('node:path');
 const { Policy } = require('..');
 const { Budget, GateError } = require('./fetch');
-const { splitArgs, lockOnly, npmConfig, lockedPackages } = require('./resolve');
+const { splitArgs, lockOnly, npmConfig, npmPrefix, lockedPackages, declaredAliases } = require('./resolve');
 const { fetchAll, verifyAll, allowsUnattested } = require('./verify');
 const { install } = require('./install');
 
@@ -62,19 +62,29 @@ async function gate(argv) {
   }
 
   const cwd = process.cwd();
+  // The project npm works on: the nearest folder up from cwd with a package.json or node_modules,
+  // or --prefix. Its package.json and lockfile are what npm resolves into and npm ci installs.
+  let project;
+  try {
+    project = npmPrefix(args, cwd);
+  } catch (e) {
+    console.error(`domainsig-npm: ${e.message}`);
+    return 2;
+  }
   const saved = {};
-  for (const f of ['package.json', 'package-lock.json']) {
-    const p = path.join(cwd, f);
+  for (const f of ['package.json', 'package-lock.json', 'npm-shrinkwrap.json']) {
+    const p = path.join(project, f);
     saved[f] = fs.existsSync(p) ? fs.readFileSync(p) : null;
   }
   const restore = () => {
     for (const [f, data] of Object.entries(saved)) {
-      const p = path.join(cwd, f);
+      const p = path.join(project, f);
       if (data === null) fs.rmSync(p, { force: true });
       else fs.writeFileSync(p, data);
     }
   };
 
+  const aliases = declaredAliases(project, args);
   const code = lockOnly(args, cwd);
   if (code !== 0) {
     restore();
@@ -84,9 +94,11 @@ async function gate(argv) {
 
   let pkgs;
   try {
-    const lock = JSON.parse(fs.readFileSync(path.join(cwd, 'package-lock.json'), 'utf8'));
-    if (!lock.packages) throw new GateError('package-lock.json has no "packages" (lockfileVersion 2 or 3 needed)');
-    pkgs = lockedPackages(lock, cwd, npmConfig(args, cwd));
+    // npm (and so npm ci) takes npm-shrinkwrap.json over package-lock.json when both exist.
+    const lockName = fs.existsSync(path.join(project, 'npm-shrinkwrap.json')) ? 'npm-shrinkwrap.json' : 'package-lock.json';
+    const lock = JSON.parse(fs.readFileSync(path.join(project, lockName), 'utf8'));
+    if (!lock.packages) throw new GateError(`${lockName} has no "packages" (lockfileVersion 2 or 3 needed)`);
+    pkgs = lockedPackages(lock, project, npmConfig(args, cwd), aliases);
     const budget = new Budget();
     await fetchAll(budget, pkgs);
     await verifyAll(policy, pkgs);

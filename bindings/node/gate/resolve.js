@@ -56,6 +56,14 @@ function lockOnly(args, cwd) {
     { stdio: 'inherit' }).status;
 }
 
+/** The folder npm installs into (`npm prefix`: --prefix, or the nearest package.json up from cwd). */
+function npmPrefix(args, cwd) {
+  const r = npm(['prefix', ...ciFlags(args)], cwd, { encoding: 'utf8' });
+  const dir = (r.stdout || '').trim();
+  if (r.status !== 0 || !path.isAbsolute(dir)) throw new GateError(`could not ask npm for the project folder: ${(r.stderr || '').trim()}`);
+  return dir;
+}
+
 /** npm's resolved configuration in `cwd` with the user's flags: { registryFor(name), replaceHost }. */
 function npmConfig(args, cwd) {
   const r = npm(['config', 'ls', '-l', '--json', ...ciFlags(args)], cwd, { encoding: 'utf8', maxBuffer: 16 << 20 });
@@ -132,6 +140,7 @@ function declaredLocal(cwd) {
   const ws = Array.isArray(root.workspaces) ? root.workspaces : (root.workspaces && root.workspaces.packages) || [];
   const workspaces = ws.filter((w) => typeof w === 'string').map(globRegExp);
   const paths = new Set();
+  const aliases = new Map();
   const queue = [{ dir: cwd, pkg: root }];
   const seen = new Set([cwd]);
   while (queue.length && seen.size < MAX_LOCAL_PACKAGES) {
@@ -139,6 +148,7 @@ function declaredLocal(cwd) {
     const specs = [];
     for (const f of DEP_FIELDS) if (pkg[f] && typeof pkg[f] === 'object') specs.push(...Object.values(pkg[f]));
     if (dir === cwd) overrideSpecs(pkg.overrides, specs);
+    addAliases(pkg, dir === cwd, aliases);
     for (const s of specs) {
       const p = localPath(s, dir);
       if (!p) continue;
@@ -152,7 +162,33 @@ function declaredLocal(cwd) {
     const rel = path.relative(cwd, abs).split(path.sep).join('/');
     return !rel.startsWith('..') && workspaces.some((re) => re.test(rel));
   };
+  isLocal.aliases = aliases;
   return isLocal;
+}
+
+/**
+ * The `npm:` aliases a package.json of the user's declares (`"dep": "npm:real@range"`, in the
+ * dependency fields and, for the root, `overrides`), into aliases: dep -> Set of real names.
+ */
+function addAliases(pkg, isRoot, aliases) {
+  const add = (dep, spec) => {
+    const m = typeof spec === 'string' && /^npm:(@?[^@]+)/.exec(spec);
+    if (!m) return;
+    if (!aliases.has(dep)) aliases.set(dep, new Set());
+    aliases.get(dep).add(m[1]);
+  };
+  for (const f of DEP_FIELDS) {
+    if (pkg[f] && typeof pkg[f] === 'object') for (const [dep, spec] of Object.entries(pkg[f])) add(dep, spec);
+  }
+  const walk = (o, depth) => {
+    if (depth > 32 || !o || typeof o !== 'object') return;
+    for (const [k, v] of Object.entries(o)) {
+      const dep = k.replace(/(.)@.*$/, '$1'); // an override key may carry a range: `foo@1`
+      if (typeof v === 'string') add(dep, v);
+      else { if (v && typeof v['.'] === 'string') add(dep, v['.']); walk(v, depth + 1); }
+    }
+  };
+  if (isRoot) walk(pkg.overrides, 0);
 }
 
 // --- the lockfile --------------------------------------------------------------------------------
@@ -165,17 +201,36 @@ function parentKey(key) {
 }
 
 /**
+ * The `npm:` aliases the user declares, read BEFORE npm resolves: `npm install` saves a package
+ * whose packument names it otherwise as an alias (`"evil": "npm:sigstore@^0.4.0"`), so the
+ * package.json npm leaves behind speaks for the registry. From the root package.json, the local
+ * packages it declares, and the specs on the command line (`dep@npm:real@range`).
+ */
+function declaredAliases(cwd, args) {
+  const aliases = declaredLocal(cwd).aliases;
+  for (const a of args) {
+    const m = /^(@?[^@/]+(?:\/[^@/]+)?)@npm:(@?[^@]+)/.exec(a);
+    if (!m) continue;
+    if (!aliases.has(m[1])) aliases.set(m[1], new Set());
+    aliases.get(m[1]).add(m[2]);
+  }
+  return aliases;
+}
+
+/**
  * Every lockfile (v2/v3) entry `npm ci` will fetch, with where from:
  * { key, name, version, integrity, resolved, registry, local, refusal, unattested, bundledIn }.
+ * `aliases` (declaredAliases, read before npm ran): the only names under which a package may be
+ * installed as another.
  */
-function lockedPackages(lock, cwd, config) {
+function lockedPackages(lock, cwd, config, aliases = new Map()) {
   const isLocal = declaredLocal(cwd);
   const packages = lock.packages || {};
   const out = [];
   for (const [key, entry] of Object.entries(packages)) {
     if (key === '' || !entry || typeof entry !== 'object') continue;
-    const name = typeof entry.name === 'string' ? entry.name
-      : key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    const keyName = key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    const name = typeof entry.name === 'string' ? entry.name : keyName;
     const p = { key, name, version: entry.version, integrity: entry.integrity, resolved: entry.resolved };
     out.push(p);
     if (!key.includes('node_modules/')) {
@@ -205,6 +260,13 @@ function lockedPackages(lock, cwd, config) {
       while (k && packages[k] && packages[k].inBundle) k = parentKey(k);
       if (k && k.includes('node_modules/') && packages[k] && !packages[k].link) { p.bundledIn = k; continue; }
     }
+    if (name !== keyName && !(aliases.get(keyName) || new Set()).has(name)) {
+      // The lockfile's `name` is the packument's: a registry can serve another package's signed
+      // files as `keyName` (installed there, verified under `name`). Only the user's own `npm:`
+      // alias installs a package under another name.
+      p.refusal = `installed as ${keyName}, but the registry names it ${name} (no npm: alias in the project declares that)`;
+      continue;
+    }
     if (typeof p.version !== 'string') { p.refusal = 'the lockfile names no version'; continue; }
     p.registry = config.registryFor(name);
     if (p.resolved === undefined) continue; // the packument says where (verify.js)
@@ -217,4 +279,4 @@ function lockedPackages(lock, cwd, config) {
   return out;
 }
 
-module.exports = { splitArgs, ciFlags, npm, lockOnly, npmConfig, tarballURL, lockedPackages, declaredLocal, localPath };
+module.exports = { splitArgs, ciFlags, npm, lockOnly, npmConfig, npmPrefix, tarballURL, lockedPackages, declaredLocal, declaredAliases, localPath };
