@@ -54,6 +54,16 @@ pub const MAX_NAME_LEN: usize = 4096;
 pub const MAX_ATTESTATIONS: usize = 64;
 /// Most identities, keys, mirrors or predicate rules in a policy.
 pub const MAX_POLICY_ENTRIES: usize = 1024;
+/// Largest lockfile accepted (pylock.toml, package-lock.json, pnpm-lock.yaml), in bytes.
+pub const MAX_LOCK_BYTES: usize = 32 << 20;
+/// Most artifacts in one lockfile.
+pub const MAX_LOCK_ENTRIES: usize = 100_000;
+/// Most publisher objects (`attestation-identities`) a lock pins for one package.
+pub const MAX_LOCK_PUBLISHERS: usize = 64;
+/// Largest PEP 691 project page read while verifying a lock, in bytes (the pip gate's limit).
+pub const MAX_INDEX_PAGE_BYTES: usize = 32 << 20;
+/// Most files listed on one PEP 691 project page.
+pub const MAX_INDEX_PAGE_FILES: usize = 100_000;
 /// Most items in one batch verification.
 pub const MAX_BATCH: usize = 1 << 20;
 

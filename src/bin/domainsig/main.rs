@@ -17,6 +17,8 @@ usage:
                    [--trusted-root FILE] FILE_OR_DIGEST
   domainsig verify-dir --policy POLICY.json [--index-domain DOMAIN] [--jobs N] [--json] DIR
                    (each ARTIFACT in DIR with ARTIFACT.sigstore.json, .sigstore or .publish.attestation)
+  domainsig verify-lock --policy POLICY.json [--index-url URL] [--registry URL] [--jobs N] [--json] LOCKFILE
+                   (pylock.toml, package-lock.json, npm-shrinkwrap.json or pnpm-lock.yaml)
   domainsig explain-policy POLICY.json
   domainsig trust update [--repo public-good|staging|URL|DIR] [--root BOOTSTRAP_ROOT.json] [--cache DIR]
   domainsig trust status [--repo public-good|staging|URL|DIR] [--root BOOTSTRAP_ROOT.json] [--cache DIR] [--json]
@@ -27,6 +29,7 @@ exit status: 0 verified (trust: updated), 1 rejected (trust: refused by TUF), 2 
 /// A usage or input problem: exit 2.
 struct Usage(String);
 
+mod lock;
 mod trust;
 
 fn main() -> ExitCode {
@@ -50,6 +53,7 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
         Some("verify") => verify(&args[1..]),
         Some("verify-bundle") => verify_bundle(&args[1..]),
         Some("verify-dir") => verify_dir(&args[1..]),
+        Some("verify-lock") => lock::run(&args[1..]),
         Some("explain-policy") => explain(&args[1..]),
         Some("trust") => trust::run(&args[1..]),
         Some("--version" | "-V") => {
