@@ -18,6 +18,9 @@ server_pid=
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 fail() { echo "recipe: FAIL: $*"; exit 1; }
+# Every installer's cache in the scratch folder: nothing verified here is reused elsewhere, nothing
+# cached elsewhere is reused here.
+export PIP_CACHE_DIR="$work/pip-cache" UV_CACHE_DIR="$work/uv-cache" PIP_DISABLE_PIP_VERSION_CHECK=1
 
 echo "recipe: tools from the registries"
 python3 -m venv "$work/tools"
@@ -74,8 +77,9 @@ PORT=$(cat "$work/port")
 BASE="http://127.0.0.1:$PORT/"
 SHA=$(cat "$GITLAB/artifact.sha256")
 OTHER_SHA=$(sha256sum "$NPMCASE/artifact.tgz" | cut -d' ' -f1)
-SRI="sha512-$(openssl dgst -sha512 -binary "$NPMCASE/artifact.tgz" | base64 -w0)"
-OTHER_SRI="sha512-$(openssl dgst -sha512 -binary tests/npm/npm-cli--tuf-js-1.0.0/artifact.tgz | base64 -w0)"
+sri() { python3 -c 'import base64,hashlib,sys; print("sha512-" + base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())' "$1"; }
+SRI=$(sri "$NPMCASE/artifact.tgz")
+OTHER_SRI=$(sri tests/npm/npm-cli--tuf-js-1.0.0/artifact.tgz)
 
 # Policies: the GitLab publisher for the sdist; sigstore-js and npm's registry key for the
 # tarball, the local registry an allowed mirror of registry.npmjs.org.
