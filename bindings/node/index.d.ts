@@ -120,3 +120,42 @@ export declare namespace trust {
   /** The default fetcher (global fetch, 404/403 as null, at most maxLen + 1 bytes read). */
   function defaultFetch(url: string, maxLen: number): Promise<Buffer | null>;
 }
+
+/** One entry of a lock report (`domainsig verify-lock --json`'s entries). */
+export interface LockEntry {
+  name: string;
+  version: string | null;
+  file: string | null;
+  index: string | null;
+  verdict: 'verified' | 'unattested' | 'refused' | 'listed';
+  status: StatusName;
+  code: number;
+  message?: string;
+  field?: string;
+  publisher: { kind: string; [key: string]: unknown } | null;
+  [key: string]: unknown;
+}
+
+/** What verifying a lock found: counts, then one object per entry. */
+export interface LockReport {
+  lockfile: 'pylock.toml' | 'package-lock.json' | 'pnpm-lock.yaml';
+  ok: boolean;
+  verified: number;
+  unattested: number;
+  refused: number;
+  listed: number;
+  entries: LockEntry[];
+}
+
+export declare namespace lock {
+  /** The Accept header every lock request sends. */
+  const ACCEPT: string;
+  /** Verifies every artifact a lockfile pins on the libuv pool, fetching on the main thread. */
+  function verify(
+    lockfile: string,
+    policy: Policy,
+    opts?: { indexUrl?: string; registry?: string; fetch?: TrustFetch | null; jobs?: number },
+  ): Promise<LockReport>;
+  /** The default fetcher (global fetch asking for JSON; 404/403/410 as null). */
+  function defaultFetch(url: string, maxLen: number): Promise<Buffer | null>;
+}

@@ -350,3 +350,5 @@ module.exports = {
 };
 // The trust-update door (trust.js) needs VerificationError above, so it loads after it.
 module.exports.trust = require('./trust');
+// The lock door (lock.js): verify-lock from Node.
+module.exports.lock = require('./lock');
