@@ -1247,4 +1247,49 @@ mod tests {
         // SAFETY: freeing what we own.
         unsafe { domainsig_result_free(r) };
     }
+
+    #[test]
+    fn lock_verify_checks_its_arguments_and_reads_the_lock() {
+        // SAFETY: a NULL result pointer is a documented input.
+        let st = unsafe {
+            domainsig_lock_verify(ptr::null(), ptr::null(), 0, ptr::null(), 0, None, ptr::null_mut(), ptr::null_mut())
+        };
+        assert_eq!(st, Status::InvalidArgument);
+        let p = policy();
+        let mut r = ptr::null_mut();
+        let call = |lock: &[u8], opts: &[u8], r: &mut *mut domainsig_result| {
+            // SAFETY: valid pointers for the call; no fetch callback (a lock that needs none).
+            unsafe {
+                domainsig_lock_verify(p, lock.as_ptr(), lock.len(), opts.as_ptr(), opts.len(), None, ptr::null_mut(), r)
+            }
+        };
+        assert_eq!(call(b"", b"{", &mut r), Status::InvalidArgument);
+        assert_eq!(json_of(r)["field"], "options_json");
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_result_free(r) };
+        assert_eq!(call(b"x", br#"{"file_name": "requirements.txt"}"#, &mut r), Status::LockInvalid);
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_result_free(r) };
+        // A lock of local entries only: nothing to fetch, nothing refused, the report in the result.
+        let lock =
+            br#"{"lockfileVersion": 3, "packages": {"": {}, "node_modules/l": {"resolved": "../l", "link": true}}}"#;
+        assert_eq!(call(lock, br#"{"file_name": "package-lock.json", "jobs": 1}"#, &mut r), Status::Ok);
+        let j = json_of(r);
+        assert_eq!(j["report"]["listed"], 1, "{j}");
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_result_free(r) };
+        // A registry entry with no fetch callback: refused (the fetch failed), with the report.
+        let sri = format!("sha512-{}==", "A".repeat(86));
+        let lock = format!(
+            r#"{{"lockfileVersion": 3, "packages": {{"node_modules/a": {{"version": "1.0.0", "integrity": "{sri}"}}}}}}"#
+        );
+        assert_eq!(call(lock.as_bytes(), br#"{"file_name": "package-lock.json"}"#, &mut r), Status::AttestationMissing);
+        let j = json_of(r);
+        assert!(j["report"]["entries"][0]["message"].as_str().unwrap().contains("no fetch callback"), "{j}");
+        // SAFETY: freeing what we own.
+        unsafe {
+            domainsig_result_free(r);
+            domainsig_policy_free(p);
+        }
+    }
 }
