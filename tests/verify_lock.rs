@@ -188,7 +188,10 @@ fn pylock_naming_the_real_gitlab_sdist_passes_through_the_simple_api() {
     let e = &r["entries"][0];
     assert_eq!(e["verdict"], "verified", "{r:#}");
     assert_eq!(e["index"], format!("127.0.0.1:{}", srv.port));
-    assert_eq!(e["publisher"], json!({"kind": "GitLab", "repository": "facutuesca/gitlab-oidc-project"}));
+    assert_eq!(
+        e["publisher"],
+        json!({"kind": "GitLab", "repository": "facutuesca/gitlab-oidc-project", "workflow_filepath": ".gitlab-ci.yml"})
+    );
     // Verified by digest: the artifact itself was never asked for.
     assert!(!srv.seen().iter().any(|p| p.starts_with("/files/")), "{:?}", srv.seen());
     assert!(srv.seen().contains(&format!("/prov/{SDIST}.provenance")), "{:?}", srv.seen());
@@ -237,7 +240,8 @@ fn pylock_attestation_identities_are_the_packages_pins() {
     let e = &r["entries"][0];
     assert_eq!(e["status"], "IDENTITY_MISMATCH", "{r:#}");
     assert!(e["message"].as_str().unwrap().contains("someone/else"), "{r:#}");
-    assert_eq!(e["field"], "attestation-identities");
+    // The lock is named as the source that refused.
+    assert!(e["message"].as_str().unwrap().contains("pylock.toml attestation-identities"), "{r:#}");
 }
 
 #[test]

@@ -15,7 +15,6 @@
 mod index;
 pub mod npm;
 pub mod npmrc;
-pub mod pins;
 pub mod pnpm;
 pub mod pylock;
 mod run;

@@ -167,7 +167,16 @@ fn publisher(t: &BTreeMap<String, toml::Value>) -> Result<serde_json::Map<String
         out.insert(k.clone(), serde_json::Value::String(s.clone()));
     }
     match out.get("kind") {
-        Some(serde_json::Value::String(k)) if !k.is_empty() => Ok(out),
-        _ => Err(error::lock_invalid("expected a publisher object with a \"kind\"; found none").at("kind")),
+        Some(serde_json::Value::String(k)) if !k.is_empty() => {}
+        _ => return Err(error::lock_invalid("expected a publisher object with a \"kind\"; found none").at("kind")),
+    }
+    // The publisher shape and its keys are the library's one definition (src/publisher.rs): a
+    // lock's pin is read as strictly as a policy's.
+    let value = serde_json::Value::Object(out);
+    crate::publisher::Publisher::from_value(&value, "attestation-identities")
+        .map_err(|e| crate::Error { status: crate::Status::LockInvalid, ..e })?;
+    match value {
+        serde_json::Value::Object(o) => Ok(o),
+        _ => Err(error::internal("a publisher object stopped being an object")),
     }
 }

@@ -1,7 +1,7 @@
 //! Fetch (through the host) and verify every entry of a lock; one result per entry.
 
 use super::index::{self, Page, Provenance};
-use super::{Entry, Fetched, Fetcher, Format, Lock, Source, host_port, pins};
+use super::{Entry, Fetched, Fetcher, Format, Lock, Source, host_port};
 use crate::error::{self, Error, Status};
 use crate::{Artifact, Outcome, Policy, Request, limits};
 use serde::Serialize;
@@ -35,7 +35,8 @@ pub struct EntryResult {
     pub error: Option<Error>,
     /// The library's full outcome, when an attestation was verified.
     pub outcome: Option<Outcome>,
-    /// The publisher the verified signer is, as a PEP 740 publisher object, when known.
+    /// The publisher the verified signer is, as a PEP 740 publisher object (`kind` `Other` for a
+    /// signer that is no Trusted Publisher), when a certificate signed.
     pub publisher: Option<serde_json::Value>,
     /// Where the attestation came from, and other remarks.
     pub notes: Vec<String>,
@@ -430,19 +431,38 @@ fn judge(policy: &Policy, e: &Entry, g: Gathered) -> EntryResult {
                     return r;
                 }
             };
+            // The lock's attestation-identities are one more source of pins for the package:
+            // the policy and the lock must both accept the signer (src/policy/signers.rs).
+            let pinned;
+            let policy = if e.publishers.is_empty() {
+                policy
+            } else {
+                let pubs: Result<Vec<_>, Error> = e
+                    .publishers
+                    .iter()
+                    .map(|m| {
+                        crate::Publisher::from_value(&serde_json::Value::Object(m.clone()), "attestation-identities")
+                    })
+                    .collect();
+                match pubs {
+                    Ok(p) => {
+                        pinned = policy.with_pin_source(&e.name, "pylock.toml attestation-identities", p);
+                        &pinned
+                    }
+                    Err(err) => {
+                        r.error = Some(err);
+                        return r;
+                    }
+                }
+            };
             let outcome = policy.verify(&Request {
                 artifact,
                 name: Some(&name),
                 bundle: &bytes,
                 index_domain: Some(&index_domain),
             });
-            let identity = outcome.verified.as_ref().and_then(|v| v.identity());
-            r.publisher = identity.and_then(pins::publisher_of);
-            let pinned = match (&outcome.error, e.publishers.is_empty()) {
-                (None, false) => pins::check(&e.publishers, identity),
-                _ => Ok(()),
-            };
-            r.error = outcome.error.clone().or(pinned.err());
+            r.publisher = outcome.publisher().and_then(|p| serde_json::to_value(p).ok());
+            r.error = outcome.error.clone();
             r.verdict = if r.error.is_none() { Verdict::Verified } else { Verdict::Refused };
             r.outcome = Some(outcome);
             r

@@ -59,7 +59,7 @@ test('a lock naming the real sdist verifies, fetched by the global fetch', async
   const report = await lock.verify(writeLock('ok', SHA), policy());
   assert.strictEqual(report.ok, true, JSON.stringify(report));
   assert.strictEqual(report.entries[0].verdict, 'verified');
-  assert.deepStrictEqual(report.entries[0].publisher, { kind: 'GitLab', repository: 'facutuesca/gitlab-oidc-project' });
+  assert.deepStrictEqual(report.entries[0].publisher, { kind: 'GitLab', repository: 'facutuesca/gitlab-oidc-project', workflow_filepath: '.gitlab-ci.yml' });
   assert.ok(accepts.includes(lock.ACCEPT));
 });
 

@@ -72,7 +72,11 @@ def test_lock_verifies_with_urllib(index, tmp_path):
     report = lock.verify(write_lock(tmp_path, base, SHA), policy())
     assert report["ok"], report
     assert report["entries"][0]["verdict"] == "verified"
-    assert report["entries"][0]["publisher"] == {"kind": "GitLab", "repository": "facutuesca/gitlab-oidc-project"}
+    assert report["entries"][0]["publisher"] == {
+        "kind": "GitLab",
+        "repository": "facutuesca/gitlab-oidc-project",
+        "workflow_filepath": ".gitlab-ci.yml",
+    }
     # The default fetcher asks for PEP 691 JSON.
     assert any(a == lock.ACCEPT for _, a in seen)
 

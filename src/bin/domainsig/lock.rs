@@ -102,7 +102,12 @@ fn print_table(report: &lock::Report) {
                 .as_ref()
                 .map(|p| {
                     let kind = p.get("kind").and_then(|v| v.as_str()).unwrap_or("");
-                    let who = p.get("repository").or_else(|| p.get("email")).and_then(|v| v.as_str()).unwrap_or("");
+                    let who = p
+                        .get("repository")
+                        .or_else(|| p.get("email"))
+                        .or_else(|| p.get("san"))
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("");
                     format!("{kind} {who}")
                 })
                 .unwrap_or_else(|| "-".into());
