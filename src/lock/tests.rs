@@ -218,7 +218,10 @@ fn pnpm_lock_refusals() {
     let mut bomb = String::from("lockfileVersion: '9.0'\na: &a [x,x,x,x,x,x,x,x,x,x]\n");
     for i in 0..9 {
         let prev = if i == 0 { "a".to_owned() } else { format!("a{}", i - 1) };
-        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*{prev}"); 10].join(",")));
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            std::iter::repeat_n(format!("*{prev}"), 10).collect::<Vec<_>>().join(",")
+        ));
     }
     bomb.push_str("packages:\n  x@1.0.0:\n    resolution: *a8\n");
     assert_eq!(bad(&bomb).status, Status::LockInvalid);
