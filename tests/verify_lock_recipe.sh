@@ -3,7 +3,8 @@
 # with the real uv, pip 26, npm and pnpm, against a PyPI index and an npm registry on 127.0.0.1
 # serving real attestations and the real artifacts (tests/vectors' GitLab-published sdist, tests/npm's
 # sigstore@1.0.0). Each installer installs the verified lock; after a refused lock (another file's
-# hash) it is never reached.
+# hash) it is never reached; and run on that lock directly, each refuses the mismatched hash itself
+# (the half of the pair the installer holds).
 #
 # Needs: the CLI built (DOMAINSIG=path, default target/debug/domainsig), python3, node and npm. uv,
 # pip>=26, flit_core (the sdist's build backend) and pnpm are installed from their registries into a
@@ -131,11 +132,18 @@ python_recipe() { # python_recipe NAME INSTALL...  (run in a fresh venv holding 
   set -e
   [ "$rc" = 1 ] || fail "$name: verify-lock should exit 1 on another file's sha256 (got $rc)"
   [ ! -e "$work/$name-reached" ] || fail "$name: the installer was reached after a refused lock"
-  echo "recipe: $name ok (installed after verification; never reached after a refusal)"
+  # The other half of the pair: the installer itself refuses bytes whose hash is not the lock's.
+  if (cd "$work/$name-bad" && VIRTUAL_ENV="$venv-refused" "$@" >"$work/$name-hash.log" 2>&1); then
+    fail "$name: installed a file whose sha256 differs from the lock's"
+  fi
+  grep -qi "sha256" "$work/$name-hash.log" || fail "$name: refused the lock, but not for its hash: $(tail -3 "$work/$name-hash.log")"
+  echo "recipe: $name ok (installed after verification; never reached after a refusal; checks the lock's hash itself)"
 }
 
 python_recipe uv "$work/tools/bin/uv" pip install --no-build-isolation -r pylock.toml
-python_recipe pip "$work/tools/bin/python" -m pip --python "$work/venv-pip/bin/python" install --no-build-isolation -r pylock.toml
+# pip 26 from the tools venv, installing into the recipe's venv ($VIRTUAL_ENV).
+pip_install() { "$work/tools/bin/python" -m pip --python "$VIRTUAL_ENV/bin/python" install --no-build-isolation -r pylock.toml; }
+python_recipe pip pip_install
 
 package_lock() { # package_lock DIR INTEGRITY
   mkdir -p "$1"
@@ -196,7 +204,12 @@ node_recipe() { # node_recipe NAME LOCKFN LOCKFILE INSTALL...
   [ "$rc" = 1 ] || fail "$name: verify-lock should exit 1 on another tarball's integrity (got $rc)"
   [ ! -e "$work/$name-reached" ] || fail "$name: the installer was reached after a refused lock"
   [ ! -e "$work/$name-bad/node_modules/sigstore" ] || fail "$name: installed after a refusal"
-  echo "recipe: $name ok (installed after verification; never reached after a refusal)"
+  # The other half of the pair: the installer itself refuses a tarball whose sha512 is not the lock's.
+  if (cd "$work/$name-bad" && "$@" >"$work/$name-hash.log" 2>&1); then
+    fail "$name: installed a tarball whose integrity differs from the lock's"
+  fi
+  grep -qi "integrity\|sha512" "$work/$name-hash.log" || fail "$name: refused the lock, but not for its integrity: $(tail -3 "$work/$name-hash.log")"
+  echo "recipe: $name ok (installed after verification; never reached after a refusal; checks the lock's integrity itself)"
 }
 
 export npm_config_cache="$work/npm-cache" npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
