@@ -8,11 +8,14 @@
 use super::{DEFAULT_REGISTRY, Options, base_url};
 use crate::error::Result;
 
+/// `(@scope, registry URL)` pairs.
+type Scopes = Vec<(String, String)>;
+
 /// The registries of one lock: the default, and one per scope.
 #[derive(Clone, Debug)]
 pub struct Registries {
     default: String,
-    scopes: Vec<(String, String)>,
+    scopes: Scopes,
 }
 
 impl Registries {
@@ -45,7 +48,7 @@ impl Registries {
 /// `registry=` and `@scope:registry=` of an `.npmrc` (ini: `key=value`, `;` and `#` comments).
 /// Lines with environment references (`${...}`) are refused: the value would be the
 /// environment's, which this reader does not see, and guessing is how a registry gets swapped.
-fn read(text: &str) -> Result<(Option<String>, Vec<(String, String)>)> {
+fn read(text: &str) -> Result<(Option<String>, Scopes)> {
     let mut default = None;
     let mut scopes: Vec<(String, String)> = Vec::new();
     for line in text.lines() {
