@@ -167,6 +167,15 @@ typedef enum domainsig_status {
      */
     DOMAINSIG_TUF_CACHE = 64,
     /**
+     * A lockfile is malformed, of an unsupported format or version, or names an entry that
+     * cannot be read (verify-lock).
+     */
+    DOMAINSIG_LOCK_INVALID = 70,
+    /**
+     * A locked artifact that the policy asks about has no attestation at its index (verify-lock).
+     */
+    DOMAINSIG_ATTESTATION_MISSING = 71,
+    /**
      * An input exceeds one of domainsig's resource limits.
      */
     DOMAINSIG_LIMIT_EXCEEDED = 90,
@@ -500,6 +509,40 @@ enum domainsig_status domainsig_fetch_reply_append(struct domainsig_fetch_reply 
  */
 enum domainsig_status domainsig_fetch_reply_fail(struct domainsig_fetch_reply *reply,
                                                  const char *message);
+
+/**
+ * Verifies every artifact a lockfile pins (pylock.toml, package-lock.json v2/v3,
+ * npm-shrinkwrap.json, pnpm-lock.yaml v9) under `policy`, by the digest the lock pins: each
+ * artifact's attestation (PyPI provenance through PEP 691 then the Integrity API; npm's
+ * `/-/npm/v1/attestations/<name>@<version>` document) is fetched through `fetch(user_data, url,
+ * max_len, reply)` (see `domainsig_fetch_fn`), always on the calling thread and one at a time.
+ * A host's fetcher should send `Accept: application/vnd.pypi.simple.v1+json,
+ * application/vnd.pypi.integrity.v1+json, application/json;q=0.9` (a PEP 691 page served as HTML
+ * is read as saying nothing, and the Integrity API is asked instead).
+ *
+ * `options_json` is `{"file_name": "pylock.toml", "index_url": URL, "registry": URL, "npmrc":
+ * TEXT_OF_THE_NPMRC_BESIDE_THE_LOCK, "jobs": N}`: `file_name` tells the format; the others are
+ * optional (`jobs`: verification threads, 0 = one per core).
+ *
+ * Returns `DOMAINSIG_OK` when nothing was refused; the status of the first refused entry when one
+ * was; or the input's status (`DOMAINSIG_LOCK_INVALID`, `DOMAINSIG_LIMIT_EXCEEDED`, ...) when the
+ * lock or options cannot be read. Unless `result` is NULL, `*result` receives a result whose JSON
+ * carries the `report` (one object per entry: name, version, file, index, verdict, status, code,
+ * message, publisher) or the `message`.
+ *
+ * # Safety
+ * `policy` must come from `domainsig_policy_new`; `lock` must point to `lock_len` readable bytes
+ * and `options_json` to `options_len`; `fetch`, when not NULL, must be safe to call with
+ * `user_data` during this call; `result` must be writable.
+ */
+enum domainsig_status domainsig_lock_verify(const struct domainsig_policy *policy,
+                                            const uint8_t *lock,
+                                            size_t lock_len,
+                                            const uint8_t *options_json,
+                                            size_t options_len,
+                                            domainsig_fetch_fn fetch,
+                                            void *user_data,
+                                            struct domainsig_result **result);
 
 #ifdef __cplusplus
 }  // extern "C"

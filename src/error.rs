@@ -82,6 +82,11 @@ pub enum Status {
     TufFetch = 63,
     /// The TUF cache cannot be read or written, or its files no longer match what was verified.
     TufCache = 64,
+    /// A lockfile is malformed, of an unsupported format or version, or names an entry that
+    /// cannot be read (verify-lock).
+    LockInvalid = 70,
+    /// A locked artifact that the policy asks about has no attestation at its index (verify-lock).
+    AttestationMissing = 71,
     /// An input exceeds one of domainsig's resource limits.
     LimitExceeded = 90,
     /// A bug in domainsig: a caught panic or a broken invariant.
@@ -90,7 +95,7 @@ pub enum Status {
 
 impl Status {
     /// Every status, in numeric order (the bindings are generated and checked against this).
-    pub const ALL: [Status; 37] = [
+    pub const ALL: [Status; 39] = [
         Status::Ok,
         Status::InvalidArgument,
         Status::PolicyInvalid,
@@ -126,6 +131,8 @@ impl Status {
         Status::TufMissing,
         Status::TufFetch,
         Status::TufCache,
+        Status::LockInvalid,
+        Status::AttestationMissing,
         Status::LimitExceeded,
         Status::Internal,
     ];
@@ -173,6 +180,8 @@ impl Status {
             Status::TufMissing => "TUF_MISSING",
             Status::TufFetch => "TUF_FETCH",
             Status::TufCache => "TUF_CACHE",
+            Status::LockInvalid => "LOCK_INVALID",
+            Status::AttestationMissing => "ATTESTATION_MISSING",
             Status::LimitExceeded => "LIMIT_EXCEEDED",
             Status::Internal => "INTERNAL",
         }
@@ -191,7 +200,9 @@ impl Status {
             10..=29 => Family::Crypto,
             30..=39 => Family::Identity,
             40..=49 => Family::Domain,
-            60..=69 => Family::Input,
+            60..=70 => Family::Input,
+            // Nobody is proven to have signed the artifact: the signer is not who the policy expects.
+            71 => Family::Identity,
             _ => Family::Internal,
         }
     }
@@ -319,6 +330,8 @@ ctor! {
     tuf_missing => TufMissing,
     tuf_fetch => TufFetch,
     tuf_cache => TufCache,
+    lock_invalid => LockInvalid,
+    attestation_missing => AttestationMissing,
     limit => LimitExceeded,
     internal => Internal,
 }

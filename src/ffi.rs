@@ -1005,6 +1005,105 @@ unsafe fn reply_offer(reply: *mut domainsig_fetch_reply, data: *const u8, len: u
     })
 }
 
+// ---- Lockfiles (verify-lock) ------------------------------------------------------------------
+// One call verifies every artifact a lockfile pins; the attestations it needs are fetched through
+// the same host callback as a TUF update, on the calling thread, one at a time.
+
+/// The options of `domainsig_lock_verify`, as JSON.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LockOptions {
+    file_name: String,
+    index_url: Option<String>,
+    registry: Option<String>,
+    npmrc: Option<String>,
+    #[serde(default)]
+    jobs: usize,
+}
+
+/// Verifies every artifact a lockfile pins (pylock.toml, package-lock.json v2/v3,
+/// npm-shrinkwrap.json, pnpm-lock.yaml v9) under `policy`, by the digest the lock pins: each
+/// artifact's attestation (PyPI provenance through PEP 691 then the Integrity API; npm's
+/// `/-/npm/v1/attestations/<name>@<version>` document) is fetched through `fetch(user_data, url,
+/// max_len, reply)` (see `domainsig_fetch_fn`), always on the calling thread and one at a time.
+/// A host's fetcher should send `Accept: application/vnd.pypi.simple.v1+json,
+/// application/vnd.pypi.integrity.v1+json, application/json;q=0.9` (a PEP 691 page served as HTML
+/// is read as saying nothing, and the Integrity API is asked instead).
+///
+/// `options_json` is `{"file_name": "pylock.toml", "index_url": URL, "registry": URL, "npmrc":
+/// TEXT_OF_THE_NPMRC_BESIDE_THE_LOCK, "jobs": N}`: `file_name` tells the format; the others are
+/// optional (`jobs`: verification threads, 0 = one per core).
+///
+/// Returns `DOMAINSIG_OK` when nothing was refused; the status of the first refused entry when one
+/// was; or the input's status (`DOMAINSIG_LOCK_INVALID`, `DOMAINSIG_LIMIT_EXCEEDED`, ...) when the
+/// lock or options cannot be read. Unless `result` is NULL, `*result` receives a result whose JSON
+/// carries the `report` (one object per entry: name, version, file, index, verdict, status, code,
+/// message, publisher) or the `message`.
+///
+/// # Safety
+/// `policy` must come from `domainsig_policy_new`; `lock` must point to `lock_len` readable bytes
+/// and `options_json` to `options_len`; `fetch`, when not NULL, must be safe to call with
+/// `user_data` during this call; `result` must be writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn domainsig_lock_verify(
+    policy: *const domainsig_policy,
+    lock: *const u8,
+    lock_len: usize,
+    options_json: *const u8,
+    options_len: usize,
+    fetch: domainsig_fetch_fn,
+    user_data: *mut c_void,
+    result: *mut *mut domainsig_result,
+) -> Status {
+    ffi_boundary! {
+        if result.is_null() {
+            return Status::InvalidArgument;
+        }
+        // SAFETY: non-NULL and, by the caller's contract, writable. Written first so that even a
+        // caught panic leaves a defined value behind.
+        unsafe { result.write(ptr::null_mut()) };
+        if policy.is_null() {
+            // SAFETY: `result` is non-NULL and writable.
+            return unsafe { give(&Outcome::refused(null_argument("policy")), result) };
+        }
+        // SAFETY: non-NULL, from domainsig_policy_new and not freed (caller's contract).
+        let policy = unsafe { &(*policy).policy };
+        let fetcher = HostFetcher { fetch, user_data };
+        let report = catch_unwind(AssertUnwindSafe(|| -> crate::Result<crate::lock::Report> {
+            // SAFETY: the caller's contract covers both buffers for the duration of this call.
+            let (bytes, opts) = unsafe { (bytes_arg(lock, lock_len, "lock")?, bytes_arg(options_json, options_len, "options_json")?) };
+            let opts: LockOptions = serde_json::from_slice(opts)
+                .map_err(|e| error::invalid_argument(format!("expected lock options JSON; found: {e}")).at("options_json"))?;
+            let lock_opts = crate::lock::Options { index_url: opts.index_url, registry: opts.registry, npmrc: opts.npmrc };
+            let parsed = crate::lock::parse(bytes, &opts.file_name, &lock_opts)?;
+            Ok(crate::lock::verify(policy, &parsed, &fetcher, opts.jobs, &|_| {}))
+        }))
+        .unwrap_or_else(|payload| {
+            // As in ffi_boundary: a payload's Drop is foreign code; leak it rather than run it.
+            std::mem::forget(payload);
+            Err(error::internal("domainsig panicked while verifying a lock"))
+        });
+        let boxed = match report {
+            Ok(r) => {
+                let st = r.entries.iter().map(|e| e.status()).find(|s| *s != Status::Ok).unwrap_or(Status::Ok);
+                let report: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap_or_default();
+                let json = serde_json::json!({
+                    "status": st.name(), "code": st.code(), "family": st.family().name(), "report": report,
+                });
+                let text = CString::new(json.to_string()).unwrap_or_else(|_| {
+                    // serde_json escapes every control character, so a NUL byte cannot appear.
+                    CString::from(c"{\"status\":\"INTERNAL\",\"code\":99,\"family\":\"internal\"}")
+                });
+                Box::new(domainsig_result { status: st, json: text })
+            }
+            Err(e) => make_result(&Outcome::refused(e)),
+        };
+        // SAFETY: `result` is non-NULL and writable.
+        unsafe { give_result(boxed, result) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1435,5 +1534,50 @@ mod tests {
         assert!(json_of(r)["message"].as_str().unwrap().contains("trust update"), "{}", json_of(r));
         // SAFETY: freeing what we own.
         unsafe { domainsig_result_free(r) };
+    }
+
+    #[test]
+    fn lock_verify_checks_its_arguments_and_reads_the_lock() {
+        // SAFETY: a NULL result pointer is a documented input.
+        let st = unsafe {
+            domainsig_lock_verify(ptr::null(), ptr::null(), 0, ptr::null(), 0, None, ptr::null_mut(), ptr::null_mut())
+        };
+        assert_eq!(st, Status::InvalidArgument);
+        let p = policy();
+        let mut r = ptr::null_mut();
+        let call = |lock: &[u8], opts: &[u8], r: &mut *mut domainsig_result| {
+            // SAFETY: valid pointers for the call; no fetch callback (a lock that needs none).
+            unsafe {
+                domainsig_lock_verify(p, lock.as_ptr(), lock.len(), opts.as_ptr(), opts.len(), None, ptr::null_mut(), r)
+            }
+        };
+        assert_eq!(call(b"", b"{", &mut r), Status::InvalidArgument);
+        assert_eq!(json_of(r)["field"], "options_json");
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_result_free(r) };
+        assert_eq!(call(b"x", br#"{"file_name": "requirements.txt"}"#, &mut r), Status::LockInvalid);
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_result_free(r) };
+        // A lock of local entries only: nothing to fetch, nothing refused, the report in the result.
+        let lock =
+            br#"{"lockfileVersion": 3, "packages": {"": {}, "node_modules/l": {"resolved": "../l", "link": true}}}"#;
+        assert_eq!(call(lock, br#"{"file_name": "package-lock.json", "jobs": 1}"#, &mut r), Status::Ok);
+        let j = json_of(r);
+        assert_eq!(j["report"]["listed"], 1, "{j}");
+        // SAFETY: freeing what we own.
+        unsafe { domainsig_result_free(r) };
+        // A registry entry with no fetch callback: refused (the fetch failed), with the report.
+        let sri = format!("sha512-{}==", "A".repeat(86));
+        let lock = format!(
+            r#"{{"lockfileVersion": 3, "packages": {{"node_modules/a": {{"version": "1.0.0", "integrity": "{sri}"}}}}}}"#
+        );
+        assert_eq!(call(lock.as_bytes(), br#"{"file_name": "package-lock.json"}"#, &mut r), Status::AttestationMissing);
+        let j = json_of(r);
+        assert!(j["report"]["entries"][0]["message"].as_str().unwrap().contains("no fetch callback"), "{j}");
+        // SAFETY: freeing what we own.
+        unsafe {
+            domainsig_result_free(r);
+            domainsig_policy_free(p);
+        }
     }
 }

@@ -32,6 +32,7 @@ pub mod ffi;
 pub mod intoto;
 pub mod json;
 pub mod limits;
+pub mod lock;
 pub mod policy;
 pub mod publisher;
 pub mod subject;

@@ -68,6 +68,16 @@ pub const MAX_BATCH: usize = 10_000;
 /// wheels are a few GiB), but a sparse or still-growing file cannot keep a verification running
 /// for ever.
 pub const MAX_ARTIFACT_BYTES: u64 = 32 << 30;
+/// Largest lockfile accepted (pylock.toml, package-lock.json, pnpm-lock.yaml), in bytes.
+pub const MAX_LOCK_BYTES: usize = 32 << 20;
+/// Most artifacts in one lockfile.
+pub const MAX_LOCK_ENTRIES: usize = 100_000;
+/// Most publisher objects (`attestation-identities`) a lock pins for one package.
+pub const MAX_LOCK_PUBLISHERS: usize = 64;
+/// Largest PEP 691 project page read while verifying a lock, in bytes (the pip gate's limit).
+pub const MAX_INDEX_PAGE_BYTES: usize = 32 << 20;
+/// Most files listed on one PEP 691 project page.
+pub const MAX_INDEX_PAGE_FILES: usize = 100_000;
 
 /// An error for the named limit.
 pub fn exceeded(what: &str, limit: usize, found: usize) -> crate::error::Error {

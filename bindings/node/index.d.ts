@@ -9,7 +9,7 @@ export type StatusName =
   | 'IDENTITY_MISMATCH' | 'ISSUER_MISMATCH' | 'CLAIM_MISMATCH' | 'KEY_MISMATCH' | 'TOO_RECENT'
   | 'SUBJECT_MISMATCH' | 'PREDICATE_UNSUPPORTED' | 'DOMAIN_MISSING' | 'DOMAIN_MISMATCH'
   | 'AUDIENCE_MISMATCH' | 'DOMAIN_INVALID' | 'TUF_REFUSED' | 'TUF_EXPIRED' | 'TUF_MISSING' | 'TUF_FETCH'
-  | 'TUF_CACHE' | 'LIMIT_EXCEEDED' | 'INTERNAL';
+  | 'TUF_CACHE' | 'LOCK_INVALID' | 'ATTESTATION_MISSING' | 'LIMIT_EXCEEDED' | 'INTERNAL';
 
 export type Family = 'ok' | 'input' | 'crypto' | 'identity' | 'domain' | 'internal';
 
@@ -136,4 +136,43 @@ export declare namespace trust {
   function trustedRoot(opts?: TrustOptions): { tuf: string | { repo: string; root: string | object }; cache?: string };
   /** The default fetcher (global fetch, 404/403 as null, at most maxLen + 1 bytes read, the whole answer within deadlineMs: 60 s by default). */
   function defaultFetch(url: string, maxLen: number, opts?: { deadlineMs?: number }): Promise<Buffer | null>;
+}
+
+/** One entry of a lock report (`domainsig verify-lock --json`'s entries). */
+export interface LockEntry {
+  name: string;
+  version: string | null;
+  file: string | null;
+  index: string | null;
+  verdict: 'verified' | 'unattested' | 'refused' | 'listed';
+  status: StatusName;
+  code: number;
+  message?: string;
+  field?: string;
+  publisher: { kind: string; [key: string]: unknown } | null;
+  [key: string]: unknown;
+}
+
+/** What verifying a lock found: counts, then one object per entry. */
+export interface LockReport {
+  lockfile: 'pylock.toml' | 'package-lock.json' | 'pnpm-lock.yaml';
+  ok: boolean;
+  verified: number;
+  unattested: number;
+  refused: number;
+  listed: number;
+  entries: LockEntry[];
+}
+
+export declare namespace lock {
+  /** The Accept header every lock request sends. */
+  const ACCEPT: string;
+  /** Verifies every artifact a lockfile pins on the libuv pool, fetching on the main thread. */
+  function verify(
+    lockfile: string,
+    policy: Policy,
+    opts?: { indexUrl?: string; registry?: string; fetch?: TrustFetch | null; jobs?: number },
+  ): Promise<LockReport>;
+  /** The default fetcher (global fetch asking for JSON; 404/403/410 as null). */
+  function defaultFetch(url: string, maxLen: number): Promise<Buffer | null>;
 }

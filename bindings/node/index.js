@@ -14,7 +14,8 @@ const STATUS = Object.freeze({
   NO_VERIFIED_TIME: 20, IDENTITY_MISMATCH: 30, ISSUER_MISMATCH: 31, CLAIM_MISMATCH: 32,
   KEY_MISMATCH: 33, TOO_RECENT: 34, SUBJECT_MISMATCH: 40, PREDICATE_UNSUPPORTED: 41, DOMAIN_MISSING: 42,
   DOMAIN_MISMATCH: 43, AUDIENCE_MISMATCH: 44, DOMAIN_INVALID: 45,
-  TUF_REFUSED: 60, TUF_EXPIRED: 61, TUF_MISSING: 62, TUF_FETCH: 63, TUF_CACHE: 64, LIMIT_EXCEEDED: 90, INTERNAL: 99,
+  TUF_REFUSED: 60, TUF_EXPIRED: 61, TUF_MISSING: 62, TUF_FETCH: 63, TUF_CACHE: 64, LOCK_INVALID: 70,
+  ATTESTATION_MISSING: 71, LIMIT_EXCEEDED: 90, INTERNAL: 99,
 });
 const NAMES = Object.freeze(Object.fromEntries(Object.entries(STATUS).map(([k, v]) => [v, k])));
 
@@ -24,7 +25,8 @@ function family(status) {
   if (status <= 29) return 'crypto';
   if (status <= 39) return 'identity';
   if (status <= 49) return 'domain';
-  if (status >= 60 && status <= 69) return 'input';
+  if (status >= 60 && status <= 70) return 'input';
+  if (status === 71) return 'identity';
   return 'internal';
 }
 
@@ -423,3 +425,5 @@ module.exports = {
 };
 // The trust-update door (trust.js) needs VerificationError above, so it loads after it.
 module.exports.trust = require('./trust');
+// The lock door (lock.js): verify-lock from Node.
+module.exports.lock = require('./lock');

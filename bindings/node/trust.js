@@ -221,4 +221,5 @@ async function status(opts = {}) {
   return settle(await native.trustStatus(config), []);
 }
 
-module.exports = { update, status, trustedRoot, defaultFetch };
+// `dispatcher` is shared with the lock door (lock.js).
+module.exports = { update, status, trustedRoot, defaultFetch, dispatcher };

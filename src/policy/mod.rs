@@ -271,6 +271,48 @@ impl Policy {
         parse::parse_at(json, base_dir, Some(tuf_at))
     }
 
+    /// Whether the policy asks nothing of the package an artifact name (filename or purl) names,
+    /// so that an artifact without any attestation may pass with a warning (the gates' rule, and
+    /// verify-lock's): `domains.mode` is `warn` or `ignore`, there are no global `identities` and no
+    /// `keys`, and no `packages` pin names the package (a name that cannot be read as a package
+    /// counts as named when any pin exists).
+    pub fn asks_nothing_of(&self, artifact_name: &str) -> bool {
+        if !matches!(self.domains.mode, Mode::Warn | Mode::Ignore)
+            || !self.identities.is_empty()
+            || !self.publishers.is_empty()
+            || !self.keys.is_empty()
+        {
+            return false;
+        }
+        if self.packages.is_empty() {
+            return true;
+        }
+        match crate::subject::parse(artifact_name) {
+            Some(pkg) => !self.packages.iter().any(|pin| pkg.has_name(&pin.name)),
+            None => false,
+        }
+    }
+
+    /// This policy with one more source of pins for the PyPI package `package` (what a lock
+    /// recorded, labelled `source`): like `packages[P].sources`, every source that speaks must
+    /// accept the signer. Joins the policy's own entry for the package when it has one.
+    pub(crate) fn with_pin_source(&self, package: &str, source: &str, publishers: Vec<Publisher>) -> Policy {
+        let mut p = self.clone();
+        let src = PinSource { source: source.to_owned(), publishers };
+        let want = crate::subject::canonicalize_pypi_name(package);
+        match p.packages.iter_mut().find(|pin| crate::subject::canonicalize_pypi_name(&pin.name) == want) {
+            Some(pin) => pin.sources.push(src),
+            None => p.packages.push(PackagePin {
+                name: package.to_owned(),
+                identities: Vec::new(),
+                publishers: Vec::new(),
+                sources: vec![src],
+                min_age: None,
+            }),
+        }
+        p
+    }
+
     /// The trusted root.
     pub fn trust_root(&self) -> &TrustRoot {
         &self.root

@@ -5,6 +5,8 @@
  * Native functions (arguments already normalised by trust.js):
  *   trustUpdate(configJson: string, dispatch: function | null) -> Promise<{status, json}>
  *   trustStatus(configJson: string) -> Promise<{status, json}>
+ *   lockVerify(policy: external, lock: Buffer, optionsJson: string, dispatch) -> Promise<{status, json}>
+ *     (domainsig_lock_verify: the same fetch bridge; the policy is referenced until the job ends)
  * dispatch(url, maxLen, done) runs on the main thread for each URL the library asks for and calls
  * done exactly once: done(0, buffer) bytes, done(1) not found, done(2, message) failed.
  *
@@ -78,6 +80,11 @@ typedef struct {
     char *config;
     size_t config_len;
     int status_only;
+    /* lockVerify: the policy (kept alive by policy_ref) and a copy of the lockfile's bytes. */
+    const domainsig_policy *policy;
+    napi_ref policy_ref;
+    char *lock;
+    size_t lock_len;
     domainsig_result *result;
 } trust_job;
 
@@ -253,7 +260,10 @@ static void job_execute(napi_env env, void *data) {
     (void)env; /* no JS here: this runs on a pool thread */
     trust_job *job = data;
     const uint8_t *config = (const uint8_t *)job->config;
-    if (job->status_only)
+    if (job->policy)
+        domainsig_lock_verify(job->policy, (const uint8_t *)job->lock, job->lock_len, config, job->config_len,
+                              job->tsfn ? fetch_on_main : NULL, job, &job->result);
+    else if (job->status_only)
         domainsig_trust_status(config, job->config_len, &job->result);
     else
         domainsig_trust_update(config, job->config_len, job->tsfn ? fetch_on_main : NULL, job, &job->result);
@@ -263,6 +273,8 @@ static void job_free(napi_env env, trust_job *job) {
     if (job->tsfn) napi_release_threadsafe_function(job->tsfn, napi_tsfn_release);
     if (job->work) napi_delete_async_work(env, job->work);
     domainsig_result_free(job->result);
+    if (job->policy_ref) napi_delete_reference(env, job->policy_ref);
+    free(job->lock);
     free(job->config);
     free(job);
 }
@@ -287,21 +299,24 @@ static void job_complete(napi_env env, napi_status status, void *data) {
     job_free(env, job);
 }
 
-static napi_value start(napi_env env, napi_callback_info info, int status_only) {
-    size_t argc = 2;
-    napi_value argv[2], promise, name;
+/* lock: 0 for the trust doors (configJson, dispatch); 1 for lockVerify (policy, lock, optionsJson,
+ * dispatch): the JSON and the dispatcher then sit two places further on. */
+static napi_value start_job(napi_env env, napi_callback_info info, int status_only, int lock) {
+    size_t argc = 4;
+    napi_value argv[4], promise, name;
     napi_valuetype t = napi_undefined;
+    size_t at = lock ? 2 : 0;
     void *state = NULL;
-    if (napi_get_cb_info(env, info, &argc, argv, NULL, &state) != napi_ok || !state || argc < 1 ||
-        napi_typeof(env, argv[0], &t) != napi_ok || t != napi_string) {
+    if (napi_get_cb_info(env, info, &argc, argv, NULL, &state) != napi_ok || !state || argc < at + 1 ||
+        napi_typeof(env, argv[at], &t) != napi_ok || t != napi_string) {
         napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "configJson must be a string");
         return NULL;
     }
     trust_job *job = calloc(1, sizeof *job);
     size_t len = 0;
-    if (!job || napi_get_value_string_utf8(env, argv[0], NULL, 0, &len) != napi_ok ||
+    if (!job || napi_get_value_string_utf8(env, argv[at], NULL, 0, &len) != napi_ok ||
         !(job->config = malloc(len + 1)) ||
-        napi_get_value_string_utf8(env, argv[0], job->config, len + 1, &job->config_len) != napi_ok) {
+        napi_get_value_string_utf8(env, argv[at], job->config, len + 1, &job->config_len) != napi_ok) {
         if (job) free(job->config);
         free(job);
         napi_throw_error(env, "ERR_DOMAINSIG_NAPI", "out of memory");
@@ -309,11 +324,33 @@ static napi_value start(napi_env env, napi_callback_info info, int status_only) 
     }
     job->status_only = status_only;
     job->state = state;
+    if (lock) {
+        void *policy = NULL, *data = NULL;
+        size_t data_len = 0;
+        bool is_buffer = false;
+        if (napi_typeof(env, argv[0], &t) != napi_ok || t != napi_external ||
+            napi_get_value_external(env, argv[0], &policy) != napi_ok || !policy ||
+            napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer ||
+            napi_get_buffer_info(env, argv[1], &data, &data_len) != napi_ok) {
+            job_free(env, job);
+            napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "lockVerify takes a policy handle and a Buffer");
+            return NULL;
+        }
+        if (!(job->lock = malloc(data_len ? data_len : 1)) ||
+            napi_create_reference(env, argv[0], 1, &job->policy_ref) != napi_ok) {
+            job_free(env, job);
+            napi_throw_error(env, "ERR_DOMAINSIG_NAPI", "out of memory");
+            return NULL;
+        }
+        memcpy(job->lock, data, data_len);
+        job->lock_len = data_len;
+        job->policy = policy;
+    }
     napi_valuetype ft = napi_undefined;
-    if (!status_only && argc == 2 && napi_typeof(env, argv[1], &ft) == napi_ok && ft == napi_function) {
+    if (!status_only && argc == at + 2 && napi_typeof(env, argv[at + 1], &ft) == napi_ok && ft == napi_function) {
         napi_value tsfn_name;
         if (napi_create_string_utf8(env, "domainsig.trust.fetch", NAPI_AUTO_LENGTH, &tsfn_name) != napi_ok ||
-            napi_create_threadsafe_function(env, argv[1], NULL, tsfn_name, 0, 1, NULL, NULL, NULL, call_js,
+            napi_create_threadsafe_function(env, argv[at + 1], NULL, tsfn_name, 0, 1, NULL, NULL, NULL, call_js,
                                             &job->tsfn) != napi_ok) {
             job->tsfn = NULL;
             job_free(env, job);
@@ -333,11 +370,15 @@ static napi_value start(napi_env env, napi_callback_info info, int status_only) 
 }
 
 static napi_value trust_update(napi_env env, napi_callback_info info) {
-    return start(env, info, 0);
+    return start_job(env, info, 0, 0);
 }
 
 static napi_value trust_status(napi_env env, napi_callback_info info) {
-    return start(env, info, 1);
+    return start_job(env, info, 1, 0);
+}
+
+static napi_value lock_verify(napi_env env, napi_callback_info info) {
+    return start_job(env, info, 0, 1);
 }
 
 napi_value trust_register(napi_env env, napi_value exports) {
@@ -352,6 +393,7 @@ napi_value trust_register(napi_env env, napi_value exports) {
         {"trustUpdate", NULL, trust_update, NULL, NULL, NULL, napi_enumerable, state},
         {"trustStatus", NULL, trust_status, NULL, NULL, NULL, napi_enumerable, state},
         {"trustShutdown", NULL, trust_shutdown, NULL, NULL, NULL, napi_enumerable, state},
+        {"lockVerify", NULL, lock_verify, NULL, NULL, NULL, napi_enumerable, state},
     };
     if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
     return exports;

@@ -48,6 +48,8 @@ STATUS: dict[str, int] = {
     "TUF_MISSING": 62,
     "TUF_FETCH": 63,
     "TUF_CACHE": 64,
+    "LOCK_INVALID": 70,
+    "ATTESTATION_MISSING": 71,
     "LIMIT_EXCEEDED": 90,
     "INTERNAL": 99,
 }
@@ -122,8 +124,10 @@ def error_class(status: int) -> type[VerificationError]:
         return IdentityError
     if 40 <= status <= 49:
         return DomainError
-    if 60 <= status <= 69:
+    if 60 <= status <= 70:
         return InputError
+    if status == STATUS["ATTESTATION_MISSING"]:
+        return IdentityError
     return InternalError
 
 

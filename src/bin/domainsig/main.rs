@@ -19,6 +19,8 @@ usage:
                    (each ARTIFACT in DIR with ARTIFACT.sigstore.json, .sigstore or .publish.attestation,
                    named by its file name: an npm tarball x-1.0.0.tgz is the unscoped x@1.0.0, so
                    verify a scoped package with `verify --name pkg:npm/%40scope/x@1.0.0`)
+  domainsig verify-lock --policy POLICY.json [--index-url URL] [--registry URL] [--jobs N] [--json] LOCKFILE
+                   (pylock.toml, package-lock.json, npm-shrinkwrap.json or pnpm-lock.yaml)
   domainsig explain-policy POLICY.json
   domainsig trust update [--repo public-good|staging|URL|DIR] [--root BOOTSTRAP_ROOT.json] [--cache DIR]
   domainsig trust status [--repo public-good|staging|URL|DIR] [--root BOOTSTRAP_ROOT.json] [--cache DIR] [--json]
@@ -29,6 +31,7 @@ exit status: 0 verified (trust: updated), 1 rejected (trust: refused by TUF), 2 
 /// A usage or input problem: exit 2.
 struct Usage(String);
 
+mod lock;
 mod trust;
 
 fn main() -> ExitCode {
@@ -52,6 +55,7 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
         Some("verify") => verify(&args[1..]),
         Some("verify-bundle") => verify_bundle(&args[1..]),
         Some("verify-dir") => verify_dir(&args[1..]),
+        Some("verify-lock") => lock::run(&args[1..]),
         Some("explain-policy") => explain(&args[1..]),
         Some("trust") => trust::run(&args[1..]),
         Some("--version" | "-V") => {
