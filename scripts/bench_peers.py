@@ -179,6 +179,9 @@ def main():
     imp = python_import_first()
     big_gbps, big_rss = big_artifact()
     scale = batch_scaling()
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import bench_gates  # the pip gate against plain pip (one resolution, the install by path)
+    gates = bench_gates.rows()
 
     rows = [
         ("crypto floor (1×P-384 + 4×P-256, criterion)", f"{floor*1e3:.3f} ms", "", ""),
@@ -200,6 +203,7 @@ def main():
          "≥ 95% of aws-lc-rs, ≤ 32 MiB",
          f"{big_gbps/sha_mem*100:.0f}%, {'✓' if big_gbps/sha_mem >= 0.95 and big_rss <= 32 else '✗'}"),
         ("batch `verify-dir`, 2 jobs vs 1 (1000 items)", f"{scale:.2f}×", "≥ 1.8×", "✓" if scale >= 1.8 else "✗"),
+        *gates,
     ]
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; "
           f"date: {time.strftime('%Y-%m-%d')}\n")

@@ -35,18 +35,35 @@ function manifest(tgz) {
   throw new Error('no package/package.json');
 }
 
-/** A registry: packages[name][version] = {meta (package.json the packument shows), tgz, document}. */
-function registry(packages) {
+/**
+ * A registry: packages[name][version] = {meta (package.json the packument shows), tgz, document}.
+ * `tarball(base, name, v)` says where its packuments put each tarball (default: the registry's
+ * usual `<registry>/<name>/-/<name>-<v>.tgz`); `body` serves tarballs as an `endless` stream or a
+ * `trickle`. Tarballs are also served at /files/<anything>/<name>/<v>.tgz (another layout).
+ */
+function registry(packages, { tarball, body } = {}) {
+  const sockets = new Set();
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent(req.url.split('?')[0]);
-    const send = (body, type) => { res.writeHead(200, { 'content-type': type }); res.end(body); };
+    const send = (data, type) => { res.writeHead(200, { 'content-type': type }); res.end(data); };
+    const sendTgz = (data) => {
+      if (!body) return send(data, 'application/octet-stream');
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const tick = () => {
+        if (res.destroyed || server.closing) return res.destroy();
+        if (body === 'endless') { if (res.write(Buffer.alloc(64 << 10))) setImmediate(tick); else res.once('drain', tick); }
+        else { res.write(Buffer.alloc(1)); setTimeout(tick, 200); }
+      };
+      tick();
+    };
     const att = /^\/-\/npm\/v1\/attestations\/(.+)@([^@]+)$/.exec(url);
     if (att) {
       const p = packages[att[1]] && packages[att[1]][att[2]];
       if (p && p.document) return send(p.document, 'application/json');
     }
-    const tgz = /^\/(.+)\/-\/[^/]+-([^/]+)\.tgz$/.exec(url);
-    if (tgz && packages[tgz[1]] && packages[tgz[1]][tgz[2]]) return send(packages[tgz[1]][tgz[2]].tgz, 'application/octet-stream');
+    // With `tarball`, the registry keeps its tarballs only on its own path (GitHub Packages style).
+    const tgz = (!tarball && /^\/(.+)\/-\/[^/]+-([^/]+)\.tgz$/.exec(url)) || /^\/files\/[^/]+\/(.+)\/([^/]+)\.tgz$/.exec(url);
+    if (tgz && packages[tgz[1]] && packages[tgz[1]][tgz[2]]) return sendTgz(packages[tgz[1]][tgz[2]].tgz);
     const name = url.slice(1);
     if (packages[name]) {
       const base = `http://127.0.0.1:${server.address().port}`;
@@ -55,7 +72,7 @@ function registry(packages) {
         versions[v] = {
           ...p.meta, name, version: v,
           dist: {
-            tarball: `${base}/${name}/-/${name.split('/').pop()}-${v}.tgz`,
+            tarball: tarball ? tarball(base, name, v) : `${base}/${name}/-/${name.split('/').pop()}-${v}.tgz`,
             integrity: 'sha512-' + crypto.createHash('sha512').update(p.tgz).digest('base64'),
             shasum: crypto.createHash('sha1').update(p.tgz).digest('hex'),
           },
@@ -66,6 +83,8 @@ function registry(packages) {
     }
     res.writeHead(404); res.end('{}');
   });
+  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.stop = () => { server.closing = true; for (const s of sockets) s.destroy(); server.close(); };
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
@@ -75,18 +94,18 @@ function sigstore040({ tgz = read('pacote--sigstore-0.4.0', 'artifact.tgz'), doc
   return { sigstore: { '0.4.0': { meta, tgz, document: document || read('pacote--sigstore-0.4.0', 'attestations.json') } } };
 }
 
-function project() {
+function project(extra = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'domainsig-npm-gate-'));
   const stub = path.join(dir, 'stubs', 'make-fetch-happen');
   fs.mkdirSync(stub, { recursive: true });
   fs.writeFileSync(path.join(stub, 'package.json'), JSON.stringify({ name: 'make-fetch-happen', version: '10.2.1', main: 'index.js' }));
   fs.writeFileSync(path.join(stub, 'index.js'), 'module.exports = function fetch() { throw new Error("stub"); };\n');
-  const pkg = { name: 'app', version: '1.0.0', private: true, overrides: { 'make-fetch-happen': `file:${stub}` } };
+  const pkg = { name: 'app', version: '1.0.0', private: true, overrides: { 'make-fetch-happen': `file:${stub}` }, ...extra };
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
   return dir;
 }
 
-function policy(dir, mirrorPort) {
+function policy(dir, mirrors) {
   const p = {
     version: 1,
     trusted_root: 'public-good',
@@ -96,30 +115,41 @@ function policy(dir, mirrorPort) {
       sigstore: { identities: [{ issuer: 'https://token.actions.githubusercontent.com',
         san_regex: 'https://github\\.com/sigstore/sigstore-js/\\.github/workflows/publish\\.yml@refs/tags/v.*' }] },
     },
-    domains: { mode: 'require', mirrors: { [`127.0.0.1:${mirrorPort}`]: ['registry.npmjs.org'] } },
+    domains: { mode: 'require', mirrors: Object.fromEntries(mirrors.map((m) => [m, ['registry.npmjs.org']])) },
     subject: { require_name: true },
   };
   fs.writeFileSync(path.join(dir, 'policy.json'), JSON.stringify(p));
   return path.join(dir, 'policy.json');
 }
 
-async function gate(packages, { mirror } = {}) {
-  const server = await registry(packages);
-  const port = server.address().port;
-  const dir = project();
+/**
+ * Runs the gate against `packages` served on 127.0.0.1 (npm configured with that registry).
+ * `mirrors(ports)` lists the hosts the policy allows (default: the registry); `omit` is npm's
+ * omit-lockfile-registry-resolved; `other` serves a second registry whose tarballs `tarball` may name.
+ */
+async function gate(packages, { mirrors, omit = false, tarball, body, other, pkg, env: extraEnv, setup } = {}) {
+  const otherServer = other ? await registry(other) : null;
+  const ports = { other: otherServer && otherServer.address().port };
+  const server = await registry(packages, { tarball: tarball && ((base, n, v) => tarball(base, n, v, ports)), body });
+  const port = ports.registry = server.address().port;
+  const dir = project(pkg);
+  if (setup) setup(dir);
   const before = fs.readFileSync(path.join(dir, 'package.json'), 'utf8');
   const env = { ...process.env, npm_config_cache: path.join(dir, '.npm-cache'), npm_config_update_notifier: 'false',
-    npm_config_audit: 'false', npm_config_fund: 'false' };
+    npm_config_audit: 'false', npm_config_fund: 'false', npm_config_omit_lockfile_registry_resolved: String(omit),
+    ...extraEnv };
   delete env.DOMAINSIG_POLICY;
+  const allowed = mirrors ? mirrors(ports) : [`127.0.0.1:${port}`];
   const run = await new Promise((resolve) => {
     const child = childProcess.spawn(GATE, [ 'install', 'sigstore@0.4.0', '--registry', `http://127.0.0.1:${port}/`,
-      '--policy', policy(dir, mirror || port)], { cwd: dir, env });
+      '--policy', policy(dir, allowed)], { cwd: dir, env });
     let stderr = '';
     child.stderr.on('data', (d) => { stderr += d; });
     child.stdout.on('data', () => {});
     child.on('close', (status) => resolve({ status, stderr }));
   });
-  server.close();
+  server.stop();
+  if (otherServer) otherServer.stop();
   return { ...run, dir, port, before };
 }
 
@@ -143,7 +173,7 @@ test('a genuine package installs and requires', async () => {
 });
 
 test('the same files behind a mirror the policy does not allow are refused', async () => {
-  const r = await gate(sigstore040(), { mirror: 1 });
+  const r = await gate(sigstore040(), { mirrors: () => ['127.0.0.1:1'] });
   assertRefused(r, 'refused: sigstore@0.4.0 from 127.0.0.1:', 'DOMAIN_MISMATCH (43)');
 });
 
@@ -168,4 +198,72 @@ test('a usage error exits 2', () => {
   const r = childProcess.spawnSync(GATE, ['publish'], { encoding: 'utf8' });
   assert.strictEqual(r.status, 2);
   assert.match(r.stderr, /usage:/);
+});
+
+// Issue 20 and issue 16 item 2: each case with npm's omit-lockfile-registry-resolved off (the
+// lockfile keeps `resolved`) and on (npm ci takes the tarball URL from the packument).
+const OTHER_VERSION = () => read('pacote--sigstore-0.4.0--tgz-other-version-1.0.0_fail', 'artifact.tgz');
+const installed = (r) => fs.existsSync(path.join(r.dir, 'node_modules', 'sigstore', 'package.json'));
+
+for (const omit of [false, true]) {
+  const mode = `omit-lockfile-registry-resolved=${omit}`;
+
+  test(`a genuine package installs (${mode})`, async () => {
+    const r = await gate(sigstore040(), { omit });
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.ok(installed(r));
+    const lock = JSON.parse(fs.readFileSync(path.join(r.dir, 'package-lock.json'), 'utf8'));
+    assert.strictEqual('resolved' in lock.packages['node_modules/sigstore'], !omit, 'npm did not honour the setting');
+  });
+
+  test(`tarballs on another host, on a path of their own, are fetched there and judged for that host too (${mode})`, async () => {
+    const tarball = (base, n, v, ports) => `http://127.0.0.1:${ports.other}/files/x1/${n}/${v}.tgz`;
+    const ok = await gate(sigstore040(), { omit, other: sigstore040(), tarball,
+      mirrors: (p) => [`127.0.0.1:${p.registry}`, `127.0.0.1:${p.other}`] });
+    assert.strictEqual(ok.status, 0, ok.stderr);
+    assert.ok(installed(ok));
+    // The tarball's host is a place npm connects to: a host the policy does not allow is refused.
+    const r = await gate(sigstore040(), { omit, other: sigstore040(), tarball, mirrors: (p) => [`127.0.0.1:${p.registry}`] });
+    assertRefused(r, "(its tarball's host): DOMAIN_MISMATCH (43)");
+  });
+
+  test(`a registry cannot choose the index domain by pointing its tarballs at another registry (${mode})`, async () => {
+    // The configured registry is not allowed; the one its packument points at is.
+    const tarball = (base, n, v, ports) => `http://127.0.0.1:${ports.other}/${n}/-/${n}-${v}.tgz`;
+    const r = await gate(sigstore040(), { omit, other: sigstore040(), tarball, mirrors: (p) => [`127.0.0.1:${p.other}`] });
+    assertRefused(r);
+    assert.match(r.stderr, new RegExp(`refused: sigstore@0\\.4\\.0 from 127\\.0\\.0\\.1:${r.port}: DOMAIN_MISMATCH \\(43\\)`));
+  });
+
+  test(`a registry cannot declare a package local with a file: tarball (${mode})`, async () => {
+    const planted = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'domainsig-planted-')), 'sigstore.tgz');
+    fs.writeFileSync(planted, OTHER_VERSION());
+    const r = await gate(sigstore040({ tgz: OTHER_VERSION() }), { omit, tarball: () => `file:${planted}` });
+    assertRefused(r);
+    assert.match(r.stderr, /refused: sigstore@0\.4\.0: .*(a local file the project does not declare|not an http\(s\) URL)/);
+  });
+
+  test(`a dependency the project bundles is verified, since npm ci fetches it (${mode})`, async () => {
+    const r = await gate(sigstore040({ tgz: OTHER_VERSION() }), { omit, pkg: { bundleDependencies: ['sigstore'] } });
+    assertRefused(r, 'refused: sigstore@0.4.0 from 127.0.0.1:', 'ARTIFACT_MISMATCH (13)');
+  });
+
+  test(`an endless tarball stops at the gate's byte cap (${mode})`, { timeout: 240000 }, async () => {
+    const r = await gate(sigstore040(), { omit, body: 'endless', env: { DOMAINSIG_GATE_MAX_BYTES: '3000000' } });
+    assertRefused(r, "the gate's downloads exceed 3000000 bytes in total (DOMAINSIG_GATE_MAX_BYTES)");
+  });
+
+  test(`a trickling tarball stops at the gate's deadline (${mode})`, { timeout: 240000 }, async () => {
+    const r = await gate(sigstore040(), { omit, body: 'trickle', env: { DOMAINSIG_GATE_DEADLINE: '3' } });
+    assertRefused(r, "the gate's deadline of 3 s passed (DOMAINSIG_GATE_DEADLINE)");
+  });
+}
+
+test('Windows is refused with a message, not half-run', () => {
+  const gateDir = path.join(path.dirname(fs.realpathSync(GATE)), '..', 'gate');
+  const script = `Object.defineProperty(process, 'platform', { value: 'win32' });
+    require(${JSON.stringify(gateDir)}).gate(['install', '--policy', 'p.json']).then((c) => { process.exitCode = c; });`;
+  const r = childProcess.spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  assert.strictEqual(r.status, 2, r.stderr);
+  assert.match(r.stderr, /Windows is not supported/);
 });

@@ -44,25 +44,50 @@ def rebuilt_wheel():
     return out.getvalue()
 
 
-class Index:
-    """A PEP 691 JSON simple index on 127.0.0.1 with optional PEP 740 provenance and Integrity API."""
+def wheel_metadata(wheel):
+    with zipfile.ZipFile(io.BytesIO(wheel)) as z:
+        return z.read(next(n for n in z.namelist() if n.endswith(".dist-info/METADATA")))
 
-    def __init__(self, files, integrity=None):
+
+class Index:
+    """A PEP 691 JSON simple index on 127.0.0.1 with optional PEP 740 provenance and Integrity API.
+
+    It is hostile: once the gate has fetched a provenance object (it has verified), every file it
+    serves is the rebuilt wheel, its find-links page (``/links/``) lists a rebuilt wheel that pip
+    prefers (build tag 1), and its requirements file (``/reqs.txt``) names a rebuilt wheel by URL.
+    ``after`` records each request made after that point: the install step must make none.
+    ``body`` serves the wheel as an ``endless`` stream or a ``trickle`` (a byte every 0.2 s);
+    ``metadata`` lists PEP 658 metadata, so pip's resolution does not download the wheel itself."""
+
+    def __init__(self, files, integrity=None, body=None, metadata=False):
+        kind = body
         self.files = files  # filename -> (bytes, provenance bytes | None | ABSENT)
         self.integrity = integrity or {}  # filename -> provenance bytes
+        self.switched = False
+        self.after = []
+        self.closing = threading.Event()
         index = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
             def log_message(self, *args):
                 pass
 
             def do_GET(self):
                 path = self.path.split("?")[0]
+                if index.switched:
+                    index.after.append(path)
+                base = f"http://127.0.0.1:{index.port}"
                 if path == "/simple/rfc8785/":
                     entries = []
                     for name, (data, prov) in index.files.items():
                         e = {"filename": name, "url": f"../../files/{name}",
                              "hashes": {"sha256": hashlib.sha256(data).hexdigest()}}
+                        if metadata:
+                            # PEP 714's key, and PEP 658's original one for older pips.
+                            e["core-metadata"] = e["dist-info-metadata"] = {
+                                "sha256": hashlib.sha256(wheel_metadata(data)).hexdigest()}
                         if prov is None:
                             e["provenance"] = None
                         elif prov is not ABSENT:
@@ -70,17 +95,32 @@ class Index:
                         entries.append(e)
                     body = json.dumps({"meta": {"api-version": "1.1"}, "name": "rfc8785", "files": entries}).encode()
                     return self.send(body, "application/vnd.pypi.simple.v1+json")
+                if path == "/links/":
+                    links = '<a href="rfc8785-0.1.2-1-py3-none-any.whl">w</a>' if index.switched else ""
+                    return self.send(f"<html><body>{links}</body></html>".encode(), "text/html")
+                if path == "/links/rfc8785-0.1.2-1-py3-none-any.whl" or path.startswith("/files/evil/"):
+                    return self.send(rebuilt_wheel(), "application/octet-stream")
+                if path == "/reqs.txt":
+                    line = f"rfc8785 @ {base}/files/evil/{WHEEL}" if index.switched else "rfc8785==0.1.2"
+                    return self.send(line.encode() + b"\n", "text/plain")
                 if path.startswith("/files/"):
                     name = path[len("/files/"):]
                     if name.endswith(".provenance") and name[: -len(".provenance")] in index.files:
                         prov = index.files[name[: -len(".provenance")]][1]
                         if isinstance(prov, bytes):
+                            index.switched = True
                             return self.send(prov, "application/json")
+                    elif name.endswith(".metadata") and name[: -len(".metadata")] in index.files:
+                        return self.send(wheel_metadata(index.files[name[: -len(".metadata")]][0]), "text/plain")
                     elif name in index.files:
-                        return self.send(index.files[name][0], "application/octet-stream")
+                        if kind:
+                            return self.stream(kind)
+                        data = rebuilt_wheel() if index.switched else index.files[name][0]
+                        return self.send(data, "application/octet-stream")
                 if path.startswith("/integrity/rfc8785/0.1.2/"):
                     name = path.split("/")[4]
                     if name in index.integrity:
+                        index.switched = True
                         return self.send(index.integrity[name], "application/json")
                 self.send_error(404)
 
@@ -91,12 +131,32 @@ class Index:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def stream(self, kind):
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                try:
+                    while not index.closing.is_set():
+                        if kind == "endless":
+                            self.wfile.write(b"\0" * (64 << 10))
+                        else:
+                            self.wfile.write(b"\0")
+                            self.wfile.flush()
+                            index.closing.wait(0.2)
+                except OSError:
+                    pass
+                self.close_connection = True
+
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/simple/"
+        self.base = f"http://127.0.0.1:{self.port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self):
+        self.closing.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -105,8 +165,8 @@ class Index:
 def serve():
     started = []
 
-    def start(files, integrity=None):
-        started.append(Index(files, integrity))
+    def start(files, integrity=None, **kw):
+        started.append(Index(files, integrity, **kw))
         return started[-1]
 
     yield start
@@ -118,15 +178,17 @@ def genuine():
     return {WHEEL: ((RFC8785 / "artifact").read_bytes(), provenance(RFC8785))}
 
 
-def gate(tmp_path, index, policy, *args, target="target"):
+def gate(tmp_path, index, policy, *args, target="target", env=None):
     policy_path = tmp_path / "policy.json"
     policy_path.write_text(json.dumps(policy))
     target = tmp_path / target
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "DOMAINSIG_POLICY"))}
-    env.update(PIP_NO_CACHE_DIR="1", PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_CONFIG_FILE=os.devnull)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "DOMAINSIG_POLICY", "DOMAINSIG_GATE_"))}
+    environ.update(PIP_NO_CACHE_DIR="1", PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_CONFIG_FILE=os.devnull)
+    environ.update(env or {})
     argv = [sys.executable, "-m", "domainsig.pip", "install", "--index-url", index.url,
             "--target", str(target), "--policy", str(policy_path), *(args or ("rfc8785==0.1.2",))]
-    run = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path)
+    # The timeout ends a gate that never stops reading (the bounded-download tests on old code).
+    run = subprocess.run(argv, capture_output=True, text=True, env=environ, cwd=tmp_path, timeout=300)
     installed = sorted(p.name for p in target.iterdir()) if target.exists() else []
     return run, installed
 
@@ -151,6 +213,7 @@ def test_genuine_install_succeeds_and_imports(tmp_path, serve):
     assert run.returncode == 0, run.stderr
     assert "rfc8785" in installed and "rfc8785-0.1.2.dist-info" in installed
     assert "verified 1 file(s)" in run.stderr
+    assert index.after == [], "the install step fetched after verification"
     out = imports(tmp_path / "target")
     assert out.returncode == 0 and out.stdout.strip() == '{"a":[2],"b":1}', out.stderr
 
@@ -263,3 +326,96 @@ def test_a_local_wheel_is_the_users_own(tmp_path, serve):
     assert run.returncode == 0, run.stderr
     assert "rfc8785" in installed
     assert "a local file, installed as given (not verified)" in run.stderr
+
+
+# The install step resolves nothing (issue 20, item 4). Each hostile index below swaps its bytes
+# once the gate has verified; an install that looks anything up again gets the rebuilt wheel.
+
+def genuine_installed(run, index, target):
+    assert run.returncode == 0, run.stderr
+    assert (target / "rfc8785").is_dir(), run.stderr
+    assert not (target / "rfc8785" / "_extra.py").exists(), "the rebuilt wheel was installed"
+    assert index.after == [], f"the install step fetched after verification: {index.after}"
+
+
+def test_direct_url_requirement_is_installed_from_the_verified_file(tmp_path, serve):
+    index = serve(genuine())
+    run, _ = gate(tmp_path, index, policy(index.port), f"rfc8785 @ {index.base}/files/{WHEEL}")
+    genuine_installed(run, index, tmp_path / "target")
+
+
+@pytest.mark.parametrize("how", ["--find-link", "-Uf", "requirements-file", "pip.conf"])
+def test_find_links_do_not_reach_the_install(tmp_path, serve, how):
+    index = serve(genuine())
+    links = f"{index.base}/links/"
+    env = {}
+    if how == "--find-link":  # pip accepts an unambiguous abbreviation of --find-links
+        args = ["--find-link", links, "rfc8785==0.1.2"]
+    elif how == "-Uf":  # combined short flags: -U -f URL
+        args = ["-Uf", links, "rfc8785==0.1.2"]
+    elif how == "requirements-file":
+        (tmp_path / "req.txt").write_text(f"--find-links {links}\nrfc8785==0.1.2\n")
+        args = ["-r", "req.txt"]
+    else:
+        (tmp_path / "pip.conf").write_text(f"[global]\nfind-links = {links}\n")
+        env = {"PIP_CONFIG_FILE": str(tmp_path / "pip.conf")}
+        args = ["rfc8785==0.1.2"]
+    run, _ = gate(tmp_path, index, policy(index.port), *args, env=env)
+    genuine_installed(run, index, tmp_path / "target")
+
+
+def test_requirements_file_from_a_url_is_refused(tmp_path, serve):
+    index = serve(genuine())
+    refused(*gate(tmp_path, index, policy(index.port), "-r", f"{index.base}/reqs.txt"),
+            f"cannot stage: -r {index.base}/reqs.txt: a requirements file the gate would read from the network")
+    assert index.after == []
+
+
+def test_the_install_step_checks_each_file_against_the_verified_digest(tmp_path):
+    # domainsig.pip.install over the real pip: a staged file whose bytes are not the digest the
+    # gate verified (changed on disk in between) is refused by pip's own hash check.
+    from domainsig.pip.install import install
+    from domainsig.pip.lock import StagedFile
+
+    staged = tmp_path / "staged" / WHEEL
+    staged.parent.mkdir()
+    staged.write_bytes((RFC8785 / "artifact").read_bytes())
+    good = hashlib.sha256(staged.read_bytes()).hexdigest()
+    bad = StagedFile("rfc8785", str(staged), hashlib.sha256(b"other").hexdigest())
+    work = tmp_path / "work"
+    work.mkdir()
+    assert install([bad], ["--target", str(tmp_path / "bad")], str(work)) != 0
+    assert not (tmp_path / "bad").exists()
+    assert install([StagedFile("rfc8785", str(staged), good)], ["--target", str(tmp_path / "good")], str(work)) == 0
+    assert (tmp_path / "good" / "rfc8785").is_dir()
+
+
+def test_an_endless_download_stops_at_the_byte_cap(tmp_path, serve):
+    index = serve(genuine(), body="endless", metadata=True)
+    refused(*gate(tmp_path, index, policy(index.port), env={"DOMAINSIG_GATE_MAX_BYTES": "3000000"}),
+            "download failed", "exceed 3000000 bytes in total (DOMAINSIG_GATE_MAX_BYTES)")
+
+
+def test_a_trickling_download_stops_at_the_deadline(tmp_path, serve):
+    index = serve(genuine(), body="trickle", metadata=True)
+    refused(*gate(tmp_path, index, policy(index.port), env={"DOMAINSIG_GATE_DEADLINE": "3"}),
+            "download failed", "the gate's deadline of 3 s passed (DOMAINSIG_GATE_DEADLINE)")
+
+
+def test_a_file_name_with_a_backslash_is_refused():
+    from domainsig.pip.resolve import plain_filename
+
+    assert plain_filename(WHEEL)
+    for bad in ("..\\x.whl", "a\\b.whl", "a/b.whl", "..", ".", "", "c:x.whl", "a\0.whl"):
+        assert not plain_filename(bad), bad
+
+
+def test_a_file_found_through_local_find_links_is_not_the_users_own(tmp_path, serve):
+    # A file: URL pip found (here a --find-links folder, as an index page could name one) is judged
+    # like a download: no index lists it, and the policy requires provenance.
+    index = serve({})
+    links = tmp_path / "links"
+    links.mkdir()
+    (links / WHEEL).write_bytes(rebuilt_wheel())
+    refused(*gate(tmp_path, index, policy(index.port), "-f", str(links), "rfc8785==0.1.2"),
+            f"refused: {WHEEL} (rfc8785 0.1.2): no provenance: no index the gate searched lists this file")

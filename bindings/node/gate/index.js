@@ -1,0 +1,112 @@
+'use strict';
+// The npm gate: `domainsig-npm install [npm install args...] --policy P.json`.
+//
+// 1. resolve.js: the real npm writes the lockfile, running nothing; the gate reads npm's
+//    configuration and, from the lockfile, every entry `npm ci` will fetch.
+// 2. verify.js: each tarball is fetched from where npm ci will fetch it (fetch.js: bounded,
+//    hashed as it streams), checked against the lockfile's integrity, and verified with its
+//    registry's attestations, indexDomain = npm's configured registry for the package's scope.
+// 3. install.js: only when every package verified, `npm ci` installs the lockfile. Otherwise
+//    package.json and package-lock.json are put back, nothing is installed, and each refused
+//    package is named with its status and message.
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { Policy } = require('..');
+const { Budget, GateError } = require('./fetch');
+const { splitArgs, lockOnly, npmConfig, lockedPackages } = require('./resolve');
+const { fetchAll, verifyAll, allowsUnattested } = require('./verify');
+const { install } = require('./install');
+
+const USAGE = 'usage: domainsig-npm install [npm install args...] --policy P.json  (or DOMAINSIG_POLICY=P.json)';
+
+function judge(policyDoc, pkgs) {
+  const refused = [];
+  const warnings = [];
+  for (const p of pkgs) {
+    const label = `${p.name}@${p.version}`;
+    if (p.refusal) refused.push(`${label}: ${p.refusal}`);
+    else if (p.local || p.bundledIn) continue;
+    else if (p.results) {
+      for (const { domain, result } of p.results) {
+        const where = domain === p.domain ? `from ${domain}` : `from ${domain} (its tarball's host)`;
+        if (result.ok) for (const w of result.details.warnings || []) warnings.push(`${label} ${where}: ${w}`);
+        else refused.push(`${label} ${where}: ${result.code} (${result.status}): ${result.details.message || ''}`);
+      }
+    } else if (allowsUnattested(policyDoc, p.name)) {
+      warnings.push(`${label}: installed WITHOUT attestations (${p.unattested}); the policy does not require them`);
+    } else {
+      refused.push(`${label}: no attestations: ${p.unattested}; the policy requires verified attestations`);
+    }
+  }
+  return { refused, warnings };
+}
+
+async function gate(argv) {
+  if (argv[0] !== 'install' && argv[0] !== 'i') { console.error(USAGE); return 2; }
+  if (process.platform === 'win32') { console.error('domainsig-npm: Windows is not supported (docs/gates.md)'); return 2; }
+  let policy;
+  let policyDoc;
+  let args;
+  try {
+    const split = splitArgs(argv.slice(1));
+    args = split.rest;
+    const file = split.policy || process.env.DOMAINSIG_POLICY;
+    if (!file) throw new GateError('no policy: pass --policy P.json or set DOMAINSIG_POLICY');
+    const text = fs.readFileSync(file, 'utf8');
+    policyDoc = JSON.parse(text);
+    policy = Policy.fromJSON(text);
+  } catch (e) {
+    console.error(`domainsig-npm: ${e.message}`);
+    return 2;
+  }
+
+  const cwd = process.cwd();
+  const saved = {};
+  for (const f of ['package.json', 'package-lock.json']) {
+    const p = path.join(cwd, f);
+    saved[f] = fs.existsSync(p) ? fs.readFileSync(p) : null;
+  }
+  const restore = () => {
+    for (const [f, data] of Object.entries(saved)) {
+      const p = path.join(cwd, f);
+      if (data === null) fs.rmSync(p, { force: true });
+      else fs.writeFileSync(p, data);
+    }
+  };
+
+  const code = lockOnly(args, cwd);
+  if (code !== 0) {
+    restore();
+    console.error(`domainsig-npm: npm could not resolve the install (exit status ${code}); nothing was installed`);
+    return 1;
+  }
+
+  let pkgs;
+  try {
+    const lock = JSON.parse(fs.readFileSync(path.join(cwd, 'package-lock.json'), 'utf8'));
+    if (!lock.packages) throw new GateError('package-lock.json has no "packages" (lockfileVersion 2 or 3 needed)');
+    pkgs = lockedPackages(lock, cwd, npmConfig(args, cwd));
+    const budget = new Budget();
+    await fetchAll(budget, pkgs);
+    await verifyAll(policy, pkgs);
+  } catch (e) {
+    restore();
+    console.error(`domainsig-npm: ${e.message}; nothing was installed`);
+    return 1;
+  }
+
+  const { refused, warnings } = judge(policyDoc, pkgs);
+  const fetched = pkgs.filter((p) => !p.local && !p.bundledIn).length;
+  for (const w of warnings) console.error(`domainsig-npm: warning: ${w}`);
+  if (refused.length) {
+    restore();
+    console.error(`domainsig-npm: refused ${refused.length} of ${fetched} package(s); nothing was installed:`);
+    for (const r of refused) console.error(`  refused: ${r}`);
+    return 1;
+  }
+  console.error(`domainsig-npm: verified ${fetched} package(s); installing them`);
+  return install(args, cwd);
+}
+
+module.exports = { gate, USAGE };

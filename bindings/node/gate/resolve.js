@@ -1,0 +1,220 @@
+'use strict';
+// Resolution: the real npm writes package-lock.json (`npm install --package-lock-only
+// --ignore-scripts`), and the gate reads from it what `npm ci` will fetch, and from where.
+//
+// Where: npm's configuration for the package's scope (`registry`, `@scope:registry`, .npmrc files,
+// environment, command line), as `npm config ls -l --json` prints it in the project folder. Never
+// from a URL in the lockfile: `resolved` is the registry's own `dist.tarball`, copied.
+
+const childProcess = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { GateError } = require('./fetch');
+
+function splitArgs(argv) {
+  let policy = null;
+  const rest = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--policy') {
+      policy = argv[++i];
+      if (policy === undefined) throw new GateError('--policy needs a file');
+    } else if (a.startsWith('--policy=')) policy = a.slice('--policy='.length);
+    else rest.push(a);
+  }
+  return { policy, rest };
+}
+
+// Options of `npm install` that take a separate value (the rest are flags or `--key=value`).
+const VALUE_OPTIONS = new Set(['--registry', '--prefix', '--cache', '--userconfig', '--omit', '--include',
+  '--install-strategy', '--workspace', '-w', '--tag', '--before', '--loglevel']);
+
+/** The user's options, for `npm ci` and `npm config`: package specs and save options dropped. */
+function ciFlags(args) {
+  const out = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith('-')) continue;
+    if (/^--?(save|no-save|save-[a-z]+|S|D|O|E|B)$/.test(a)) continue;
+    out.push(a);
+    if (VALUE_OPTIONS.has(a) && i + 1 < args.length) out.push(args[++i]);
+  }
+  return out;
+}
+
+/**
+ * Runs npm. Windows is not supported: since Node 18.20.2/20.12.2 a `.cmd` cannot be spawned
+ * without a shell (CVE-2024-24576 class), and a shell would re-parse the user's arguments.
+ */
+function npm(args, cwd, opts = {}) {
+  if (process.platform === 'win32') throw new GateError('Windows is not supported (docs/gates.md)');
+  return childProcess.spawnSync('npm', args, { cwd, ...opts });
+}
+
+function lockOnly(args, cwd) {
+  return npm(['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', ...args], cwd,
+    { stdio: 'inherit' }).status;
+}
+
+/** npm's resolved configuration in `cwd` with the user's flags: { registryFor(name), replaceHost }. */
+function npmConfig(args, cwd) {
+  const r = npm(['config', 'ls', '-l', '--json', ...ciFlags(args)], cwd, { encoding: 'utf8', maxBuffer: 16 << 20 });
+  let conf;
+  try { conf = JSON.parse(r.stdout); } catch { conf = null; }
+  if (r.status !== 0 || !conf || typeof conf !== 'object') {
+    throw new GateError(`could not read npm's configuration: ${(r.stderr || '').trim()}`);
+  }
+  const slash = (u) => (u.endsWith('/') ? u : u + '/');
+  const registryFor = (name) => {
+    const scope = name.startsWith('@') ? name.split('/')[0] : '';
+    const reg = (scope && conf[`${scope}:registry`]) || conf.registry;
+    if (typeof reg !== 'string' || !/^https?:\/\//.test(reg)) throw new GateError(`npm names no http(s) registry for ${name}`);
+    return slash(reg);
+  };
+  return { registryFor, replaceHost: conf['replace-registry-host'] };
+}
+
+/**
+ * npm's `replace-registry-host` (pacote lib/remote.js): a `resolved` on the matched host is fetched
+ * from the configured registry instead ('npmjs', the default, matches registry.npmjs.org; 'never'
+ * nothing; 'always' every host; otherwise that host name).
+ */
+function tarballURL(resolved, registry, replaceHost) {
+  const u = new URL(resolved);
+  const match = !replaceHost || replaceHost === 'npmjs' ? 'registry.npmjs.org' : replaceHost;
+  if (match !== 'never' && (match === 'always' || match === u.host)) return new URL(u.pathname, registry).href;
+  return u.href;
+}
+
+// --- what the project itself declares as local ------------------------------------------------
+
+const DEP_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'];
+const MAX_LOCAL_PACKAGES = 10000;
+
+function readJSON(file) {
+  try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch { return null; }
+}
+
+/** A local spec (npm-package-arg's file/directory forms): its absolute path, or null. */
+function localPath(spec, base) {
+  if (typeof spec !== 'string') return null;
+  let p = null;
+  if (/^(file|link):/.test(spec)) p = spec.replace(/^(file|link):(\/\/(?=\/))?/, '');
+  else if (/^(\.{1,2}\/|\/|~\/)/.test(spec)) p = spec;
+  if (p === null) return null;
+  if (p.startsWith('~/')) p = path.join(require('node:os').homedir(), p.slice(2));
+  return path.resolve(base, p);
+}
+
+function overrideSpecs(o, out, depth = 0) {
+  if (depth > 32 || !o || typeof o !== 'object') return;
+  for (const v of Object.values(o)) {
+    if (typeof v === 'string') out.push(v);
+    else overrideSpecs(v, out, depth + 1);
+  }
+}
+
+function globRegExp(pattern) {
+  const parts = pattern.replace(/^\.\//, '').replace(/\/+$/, '').split('/').map((seg) => {
+    if (seg === '**') return '.*';
+    return seg.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  });
+  return new RegExp(`^${parts.join('/')}$`);
+}
+
+/**
+ * The paths the user's own package.json files declare as local (file:/link:/paths, in dependencies
+ * and overrides), the workspace folders, and, transitively, what those local packages declare: the
+ * user's disk, which the gate does not verify. Nothing here comes from a registry.
+ */
+function declaredLocal(cwd) {
+  const root = readJSON(path.join(cwd, 'package.json')) || {};
+  const ws = Array.isArray(root.workspaces) ? root.workspaces : (root.workspaces && root.workspaces.packages) || [];
+  const workspaces = ws.filter((w) => typeof w === 'string').map(globRegExp);
+  const paths = new Set();
+  const queue = [{ dir: cwd, pkg: root }];
+  const seen = new Set([cwd]);
+  while (queue.length && seen.size < MAX_LOCAL_PACKAGES) {
+    const { dir, pkg } = queue.shift();
+    const specs = [];
+    for (const f of DEP_FIELDS) if (pkg[f] && typeof pkg[f] === 'object') specs.push(...Object.values(pkg[f]));
+    if (dir === cwd) overrideSpecs(pkg.overrides, specs);
+    for (const s of specs) {
+      const p = localPath(s, dir);
+      if (!p) continue;
+      paths.add(p);
+      const sub = readJSON(path.join(p, 'package.json'));
+      if (sub && !seen.has(p)) { seen.add(p); queue.push({ dir: p, pkg: sub }); }
+    }
+  }
+  const isLocal = (abs) => {
+    if (paths.has(abs)) return true;
+    const rel = path.relative(cwd, abs).split(path.sep).join('/');
+    return !rel.startsWith('..') && workspaces.some((re) => re.test(rel));
+  };
+  return isLocal;
+}
+
+// --- the lockfile --------------------------------------------------------------------------------
+
+/** `node_modules/a/node_modules/b` -> `node_modules/a`; `node_modules/b` -> '' (the project). */
+function parentKey(key) {
+  const at = key.lastIndexOf('/node_modules/');
+  if (at >= 0) return key.slice(0, at);
+  return key.startsWith('node_modules/') ? '' : key.slice(0, Math.max(0, key.lastIndexOf('node_modules/') - 1));
+}
+
+/**
+ * Every lockfile (v2/v3) entry `npm ci` will fetch, with where from:
+ * { key, name, version, integrity, resolved, registry, local, refusal, unattested, bundledIn }.
+ */
+function lockedPackages(lock, cwd, config) {
+  const isLocal = declaredLocal(cwd);
+  const packages = lock.packages || {};
+  const out = [];
+  for (const [key, entry] of Object.entries(packages)) {
+    if (key === '' || !entry || typeof entry !== 'object') continue;
+    const name = typeof entry.name === 'string' ? entry.name
+      : key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    const p = { key, name, version: entry.version, integrity: entry.integrity, resolved: entry.resolved };
+    out.push(p);
+    if (!key.includes('node_modules/')) {
+      // A folder of the project (a workspace, the target of a declared link).
+      if (!isLocal(path.resolve(cwd, key))) p.refusal = `a local folder ${key} the project does not declare`;
+      else p.local = true;
+      continue;
+    }
+    if (entry.link) {
+      const target = typeof entry.resolved === 'string' ? path.resolve(cwd, entry.resolved.replace(/^(file|link):/, '')) : null;
+      if (!target || !isLocal(target)) p.refusal = `a link to ${entry.resolved} that the project does not declare`;
+      else p.local = true;
+      continue;
+    }
+    if (typeof p.resolved === 'string' && /^(file|link):/.test(p.resolved)) {
+      // `resolved` is copied from a registry's `dist.tarball`: a registry can name a file: it is
+      // the user's only if the user's own package.json files say so.
+      if (!isLocal(localPath(p.resolved, cwd))) p.refusal = `${p.resolved}: a local file the project does not declare (named by a registry)`;
+      else p.local = true;
+      continue;
+    }
+    if (entry.inBundle) {
+      // Bundled: unpacked from the tarball of the nearest ancestor that is not itself bundled. If
+      // that is the project, a workspace or a local folder, npm ci fetches this entry from the
+      // registry, so it is verified like any other.
+      let k = parentKey(key);
+      while (k && packages[k] && packages[k].inBundle) k = parentKey(k);
+      if (k && k.includes('node_modules/') && packages[k] && !packages[k].link) { p.bundledIn = k; continue; }
+    }
+    if (typeof p.version !== 'string') { p.refusal = 'the lockfile names no version'; continue; }
+    p.registry = config.registryFor(name);
+    if (p.resolved === undefined) continue; // the packument says where (verify.js)
+    if (typeof p.resolved !== 'string' || !/^https?:\/\//.test(p.resolved)) {
+      p.unattested = `not a tarball over http(s) (${p.resolved})`;
+      continue;
+    }
+    p.tarball = tarballURL(p.resolved, p.registry, config.replaceHost);
+  }
+  return out;
+}
+
+module.exports = { splitArgs, ciFlags, npm, lockOnly, npmConfig, tarballURL, lockedPackages, declaredLocal, localPath };

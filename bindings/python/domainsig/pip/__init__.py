@@ -1,0 +1,119 @@
+"""Gate pip installs: ``python -m domainsig.pip install [pip install args...] --policy P.json``.
+
+1. :mod:`.resolve`: the real pip resolves once (``pip install --dry-run --report``).
+2. :mod:`.verify`: every file it chose is staged (downloaded, or copied if it is the user's own
+   file, hashed as it is written, under one byte cap and one deadline: :mod:`.fetch`), its PEP 740
+   provenance is fetched from the index that listed it, and each file is verified with
+   ``index_domain`` = that index's host[:port].
+3. :mod:`.lock` and :mod:`.install`: only when every file passed, pip installs exactly the staged
+   files by path, hash-pinned, with ``--isolated --no-index --no-deps --require-hashes`` and the
+   user's install-location options; it resolves nothing and fetches nothing.
+
+Otherwise nothing is installed and each refused file is named with its status and message. The
+policy path comes from ``--policy`` or the ``DOMAINSIG_POLICY`` environment variable. See
+docs/gates.md for what this trusts and what it does not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from typing import Any, Dict, List, Optional, Sequence
+
+from .._policy import Policy
+from . import fetch
+from .install import install
+from .lock import StagedFile
+from .resolve import Candidate, GateError, normalize, pip_options, report, split_args
+from .verify import Indexes, allows_unattested, stage, verify
+
+__all__ = ["gate", "main", "GateError"]
+
+USAGE = "usage: python -m domainsig.pip install [pip install args...] --policy P.json  (or DOMAINSIG_POLICY=P.json)"
+
+
+def gate(argv: Sequence[str]) -> int:
+    """Runs the gate; returns the process exit status (0 installed, 1 refused, 2 usage/error)."""
+    if not argv or argv[0] != "install":
+        print(USAGE, file=sys.stderr)
+        return 2
+    try:
+        policy_path, args = split_args(argv[1:])
+        policy_path = policy_path or os.environ.get("DOMAINSIG_POLICY")
+        if not policy_path:
+            raise GateError("no policy: pass --policy P.json or set DOMAINSIG_POLICY")
+        with open(policy_path, "rb") as f:
+            policy_bytes = f.read(1 << 20)
+        policy = Policy.from_json(policy_bytes)
+        policy_doc = json.loads(policy_bytes)
+    except (GateError, OSError, ValueError) as e:
+        print(f"domainsig.pip: {e}", file=sys.stderr)
+        return 2
+    except Exception as e:  # the library's InputError for a bad policy
+        print(f"domainsig.pip: policy {policy_path}: {e}", file=sys.stderr)
+        return 2
+
+    work = tempfile.mkdtemp(prefix="domainsig-pip-")
+    try:
+        return _gate(policy, policy_doc, args, work)
+    except GateError as e:
+        print(f"domainsig.pip: {e}; nothing was installed", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _gate(policy: Policy, policy_doc: Dict[str, Any], args: List[str], work: str) -> int:
+    options = pip_options(args)
+    if options.unstageable:
+        raise GateError("cannot stage: " + "; ".join(options.unstageable))
+    budget = fetch.Budget()
+    candidates: List[Candidate] = report(args, work)
+    staging = os.path.join(work, "staged")
+    os.mkdir(staging)
+    stage(candidates, staging, budget)
+    verify(policy, candidates, Indexes(options.index_urls, budget))
+
+    refused: List[str] = []
+    warnings: List[str] = []
+    locked: List[StagedFile] = []
+    for c in candidates:
+        label = f"{c.filename or c.url} ({c.name} {c.version})"
+        for note in c.notes:
+            warnings.append(f"{label}: {note}")
+        if c.refusal:
+            refused.append(f"{label}: {c.refusal}")
+        elif c.local:
+            warnings.append(f"{label}: a local file, installed as given (not verified)")
+            locked.append(StagedFile(c.name, c.path, c.sha256))
+        elif c.verdict is not None:
+            if c.verdict.ok:
+                for w in c.verdict.details.get("warnings", []) or []:
+                    warnings.append(f"{label} from {c.index_domain}: {w}")
+                locked.append(StagedFile(c.name, c.path, c.sha256))
+            else:
+                msg = c.verdict.details.get("message", "")
+                refused.append(f"{label} from {c.index_domain}: {c.verdict.code} ({c.verdict.status}): {msg}")
+        elif allows_unattested(policy_doc, normalize(c.name)):
+            warnings.append(f"{label}: installed WITHOUT provenance ({c.why_unattested}); the policy does not require it")
+            locked.append(StagedFile(c.name, c.path, c.sha256))
+        else:
+            refused.append(f"{label}: no provenance: {c.why_unattested}; the policy requires a verified attestation")
+
+    for w in warnings:
+        print(f"domainsig.pip: warning: {w}", file=sys.stderr)
+    if refused:
+        print(f"domainsig.pip: refused {len(refused)} of {len(candidates)} file(s); nothing was installed:", file=sys.stderr)
+        for line in refused:
+            print(f"  refused: {line}", file=sys.stderr)
+        return 1
+    if candidates:
+        print(f"domainsig.pip: verified {len(candidates)} file(s); installing them", file=sys.stderr)
+    return install(locked, options.install_args, work)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    return gate(list(sys.argv[1:] if argv is None else argv))

@@ -1,0 +1,34 @@
+"""Installation: pip installs exactly the staged files, by path, and resolves nothing.
+
+``pip install --isolated --no-index --no-deps --require-hashes -r <locked files>`` plus the user's
+install-location options (``--target``, ``--prefix``, ``--user``, ``--root``...), as pip's parser
+read them in the resolve step. ``--isolated`` keeps pip's config files and ``PIP_*`` variables out
+(a ``find-links`` there cannot reach this step, nor a build subprocess); ``--no-index`` and ``--no-deps`` leave pip nothing to
+look up; ``--require-hashes`` makes pip check each file against the digest the gate verified.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from typing import Sequence
+
+from .lock import StagedFile, requirements
+
+
+def install(files: Sequence[StagedFile], install_args: Sequence[str], work: str) -> int:
+    """Installs ``files`` (and nothing else) with pip; returns pip's exit status."""
+    if not files:
+        return 0
+    fd, path = tempfile.mkstemp(prefix="locked-", suffix=".txt", dir=work)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(requirements(files))
+    argv = [sys.executable, "-m", "pip", "install", "--isolated", "--disable-pip-version-check",
+            "--no-index", "--no-deps", "--require-hashes", "-r", path, *install_args]
+    # pip reads the global and site config files even with --isolated; PIP_CONFIG_FILE=os.devnull
+    # makes it skip every config file, and no PIP_* variable reaches it or its build subprocesses.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    return subprocess.call(argv, env=env)
