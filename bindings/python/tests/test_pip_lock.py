@@ -322,3 +322,34 @@ y = 1
     assert back["tool"] == {"x": {"y": 1}}
     stripped = re.sub(r"\n\[\[packages\.attestation-identities\]\]\n(\w+ = .*\n)+", "", out)
     assert stripped == text
+
+
+@pytest.mark.parametrize("args", [
+    ["-r", "pylock.toml"],
+    ["-rpylock.toml", "--target", "/t", "-q", "-q"],
+    ["--requirement=pylock.toml", "-t/t", "--no-build-isolation", "--index-url", "http://127.0.0.1:1/simple"],
+    ["-r", "pylock.toml", "-i", "http://a/simple/", "--extra-index-url=http://b/simple", "--user", "-U", "--no-compile"],
+    ["-r", "pylock.toml", "--no-index", "--prefix", "/p", "--root=/r", "-C", "k=v", "--force-reinstall", "-v"],
+])
+def test_the_fast_option_reading_agrees_with_pips_parser(monkeypatch, args):
+    # A lock install reads its few options without importing pip's install command; what it reads
+    # must be what pip's own parser reads, or it must step aside (None).
+    from collections import Counter
+
+    from domainsig.pip import pylock_gate
+    from domainsig.pip.resolve import pip_options
+
+    for k in [k for k in os.environ if k.startswith("PIP_")]:
+        monkeypatch.delenv(k)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    fast = pylock_gate._fast_options(args)
+    full = pip_options(args, in_process=True)
+    assert fast is not None
+    assert fast.index_urls == full.index_urls
+    assert fast.requirements == full.requirements
+    assert Counter(fast.install_args) == Counter(full.install_args)
+    # Spellings it does not know, and a config that applies, go to pip's parser.
+    assert pylock_gate._fast_options([*args, "--only-binary", ":all:"]) is None
+    assert pylock_gate._fast_options(["-r", "pylock.toml", "--targ", "/t"]) is None
+    monkeypatch.setenv("PIP_TARGET", "/elsewhere")
+    assert pylock_gate._fast_options(args) is None

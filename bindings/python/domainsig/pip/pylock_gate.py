@@ -27,7 +27,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from .._policy import Policy
 from . import fetch, identities, pylock
 from .install import install
-from .resolve import Candidate, GateError, pip_options
+from .resolve import Candidate, GateError, PipOptions, pip_options
 from .verify import Indexes, stage, verify
 
 #: ``pip lock`` appeared in pip 25.1 (https://pip.pypa.io/en/stable/news/, 25.1 "Features").
@@ -51,6 +51,79 @@ def _pip_version() -> Optional[Tuple[int, ...]]:
         return tuple(int(p) for p in version("pip").split(".")[:2])
     except Exception:
         return None
+
+
+# The install options a lock install takes, as pip spells them (pip/_internal/cli/cmdoptions.py and
+# commands/install.py): those with a value, and flags, each mapped to what the install step passes.
+_VALUE = {"-r": "requirement", "--requirement": "requirement", "-t": "--target", "--target": "--target",
+          "--prefix": "--prefix", "--root": "--root", "--root-user-action": "--root-user-action",
+          "-C": "--config-settings", "--config-settings": "--config-settings",
+          "-i": "index", "--index-url": "index", "--extra-index-url": "extra-index"}
+_FLAG = {"--user": "--user", "--no-user": "--no-user", "-U": "--upgrade", "--upgrade": "--upgrade",
+         "--force-reinstall": "--force-reinstall", "-I": "--ignore-installed", "--ignore-installed": "--ignore-installed",
+         "--break-system-packages": "--break-system-packages", "--no-compile": "--no-compile",
+         "--no-warn-script-location": "--no-warn-script-location", "--no-build-isolation": "--no-build-isolation",
+         "-q": "-q", "--quiet": "-q", "-v": "-v", "--verbose": "-v", "--no-index": "no-index"}
+#: Variables that do not change what pip installs or from where.
+_HARMLESS_ENV = {"PIP_NO_CACHE_DIR", "PIP_DISABLE_PIP_VERSION_CHECK", "PIP_NO_INPUT", "PIP_CACHE_DIR", "PIP_PROGRESS_BAR",
+                 "PIP_NO_COLOR", "PIP_CONFIG_FILE", "PIP_DEFAULT_TIMEOUT", "PIP_CERT"}
+
+
+def _config_may_apply() -> bool:
+    """Whether a pip config file or variable could change the install's options (then pip's own
+    parser reads them). pip reads no file at all when PIP_CONFIG_FILE is os.devnull
+    (https://pip.pypa.io/en/stable/topics/configuration/#pip-config-file)."""
+    if any(k.startswith("PIP_") and k not in _HARMLESS_ENV for k in os.environ):
+        return True
+    named = os.environ.get("PIP_CONFIG_FILE")
+    if named == os.devnull:
+        return False
+    home = os.path.expanduser("~")
+    xdg_home = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    xdg_dirs = (os.environ.get("XDG_CONFIG_DIRS") or "/etc/xdg").split(os.pathsep)
+    candidates = [named or "", "/etc/pip.conf", os.path.join(home, ".pip", "pip.conf"), os.path.join(xdg_home, "pip", "pip.conf"),
+                  os.path.join(sys.prefix, "pip.conf"), *(os.path.join(d, "pip", "pip.conf") for d in xdg_dirs)]
+    return any(c and os.path.exists(c) for c in candidates)
+
+
+def _fast_options(args: Sequence[str]) -> Optional[PipOptions]:
+    """The options of a lock install read without importing pip's install command (its import is
+    most of a second), for arguments spelled exactly as pip documents them and no config that
+    applies. Anything else (an abbreviation, combined short flags, another option) returns None
+    and pip's own parser reads the arguments."""
+    if _config_may_apply():
+        return None
+    requirements: List[str] = []
+    index: Optional[str] = "https://pypi.org/simple/"  # pip's default index (PyPI.simple_url)
+    extra: List[str] = []
+    install_args: List[str] = []
+    it = iter(args)
+    for a in it:
+        name, eq, inline = a.partition("=") if a.startswith("--") else (a[:2], "", a[2:]) if len(a) > 2 and a[:2] in _VALUE else (a, "", "")
+        if name in _VALUE:
+            value = inline if (eq or inline) else next(it, None)
+            if value is None:
+                return None
+            what = _VALUE[name]
+            if what == "requirement":
+                requirements.append(value)
+            elif what == "index":
+                index = value
+            elif what == "extra-index":
+                extra.append(value)
+            else:
+                install_args += [what, value]
+        elif a in _FLAG:
+            if _FLAG[a] == "no-index":
+                index, extra = None, []
+            else:
+                install_args.append(_FLAG[a])
+        else:
+            return None
+    if "--root-user-action" not in install_args:
+        install_args += ["--root-user-action", "warn"]  # pip's default, which its parser always reports
+    urls = [u if u.endswith("/") else u + "/" for u in ([index] if index else []) + extra]
+    return PipOptions(urls, install_args, [], requirements, [], [])
 
 
 def _compile(policy_doc: Dict[str, Any]) -> Policy:
@@ -121,7 +194,7 @@ def _refusal_names_both(c: Candidate, recorded: List[Dict[str, Any]]) -> None:
 def install_lock(policy_doc: Dict[str, Any], args: List[str], work: str) -> int:
     from . import announce, judge
 
-    options = pip_options(args, in_process=True)
+    options = _fast_options(args) or pip_options(args, in_process=True)
     locks = [r for r in options.requirements if pylock.is_lock_file(r.split("[", 1)[0])]
     if len(locks) != 1 or len(options.requirements) != 1 or options.constraints or options.positional or options.unstageable:
         raise GateError("install -r pylock.toml takes one lock and nothing else to install "
