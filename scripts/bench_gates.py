@@ -113,6 +113,21 @@ def verify_batch(n, runs):
     return statistics.median(xs)
 
 
+def paired(a, b, env, runs, work):
+    """Medians of `a` and `b`, run alternately (a, b, a, b...) so that the load of a shared machine
+    drifts over both alike; the first pair warms the caches and is dropped."""
+    xs = {0: [], 1: []}
+    for i in range(runs + 1):
+        for k, argv in ((0, a), (1, b)) if i % 2 == 0 else ((1, b), (0, a)):
+            target = work / f"t{i}-{k}"
+            t = time.perf_counter()
+            subprocess.run([*argv, "--target", str(target)], check=True, capture_output=True, env=env)
+            if i:
+                xs[k].append(time.perf_counter() - t)
+            shutil.rmtree(target)
+    return statistics.median(xs[0]), statistics.median(xs[1])
+
+
 def lock_rows(runs, env):
     out = []
     for n in (1, 50):
@@ -123,8 +138,9 @@ def lock_rows(runs, env):
             policy = work / "policy.json"
             policy.write_text(json.dumps({"version": 1, "trusted_root": "staging", "first_sight": True, "domains": {"mode": "warn"}}))
             lockfile = str(work / "pylock.toml")
-            plain = timed([sys.executable, "-m", "pip", "install", "-r", lockfile], env, runs, work)
-            gated = timed([sys.executable, "-m", "domainsig.pip", "install", "-r", lockfile, "--policy", str(policy)], env, runs, work)
+            plain, gated = paired([sys.executable, "-m", "pip", "install", "-r", lockfile],
+                                  [sys.executable, "-m", "domainsig.pip", "install", "-r", lockfile, "--policy", str(policy)],
+                                  env, runs, work)
         finally:
             server.shutdown()
             shutil.rmtree(work)

@@ -220,7 +220,7 @@ def install_lock(policy_doc: Dict[str, Any], args: List[str], work: str) -> int:
     refused, warnings, locked = judge(policy_doc, candidates, downgrade)
     if not announce(refused, warnings, len(candidates)):
         return 1
-    return install(locked, options.install_args, work)
+    return install(locked, options.install_args, work, in_process=True)
 
 
 _LOCK_OPTIONS = r"""
