@@ -419,3 +419,25 @@ def test_a_file_found_through_local_find_links_is_not_the_users_own(tmp_path, se
     (links / WHEEL).write_bytes(rebuilt_wheel())
     refused(*gate(tmp_path, index, policy(index.port), "-f", str(links), "rfc8785==0.1.2"),
             f"refused: {WHEEL} (rfc8785 0.1.2): no provenance: no index the gate searched lists this file")
+
+
+def test_a_local_folder_cannot_be_staged_and_is_refused(tmp_path, serve):
+    # A folder has no digest pip could check at install time: the gate refuses it rather than
+    # install something it did not hash. The project's in-tree build backend (PEP 517
+    # `backend-path`) needs nothing from an index.
+    index = serve({})
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n')
+    (proj / "backend.py").write_text(
+        "import os\n"
+        "def prepare_metadata_for_build_wheel(d, config_settings=None):\n"
+        "    os.makedirs(os.path.join(d, 'proj-1.0.dist-info'))\n"
+        "    with open(os.path.join(d, 'proj-1.0.dist-info', 'METADATA'), 'w') as f:\n"
+        "        f.write('Metadata-Version: 2.1\\nName: proj\\nVersion: 1.0\\n')\n"
+        "    return 'proj-1.0.dist-info'\n"
+        "def build_wheel(d, config_settings=None, metadata_directory=None):\n"
+        "    raise RuntimeError('not built in these tests')\n")
+    refused(*gate(tmp_path, index, policy(index.port), str(proj)),
+            "refused: proj", "a local folder: the gate installs only files it staged and hashed")

@@ -185,7 +185,7 @@ def report(args: Sequence[str], work: str) -> List[Candidate]:
     path = os.path.join(work, "report.json")
     code = subprocess.call([sys.executable, "-m", "pip", "install", "--dry-run", "--quiet", "--report", path, *args])
     if code != 0:
-        raise GateError(f"pip could not resolve the install (exit status {code}); nothing was installed")
+        raise GateError(f"pip could not resolve the install (exit status {code})")
     with open(path, encoding="utf-8") as f:
         doc = json.load(f)
     out: List[Candidate] = []
