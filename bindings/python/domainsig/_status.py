@@ -74,6 +74,12 @@ class VerificationError(Exception):
         self.message = str(self.details.get("message") or self.code)
         super().__init__(f"{self.code}: {self.message}")
 
+    @property
+    def publisher(self) -> dict[str, Any] | None:
+        """Who signed (a publisher object), when a certificate verified before the refusal."""
+        p = self.details.get("publisher")
+        return p if isinstance(p, dict) else None
+
 
 class InputError(VerificationError):
     """An input (argument, policy, bundle, trusted root, artifact) is unusable (statuses 1-9)."""

@@ -30,6 +30,7 @@ def test_publisher_is_read_and_pins_back():
     refused = _check(_policy(publishers=[other]))
     assert refused.code == "IDENTITY_MISMATCH"
     assert refused.publisher == GITLAB  # who did sign, for the refusal's message
+    assert refused.error is not None and refused.error.publisher == GITLAB
 
 
 def test_min_age_counts_from_the_verified_signing_time():
@@ -42,3 +43,13 @@ def test_min_age_counts_from_the_verified_signing_time():
     with pytest.raises(domainsig.VerificationError) as e:
         _policy(publishers=[GITLAB], min_age="3w")
     assert e.value.code == "POLICY_INVALID"
+
+
+def test_the_pip_gate_counts_publishers_and_min_age_as_asking_something():
+    # A file without provenance passes the gate only where the policy asks nothing of its package.
+    from domainsig.pip import _policy_allows_unattested
+
+    base = {"version": 1, "domains": {"mode": "warn"}, "first_sight": True}
+    assert _policy_allows_unattested(base, "attrs")
+    assert not _policy_allows_unattested(dict(base, publishers=[GITLAB]), "attrs")
+    assert not _policy_allows_unattested(dict(base, min_age="3d"), "attrs")
