@@ -12,6 +12,9 @@
 Otherwise nothing is installed and each refused file is named with its status and message. The
 policy path comes from ``--policy`` or the ``DOMAINSIG_POLICY`` environment variable. See
 docs/gates.md for what this trusts and what it does not.
+
+``lock`` and ``install -r pylock.toml`` (:mod:`.pylock_gate`, :mod:`.pylock`, :mod:`.identities`)
+record and enforce each package's publishers in a PEP 751 lock: docs/lock.md.
 """
 
 from __future__ import annotations

@@ -180,17 +180,6 @@ def _verify(policy_doc: Dict[str, Any], pins: Dict[str, List[Dict[str, Any]]], f
     verify(_compile(identities.with_pins(policy_doc, pins, allow_first_sight=first_sight)), candidates, shared, indexes_for)
 
 
-def _refusal_names_both(c: Candidate, recorded: List[Dict[str, Any]]) -> None:
-    """A refused file of a package with recorded identities: the library's message names the lock's
-    pins and the signer found; add what was proven so both are in one line."""
-    if c.verdict is None or c.verdict.ok or not recorded:
-        return
-    found = c.verdict.publisher
-    if found is not None:
-        c.notes.append(f"the lock records {', '.join(map(identities.describe, recorded))}; "
-                       f"the file is signed by {identities.describe(found)}")
-
-
 def install_lock(policy_doc: Dict[str, Any], args: List[str], work: str) -> int:
     from . import announce, judge
 
@@ -207,8 +196,6 @@ def install_lock(policy_doc: Dict[str, Any], args: List[str], work: str) -> int:
     pins = {f.name: f.identities for f in files if f.identities}
     candidates = _candidates(files, os.path.dirname(os.path.abspath(path)))
     _verify(policy_doc, pins, files, candidates, options.index_urls, work, first_sight=False)
-    for c, f in zip(candidates, files):
-        _refusal_names_both(c, f.identities)
 
     def downgrade(c: Candidate) -> Optional[str]:
         rec = pins.get(c.name)
