@@ -145,9 +145,9 @@ def install(tmp_path, index, policy, target="target", lockfile="pylock.toml", *e
 
 
 def identities_in(path):
-    import tomllib
+    from domainsig.pip import pylock
 
-    return [p.get("attestation-identities") for p in tomllib.loads(path.read_text())["packages"]]
+    return [p.get("attestation-identities") for p in pylock.loads(path.read_text(), str(path))["packages"]]
 
 
 def refused(r, installed, *expect):
