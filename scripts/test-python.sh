@@ -22,7 +22,7 @@ trap 'rm -rf "$work"' EXIT
 pip=("$work/venv/bin/python" -m pip --disable-pip-version-check -q)
 SETUPTOOLS_RUST_CARGO_PROFILE=${DOMAINSIG_PY_PROFILE:-dev} CARGO_TARGET_DIR=$target_dir \
   "${pip[@]}" install "$root/bindings/python"
-"${pip[@]}" install pytest mypy "pip>=26"  # the pip gate's tests run the pip users get
+"${pip[@]}" install pytest mypy "pip>=26" flit_core  # the pip gate's tests run the pip users get; flit_core builds the GitLab sdist of test_pip_lock.py
 rm -rf "$root/bindings/python/build" "$root/bindings/python/domainsig.egg-info"
 
 "$work/venv/bin/python" -m mypy --strict --cache-dir "$work/mypy-cache" "$root/bindings/python/domainsig"

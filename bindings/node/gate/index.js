@@ -17,10 +17,11 @@ const { Budget, GateError } = require('./fetch');
 const { splitArgs, lockOnly, npmConfig, npmPrefix, lockedPackages, declaredAliases } = require('./resolve');
 const { fetchAll, verifyAll, allowsUnattested } = require('./verify');
 const { install } = require('./install');
+const trustfile = require('./trustfile');
 
 const USAGE = 'usage: domainsig-npm install [npm install args...] --policy P.json  (or DOMAINSIG_POLICY=P.json)';
 
-function judge(policyDoc, pkgs) {
+function judge(policyDoc, pkgs, downgrade = () => null) {
   const refused = [];
   const warnings = [];
   for (const p of pkgs) {
@@ -33,6 +34,8 @@ function judge(policyDoc, pkgs) {
         if (result.ok) for (const w of result.details.warnings || []) warnings.push(`${label} ${where}: ${w}`);
         else refused.push(`${label} ${where}: ${result.code} (${result.status}): ${result.details.message || ''}`);
       }
+    } else if (downgrade(p)) {
+      refused.push(`${label}: no attestations: ${p.unattested}; ${downgrade(p)}`);
     } else if (allowsUnattested(policyDoc, p.name)) {
       warnings.push(`${label}: installed WITHOUT attestations (${p.unattested}); the policy does not require them`);
     } else {
@@ -48,14 +51,19 @@ async function gate(argv) {
   let policy;
   let policyDoc;
   let args;
+  let accept;
+  let trust;
   try {
     const split = splitArgs(argv.slice(1));
-    args = split.rest;
+    ({ accept, rest: args } = trustfile.splitAccept(split.rest));
     const file = split.policy || process.env.DOMAINSIG_POLICY;
     if (!file) throw new GateError('no policy: pass --policy P.json or set DOMAINSIG_POLICY');
     const text = fs.readFileSync(file, 'utf8');
     policyDoc = JSON.parse(text);
-    policy = Policy.fromJSON(text);
+    Policy.fromJSON(text); // the user's policy must be valid on its own
+    // The trust file beside package-lock.json: recorded publishers are pins, others a first sight.
+    trust = trustfile.load(process.cwd());
+    policy = Policy.fromJSON(trustfile.withPins(policyDoc, trust, accept));
   } catch (e) {
     console.error(`domainsig-npm: ${e.message}`);
     return 2;
@@ -108,17 +116,25 @@ async function gate(argv) {
     return 1;
   }
 
-  const { refused, warnings } = judge(policyDoc, pkgs);
+  const acceptCommand = (name) => ['domainsig-npm', ...trustfile.splitAccept(argv).rest, trustfile.FLAG, name]
+    .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ');
+  const { refused, warnings } = judge(policyDoc, pkgs, (p) => trustfile.downgrade(trust, accept, p, acceptCommand));
+  const { hints, notes, next, changed } = trustfile.reconcile(trust, pkgs, accept, acceptCommand);
   const fetched = pkgs.filter((p) => !p.local && !p.bundledIn).length;
   for (const w of warnings) console.error(`domainsig-npm: warning: ${w}`);
   if (refused.length) {
     restore();
     console.error(`domainsig-npm: refused ${refused.length} of ${fetched} package(s); nothing was installed:`);
     for (const r of refused) console.error(`  refused: ${r}`);
+    for (const h of hints) console.error(`  ${h}`);
     return 1;
   }
+  for (const n of notes) console.error(`domainsig-npm: ${n}`);
   console.error(`domainsig-npm: verified ${fetched} package(s); installing them`);
-  return install(args, cwd);
+  const status = install(args, cwd);
+  if (status === 0 && changed) trustfile.save(cwd, next);
+  else if (changed) console.error(`domainsig-npm: npm ci failed; ${trustfile.FILE} was not updated`);
+  return status;
 }
 
 module.exports = { gate, USAGE };

@@ -12,6 +12,9 @@
 Otherwise nothing is installed and each refused file is named with its status and message. The
 policy path comes from ``--policy`` or the ``DOMAINSIG_POLICY`` environment variable. See
 docs/gates.md for what this trusts and what it does not.
+
+``lock`` and ``install -r pylock.toml`` (:mod:`.pylock_gate`, :mod:`.pylock`, :mod:`.identities`)
+record and enforce each package's publishers in a PEP 751 lock: docs/lock.md.
 """
 
 from __future__ import annotations
@@ -21,10 +24,10 @@ import os
 import shutil
 import sys
 import tempfile
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .._policy import Policy
-from . import fetch
+from . import fetch, pylock_gate
 from .install import install
 from .lock import StagedFile
 from .resolve import Candidate, GateError, normalize, pip_options, report, split_args
@@ -32,12 +35,14 @@ from .verify import Indexes, allows_unattested, stage, verify
 
 __all__ = ["gate", "main", "GateError"]
 
-USAGE = "usage: python -m domainsig.pip install [pip install args...] --policy P.json  (or DOMAINSIG_POLICY=P.json)"
+USAGE = """usage: python -m domainsig.pip install [pip install args...] --policy P.json  (or DOMAINSIG_POLICY=P.json)
+       python -m domainsig.pip install -r pylock.toml [install location args...] --policy P.json
+       python -m domainsig.pip lock [pip lock args...] --policy P.json"""
 
 
 def gate(argv: Sequence[str]) -> int:
     """Runs the gate; returns the process exit status (0 installed, 1 refused, 2 usage/error)."""
-    if not argv or argv[0] != "install":
+    if not argv or argv[0] not in ("install", "lock"):
         print(USAGE, file=sys.stderr)
         return 2
     try:
@@ -47,8 +52,10 @@ def gate(argv: Sequence[str]) -> int:
             raise GateError("no policy: pass --policy P.json or set DOMAINSIG_POLICY")
         with open(policy_path, "rb") as f:
             policy_bytes = f.read(1 << 20)
-        policy = Policy.from_json(policy_bytes)
         policy_doc = json.loads(policy_bytes)
+        if argv[0] == "lock" and isinstance(policy_doc, dict):
+            policy_doc["first_sight"] = True  # the lock records the first signer of what no pin covers
+        policy = Policy.from_json(json.dumps(policy_doc) if argv[0] == "lock" else policy_bytes)
     except (GateError, OSError, ValueError) as e:
         print(f"domainsig.pip: {e}", file=sys.stderr)
         return 2
@@ -58,9 +65,13 @@ def gate(argv: Sequence[str]) -> int:
 
     work = tempfile.mkdtemp(prefix="domainsig-pip-")
     try:
+        if argv[0] == "lock":
+            return pylock_gate.lock(policy_doc, args, work)
+        if pylock_gate.lock_requested(args):
+            return pylock_gate.install_lock(policy_doc, args, work)
         return _gate(policy, policy_doc, args, work)
     except GateError as e:
-        print(f"domainsig.pip: {e}; nothing was installed", file=sys.stderr)
+        print(f"domainsig.pip: {e}; nothing was {'locked' if argv[0] == 'lock' else 'installed'}", file=sys.stderr)
         return 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -77,6 +88,16 @@ def _gate(policy: Policy, policy_doc: Dict[str, Any], args: List[str], work: str
     stage(candidates, staging, budget)
     verify(policy, candidates, Indexes(options.index_urls, budget))
 
+    refused, warnings, locked = judge(policy_doc, candidates)
+    if not announce(refused, warnings, len(candidates)):
+        return 1
+    return install(locked, options.install_args, work)
+
+
+def judge(policy_doc: Dict[str, Any], candidates: Sequence[Candidate],
+          downgrade: Optional[Callable[[Candidate], Optional[str]]] = None) -> Tuple[List[str], List[str], List[StagedFile]]:
+    """Each file's verdict: (refusals, warnings, the files to install). ``downgrade`` says why a file
+    without provenance is refused whatever the policy allows (a lock recorded its publishers)."""
     refused: List[str] = []
     warnings: List[str] = []
     locked: List[StagedFile] = []
@@ -97,22 +118,29 @@ def _gate(policy: Policy, policy_doc: Dict[str, Any], args: List[str], work: str
             else:
                 msg = c.verdict.details.get("message", "")
                 refused.append(f"{label} from {c.index_domain}: {c.verdict.code} ({c.verdict.status}): {msg}")
+        elif downgrade is not None and (why := downgrade(c)):
+            refused.append(f"{label}: no provenance: {c.why_unattested}; {why}")
         elif allows_unattested(policy_doc, normalize(c.name)):
             warnings.append(f"{label}: installed WITHOUT provenance ({c.why_unattested}); the policy does not require it")
             locked.append(StagedFile(c.name, c.path, c.sha256))
         else:
             refused.append(f"{label}: no provenance: {c.why_unattested}; the policy requires a verified attestation")
+    return refused, warnings, locked
 
+
+def announce(refused: Sequence[str], warnings: Sequence[str], n: int, what: str = "installed") -> bool:
+    """Prints the warnings and refusals; True when nothing was refused."""
     for w in warnings:
         print(f"domainsig.pip: warning: {w}", file=sys.stderr)
     if refused:
-        print(f"domainsig.pip: refused {len(refused)} of {len(candidates)} file(s); nothing was installed:", file=sys.stderr)
+        print(f"domainsig.pip: refused {len(refused)} of {n} file(s); nothing was {what}:", file=sys.stderr)
         for line in refused:
             print(f"  refused: {line}", file=sys.stderr)
-        return 1
-    if candidates:
-        print(f"domainsig.pip: verified {len(candidates)} file(s); installing them", file=sys.stderr)
-    return install(locked, options.install_args, work)
+        return False
+    if n:
+        print(f"domainsig.pip: verified {n} file(s); {'installing them' if what == 'installed' else 'writing the lock'}",
+              file=sys.stderr)
+    return True
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

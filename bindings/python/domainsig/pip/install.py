@@ -18,8 +18,10 @@ from typing import Sequence
 from .lock import StagedFile, requirements
 
 
-def install(files: Sequence[StagedFile], install_args: Sequence[str], work: str) -> int:
-    """Installs ``files`` (and nothing else) with pip; returns pip's exit status."""
+def install(files: Sequence[StagedFile], install_args: Sequence[str], work: str, in_process: bool = False) -> int:
+    """Installs ``files`` (and nothing else) with pip; returns pip's exit status. ``in_process``
+    runs pip's own entry point in this interpreter (the gate is about to exit) with the same
+    arguments and the same environment, saving a process start and the standard library's imports."""
     if not files:
         return 0
     fd, path = tempfile.mkstemp(prefix="locked-", suffix=".txt", dir=work)
@@ -31,4 +33,10 @@ def install(files: Sequence[StagedFile], install_args: Sequence[str], work: str)
     # makes it skip every config file, and no PIP_* variable reaches it or its build subprocesses.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
     env["PIP_CONFIG_FILE"] = os.devnull
+    if in_process:
+        os.environ.clear()
+        os.environ.update(env)  # what pip and its build subprocesses read
+        from pip._internal.cli.main import main as pip_main  # type: ignore[import-not-found,unused-ignore]
+
+        return int(pip_main(argv[3:]) or 0)
     return subprocess.call(argv, env=env)

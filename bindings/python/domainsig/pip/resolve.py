@@ -53,6 +53,10 @@ class PipOptions:
     install_args: List[str]
     #: ``-r``/``-c`` files given as URLs, and ``-e`` requirements: nothing the gate can stage.
     unstageable: List[str]
+    #: What pip's parser read: ``-r`` files, ``-c`` files, and the requirements given as arguments.
+    requirements: List[str] = field(default_factory=list)
+    constraints: List[str] = field(default_factory=list)
+    positional: List[str] = field(default_factory=list)
 
 
 def split_args(argv: Sequence[str]) -> "tuple[Optional[str], List[str]]":
@@ -77,7 +81,7 @@ def split_args(argv: Sequence[str]) -> "tuple[Optional[str], List[str]]":
 _OPTIONS_SCRIPT = r"""
 import json, sys
 from pip._internal.commands import create_command
-options, _ = create_command("install").parse_args(sys.argv[1:])
+options, positional = create_command("install").parse_args(sys.argv[1:])
 g = lambda name, default=None: getattr(options, name, default)
 print(json.dumps({
     "index_urls": [] if g("no_index") else [g("index_url"), *(g("extra_index_urls") or [])],
@@ -91,15 +95,39 @@ print(json.dumps({
     "root_user_action": g("root_user_action"), "python_version": g("python_version"),
     "platforms": g("platforms"), "abis": g("abis"), "implementation": g("implementation"),
     "config_settings": g("config_settings"), "verbose": g("verbose", 0), "quiet": g("quiet", 0),
+    "positional": positional,
 }, default=str))
 """
 
 
-def pip_options(args: Sequence[str]) -> PipOptions:
-    out = subprocess.run([sys.executable, "-c", _OPTIONS_SCRIPT, *args], capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        raise GateError(f"could not read pip's options: {out.stderr.strip()}")
-    o: Dict[str, Any] = json.loads(out.stdout)
+def _options_in_process(args: Sequence[str]) -> Dict[str, Any]:
+    """The same script, run in this interpreter (it is the pip that installs): saves a process
+    start and pip's import for the lock install, whose whole cost is measured (scripts/bench_gates.py)."""
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    argv = sys.argv
+    try:
+        sys.argv = ["-c", *args]
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            exec(compile(_OPTIONS_SCRIPT, "<pip options>", "exec"), {"__name__": "__pip_options__"})
+    except SystemExit:  # pip's parser exits on a usage error, after printing it
+        raise GateError(f"could not read pip's options: {err.getvalue().strip()}") from None
+    finally:
+        sys.argv = argv
+    parsed: Dict[str, Any] = json.loads(out.getvalue())
+    return parsed
+
+
+def pip_options(args: Sequence[str], in_process: bool = False) -> PipOptions:
+    if in_process:
+        o = _options_in_process(args)
+    else:
+        out = subprocess.run([sys.executable, "-c", _OPTIONS_SCRIPT, *args], capture_output=True, text=True, check=False)
+        if out.returncode != 0:
+            raise GateError(f"could not read pip's options: {out.stderr.strip()}")
+        o = json.loads(out.stdout)
     urls = [u if u.endswith("/") else u + "/" for u in o["index_urls"] if isinstance(u, str)]
     unstageable = [f"-e {e}: an editable install is a folder, not a file the gate can stage" for e in o["editables"]]
     for flag, files in (("-r", o["requirements"]), ("-c", o["constraints"])):
@@ -137,7 +165,8 @@ def pip_options(args: Sequence[str]) -> PipOptions:
             for v in vs if isinstance(vs, list) else [vs]:
                 a += ["--config-settings", f"{k}={v}"]
     a += ["-v"] * int(o.get("verbose") or 0) + ["-q"] * int(o.get("quiet") or 0)
-    return PipOptions(urls, a, unstageable)
+    return PipOptions(urls, a, unstageable, [str(r) for r in o["requirements"]], [str(c) for c in o["constraints"]],
+                      [str(p) for p in o.get("positional") or []])
 
 
 def normalize(name: str) -> str:

@@ -7,7 +7,7 @@ import json
 import os
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .._policy import Policy
 from . import fetch
@@ -139,12 +139,16 @@ def stage(candidates: Sequence[Candidate], work: str, budget: fetch.Budget) -> N
             f.result()
 
 
-def verify(policy: Policy, candidates: Sequence[Candidate], indexes: Indexes) -> None:
+def verify(policy: Policy, candidates: Sequence[Candidate], indexes: Indexes,
+           indexes_for: Optional[Callable[[Candidate], Indexes]] = None) -> None:
     """Finds provenance for each staged network file and verifies it; one native batch per index
-    domain, run in parallel on the library's pool."""
-    for c in candidates:
-        if not c.refusal and not c.local:
-            indexes.locate(c)
+    domain, run in parallel on the library's pool. ``indexes_for`` chooses the indexes searched
+    per file (a lock's ``packages.index``); otherwise ``indexes``."""
+    # Each lookup is a page and a provenance request: at most fetch.PARALLEL at once, as downloads.
+    todo = [c for c in candidates if not c.refusal and not c.local]
+    with ThreadPoolExecutor(max_workers=fetch.PARALLEL) as pool:
+        for f in [pool.submit((indexes_for(c) if indexes_for else indexes).locate, c) for c in todo]:
+            f.result()
     by_domain: Dict[str, List[Candidate]] = {}
     for c in candidates:
         if not c.refusal and c.provenance is not None and c.index_domain is not None:
