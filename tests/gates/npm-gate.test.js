@@ -45,6 +45,7 @@ function registry(packages, { tarball, body } = {}) {
   const sockets = new Set();
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent(req.url.split('?')[0]);
+    server.hits.push(url);
     const send = (data, type) => { res.writeHead(200, { 'content-type': type }); res.end(data); };
     const sendTgz = (data) => {
       if (!body) return send(data, 'application/octet-stream');
@@ -72,7 +73,7 @@ function registry(packages, { tarball, body } = {}) {
         versions[v] = {
           ...p.meta, name, version: v, ...p.manifest,
           dist: {
-            tarball: tarball ? tarball(base, name, v) : `${base}/${name}/-/${name.split('/').pop()}-${v}.tgz`,
+            tarball: tarball ? tarball(base, name, v, req) : `${base}/${name}/-/${name.split('/').pop()}-${v}.tgz`,
             integrity: 'sha512-' + crypto.createHash('sha512').update(p.tgz).digest('base64'),
             shasum: crypto.createHash('sha1').update(p.tgz).digest('hex'),
           },
@@ -83,6 +84,7 @@ function registry(packages, { tarball, body } = {}) {
     }
     res.writeHead(404); res.end('{}');
   });
+  server.hits = [];
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   server.stop = () => { server.closing = true; for (const s of sockets) s.destroy(); server.close(); };
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -130,7 +132,7 @@ function policy(dir, mirrors) {
 async function gate(packages, { mirrors, omit = false, tarball, body, other, pkg, env: extraEnv, setup, spec = 'sigstore@0.4.0', args = [] } = {}) {
   const otherServer = other ? await registry(other) : null;
   const ports = { other: otherServer && otherServer.address().port };
-  const server = await registry(packages, { tarball: tarball && ((base, n, v) => tarball(base, n, v, ports)), body });
+  const server = await registry(packages, { tarball: tarball && ((base, n, v, req) => tarball(base, n, v, ports, req)), body });
   const port = ports.registry = server.address().port;
   const dir = project(pkg);
   if (setup) setup(dir);
@@ -151,7 +153,7 @@ async function gate(packages, { mirrors, omit = false, tarball, body, other, pkg
   });
   server.stop();
   if (otherServer) otherServer.stop();
-  return { ...run, dir, port, before };
+  return { ...run, dir, port, before, otherHits: otherServer ? otherServer.hits : [] };
 }
 
 function assertRefused(r, ...expect) {
@@ -311,6 +313,21 @@ for (const omit of [false, true]) {
     assertRefused(r, "the gate's deadline of 3 s passed (DOMAINSIG_GATE_DEADLINE)");
   });
 }
+
+test('npm ci fetches the tarball the gate verified, not a second answer of the packument (omit-lockfile-registry-resolved=true)', async () => {
+  // The registry tells npm (its user agent) one tarball URL, on a host the policy does not allow,
+  // and anyone else (the gate) another, its own. Without `resolved` in the lockfile npm ci would
+  // ask the packument again and fetch from the unallowed host.
+  const tarball = (base, n, v, ports, req) => (/^npm\//.test(req.headers['user-agent'] || '')
+    ? `http://127.0.0.1:${ports.other}/files/x2/${n}/${v}.tgz` : `${base}/files/x1/${n}/${v}.tgz`);
+  const r = await gate(sigstore040(), { omit: true, other: sigstore040(), tarball });
+  assert.deepStrictEqual(r.otherHits.filter((u) => u.endsWith('.tgz')), [], 'a tarball was fetched from a host the gate did not verify');
+  assert.strictEqual(r.status, 0, r.stderr);
+  assert.ok(installed(r));
+  // The lockfile keeps the shape the user's setting gives it.
+  const lock = JSON.parse(fs.readFileSync(path.join(r.dir, 'package-lock.json'), 'utf8'));
+  assert.ok(!('resolved' in lock.packages['node_modules/sigstore']), 'the lockfile kept the resolved the gate wrote');
+});
 
 test('Windows is refused with a message, not half-run', () => {
   const gateDir = path.join(path.dirname(fs.realpathSync(GATE)), '..', 'gate');

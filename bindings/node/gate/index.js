@@ -93,9 +93,10 @@ async function gate(argv) {
   }
 
   let pkgs;
+  let lockName;
   try {
     // npm (and so npm ci) takes npm-shrinkwrap.json over package-lock.json when both exist.
-    const lockName = fs.existsSync(path.join(project, 'npm-shrinkwrap.json')) ? 'npm-shrinkwrap.json' : 'package-lock.json';
+    lockName = fs.existsSync(path.join(project, 'npm-shrinkwrap.json')) ? 'npm-shrinkwrap.json' : 'package-lock.json';
     const lock = JSON.parse(fs.readFileSync(path.join(project, lockName), 'utf8'));
     if (!lock.packages) throw new GateError(`${lockName} has no "packages" (lockfileVersion 2 or 3 needed)`);
     pkgs = lockedPackages(lock, project, npmConfig(args, cwd), aliases);
@@ -118,7 +119,7 @@ async function gate(argv) {
     return 1;
   }
   console.error(`domainsig-npm: verified ${fetched} package(s); installing them`);
-  return install(args, cwd);
+  return install(args, cwd, path.join(project, lockName), pkgs);
 }
 
 module.exports = { gate, USAGE };

@@ -269,12 +269,15 @@ function lockedPackages(lock, cwd, config, aliases = new Map()) {
     }
     if (typeof p.version !== 'string') { p.refusal = 'the lockfile names no version'; continue; }
     p.registry = config.registryFor(name);
+    // The URL npm ci fetches for a `resolved`: one rule, whether the lockfile or the packument
+    // (verify.js, which then writes it into the lockfile: install.js) supplies it.
+    p.fetchURL = (resolved) => tarballURL(resolved, p.registry, config.replaceHost);
     if (p.resolved === undefined) continue; // the packument says where (verify.js)
     if (typeof p.resolved !== 'string' || !/^https?:\/\//.test(p.resolved)) {
       p.unattested = `not a tarball over http(s) (${p.resolved})`;
       continue;
     }
-    p.tarball = tarballURL(p.resolved, p.registry, config.replaceHost);
+    p.tarball = p.fetchURL(p.resolved);
   }
   return out;
 }

@@ -69,7 +69,10 @@ async function fetchAll(budget, pkgs) {
     if (!p.tarball) {
       const got = await fromPackument(budget, p, packuments);
       if (got.refusal) { p.refusal = got.refusal; return; }
-      p.tarball = got.tarball;
+      // npm ci would ask the packument again, and a registry can answer it otherwise: the gate
+      // pins this answer into the lockfile before npm ci runs (install.js).
+      p.pinned = got.tarball;
+      p.tarball = p.fetchURL(got.tarball);
     }
     const algorithms = [...new Set(['sha512', ...wanted.map((w) => w[1])])];
     const digests = await fetchDigests(budget, p.tarball, algorithms);
