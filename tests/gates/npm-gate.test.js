@@ -303,6 +303,17 @@ for (const omit of [false, true]) {
     assert.ok(fs.existsSync(path.join(other(ok.dir), 'node_modules', 'sigstore', 'package.json')));
   });
 
+  test(`replace-registry-host names a host without its port, as npm's Arborist matches it (${mode})`, async () => {
+    // The packument puts the tarball on 127.0.0.1:<other>, which serves nothing. npm matches
+    // replace-registry-host=127.0.0.1 against the host name and fetches from the registry
+    // (127.0.0.1:<registry>) instead; the gate must fetch and judge that same URL.
+    const tarball = (base, n, v, ports) => `http://127.0.0.1:${ports.other}/files/x3/${n}/${v}.tgz`;
+    const r = await gate(sigstore040(), { omit, other: {}, tarball, env: { npm_config_replace_registry_host: '127.0.0.1' } });
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.ok(installed(r));
+    assert.deepStrictEqual(r.otherHits.filter((u) => u.endsWith('.tgz')), []);
+  });
+
   test(`an endless tarball stops at the gate's byte cap (${mode})`, { timeout: 240000 }, async () => {
     const r = await gate(sigstore040(), { omit, body: 'endless', env: { DOMAINSIG_GATE_MAX_BYTES: '3000000' } });
     assertRefused(r, "the gate's downloads exceed 3000000 bytes in total (DOMAINSIG_GATE_MAX_BYTES)");
@@ -327,6 +338,22 @@ test('npm ci fetches the tarball the gate verified, not a second answer of the p
   // The lockfile keeps the shape the user's setting gives it.
   const lock = JSON.parse(fs.readFileSync(path.join(r.dir, 'package-lock.json'), 'utf8'));
   assert.ok(!('resolved' in lock.packages['node_modules/sigstore']), 'the lockfile kept the resolved the gate wrote');
+});
+
+test("replace-registry-host: the gate computes the URL npm 11's Arborist and pacote fetch", () => {
+  // Expected values worked from @npmcli/arborist lib/arborist/reify.js #registryResolved, then
+  // pacote lib/remote.js: Arborist keeps (or swaps in) the registry's path, pacote only the path.
+  const { tarballURL } = require(path.join(path.dirname(fs.realpathSync(GATE)), '..', 'gate', 'resolve.js'));
+  const t = 'https://registry.npmjs.org/a/-/a-1.tgz';
+  const reg = 'http://127.0.0.1:9/reg/';
+  assert.strictEqual(tarballURL(t, reg, undefined), 'http://127.0.0.1:9/reg/a/-/a-1.tgz');
+  assert.strictEqual(tarballURL(t, reg, 'npmjs'), 'http://127.0.0.1:9/reg/a/-/a-1.tgz');
+  assert.strictEqual(tarballURL(t, reg, 'always'), 'http://127.0.0.1:9/reg/a/-/a-1.tgz');
+  assert.strictEqual(tarballURL(t, reg, 'never'), t);
+  assert.strictEqual(tarballURL('http://127.0.0.1:7/a/-/a-1.tgz', reg, '127.0.0.1'), 'http://127.0.0.1:9/reg/a/-/a-1.tgz');
+  assert.strictEqual(tarballURL('http://127.0.0.1:7/a/-/a-1.tgz', reg, '127.0.0.1:7'), 'http://127.0.0.1:9/a/-/a-1.tgz');
+  assert.strictEqual(tarballURL('https://m.example/npm/a/-/a-1.tgz', reg, 'https://m.example/npm/'), 'http://127.0.0.1:9/reg/a/-/a-1.tgz');
+  assert.strictEqual(tarballURL('https://m.example/other/a-1.tgz', reg, 'https://m.example/npm/'), 'https://m.example/other/a-1.tgz');
 });
 
 test('Windows is refused with a message, not half-run', () => {

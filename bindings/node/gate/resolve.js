@@ -79,18 +79,41 @@ function npmConfig(args, cwd) {
     if (typeof reg !== 'string' || !/^https?:\/\//.test(reg)) throw new GateError(`npm names no http(s) registry for ${name}`);
     return slash(reg);
   };
-  return { registryFor, replaceHost: conf['replace-registry-host'] };
+  if (typeof conf.registry !== 'string' || !/^https?:\/\//.test(conf.registry)) throw new GateError('npm names no http(s) registry');
+  return { registryFor, registry: slash(conf.registry), replaceHost: conf['replace-registry-host'] };
 }
 
 /**
- * npm's `replace-registry-host` (pacote lib/remote.js): a `resolved` on the matched host is fetched
- * from the configured registry instead ('npmjs', the default, matches registry.npmjs.org; 'never'
- * nothing; 'always' every host; otherwise that host name).
+ * The URL npm ci fetches for a lockfile `resolved`, under npm's `replace-registry-host` ('npmjs',
+ * the default, means registry.npmjs.org; 'always' every host; a host name; or a URL, whose path
+ * must then prefix the tarball's). Two rewrites run, in this order, both towards the DEFAULT
+ * registry (not a scope's):
+ * 1. Arborist (lib/arborist/reify.js #registryResolved, npm 11.19): matches the host NAME (no
+ *    port), moves the URL to the registry's protocol, host and port, and puts the registry's path
+ *    in front (in place of the matched URL's path, when the setting is a URL). Query kept.
+ * 2. pacote (lib/remote.js): matches host[:port] ('never' nothing, 'always' everything) and
+ *    keeps only the path, on the registry's origin.
  */
 function tarballURL(resolved, registry, replaceHost) {
+  const rrh = !replaceHost || replaceHost === 'npmjs' ? 'registry.npmjs.org' : replaceHost;
   const u = new URL(resolved);
-  const match = !replaceHost || replaceHost === 'npmjs' ? 'registry.npmjs.org' : replaceHost;
-  if (match !== 'never' && (match === 'always' || match === u.host)) return new URL(u.pathname, registry).href;
+  const reg = new URL(registry);
+  const regPath = reg.pathname.replace(/\/$/, '');
+  let match = null;
+  try { match = new URL(rrh); } catch { /* a host name, 'never' or 'always' */ }
+  const matchHost = match ? match.hostname : rrh;
+  const matchPath = match ? match.pathname.replace(/\/$/, '') : null;
+  const under = (p, prefix) => p === prefix || p.startsWith(`${prefix}/`);
+  if ((rrh === 'always' || matchHost === u.hostname) && (!matchPath || under(u.pathname, matchPath))) {
+    u.protocol = reg.protocol;
+    u.hostname = reg.hostname;
+    u.port = reg.port;
+    if (matchPath) u.pathname = regPath + u.pathname.slice(matchPath.length);
+    else if (regPath && !under(u.pathname, regPath)) u.pathname = regPath + u.pathname;
+  }
+  if (rrh !== 'never' && (rrh === 'always' || rrh === u.host)) {
+    return new URL(u.pathname, registry.replace(/\/+$/, '')).href;
+  }
   return u.href;
 }
 
@@ -271,7 +294,7 @@ function lockedPackages(lock, cwd, config, aliases = new Map()) {
     p.registry = config.registryFor(name);
     // The URL npm ci fetches for a `resolved`: one rule, whether the lockfile or the packument
     // (verify.js, which then writes it into the lockfile: install.js) supplies it.
-    p.fetchURL = (resolved) => tarballURL(resolved, p.registry, config.replaceHost);
+    p.fetchURL = (resolved) => tarballURL(resolved, config.registry, config.replaceHost);
     if (p.resolved === undefined) continue; // the packument says where (verify.js)
     if (typeof p.resolved !== 'string' || !/^https?:\/\//.test(p.resolved)) {
       p.unattested = `not a tarball over http(s) (${p.resolved})`;
