@@ -314,6 +314,17 @@ for (const omit of [false, true]) {
     assert.deepStrictEqual(r.otherHits.filter((u) => u.endsWith('.tgz')), []);
   });
 
+  test(`a refused install into a workspace puts the workspace's package.json back (${mode})`, async () => {
+    // `npm install -w <ws> <pkg>` saves the dependency in the workspace's package.json.
+    const ws = (dir) => path.join(dir, 'packages', 'a', 'package.json');
+    const wsText = JSON.stringify({ name: 'a', version: '1.0.0' }, null, 2) + '\n';
+    const setup = (dir) => { fs.mkdirSync(path.dirname(ws(dir)), { recursive: true }); fs.writeFileSync(ws(dir), wsText); };
+    const r = await gate(sigstore040({ tgz: OTHER_VERSION() }), { omit, setup, pkg: { workspaces: ['packages/*'] },
+      args: ['-w', 'packages/a'] });
+    assertRefused(r, 'ARTIFACT_MISMATCH (13)');
+    assert.strictEqual(fs.readFileSync(ws(r.dir), 'utf8'), wsText, "the workspace's package.json was not restored");
+  });
+
   test(`an endless tarball stops at the gate's byte cap (${mode})`, { timeout: 240000 }, async () => {
     const r = await gate(sigstore040(), { omit, body: 'endless', env: { DOMAINSIG_GATE_MAX_BYTES: '3000000' } });
     assertRefused(r, "the gate's downloads exceed 3000000 bytes in total (DOMAINSIG_GATE_MAX_BYTES)");

@@ -14,7 +14,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { Policy } = require('..');
 const { Budget, GateError } = require('./fetch');
-const { splitArgs, lockOnly, npmConfig, npmPrefix, lockedPackages, declaredAliases } = require('./resolve');
+const { splitArgs, workspaceFolders, lockOnly, npmConfig, npmPrefix, lockedPackages, declaredAliases } = require('./resolve');
 const { fetchAll, verifyAll, allowsUnattested } = require('./verify');
 const { install } = require('./install');
 
@@ -71,14 +71,13 @@ async function gate(argv) {
     console.error(`domainsig-npm: ${e.message}`);
     return 2;
   }
-  const saved = {};
-  for (const f of ['package.json', 'package-lock.json', 'npm-shrinkwrap.json']) {
-    const p = path.join(project, f);
-    saved[f] = fs.existsSync(p) ? fs.readFileSync(p) : null;
-  }
+  // Every file npm may edit: the project's, and each workspace's package.json (`npm install -w`).
+  const saved = new Map();
+  const files = ['package.json', 'package-lock.json', 'npm-shrinkwrap.json'].map((f) => path.join(project, f));
+  for (const ws of workspaceFolders(project)) files.push(path.join(ws, 'package.json'));
+  for (const p of files) saved.set(p, fs.existsSync(p) ? fs.readFileSync(p) : null);
   const restore = () => {
-    for (const [f, data] of Object.entries(saved)) {
-      const p = path.join(project, f);
+    for (const [p, data] of saved) {
       if (data === null) fs.rmSync(p, { force: true });
       else fs.writeFileSync(p, data);
     }

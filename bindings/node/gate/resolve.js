@@ -42,6 +42,19 @@ function ciFlags(args) {
   return out;
 }
 
+/** ciFlags without the workspace options, which `npm prefix` and `npm config` refuse (ENOWORKSPACES). */
+function configFlags(args) {
+  const out = [];
+  const flags = ciFlags(args);
+  for (let i = 0; i < flags.length; i++) {
+    const a = flags[i];
+    if (a === '-w' || a === '--workspace') { i++; continue; }
+    if (/^--(no-)?(workspace|workspaces|include-workspace-root)(=|$)/.test(a)) continue;
+    out.push(a);
+  }
+  return out;
+}
+
 /**
  * Runs npm. Windows is not supported: since Node 18.20.2/20.12.2 a `.cmd` cannot be spawned
  * without a shell (CVE-2024-24576 class), and a shell would re-parse the user's arguments.
@@ -58,7 +71,7 @@ function lockOnly(args, cwd) {
 
 /** The folder npm installs into (`npm prefix`: --prefix, or the nearest package.json up from cwd). */
 function npmPrefix(args, cwd) {
-  const r = npm(['prefix', ...ciFlags(args)], cwd, { encoding: 'utf8' });
+  const r = npm(['prefix', ...configFlags(args)], cwd, { encoding: 'utf8' });
   const dir = (r.stdout || '').trim();
   if (r.status !== 0 || !path.isAbsolute(dir)) throw new GateError(`could not ask npm for the project folder: ${(r.stderr || '').trim()}`);
   return dir;
@@ -66,7 +79,7 @@ function npmPrefix(args, cwd) {
 
 /** npm's resolved configuration in `cwd` with the user's flags: { registryFor(name), replaceHost }. */
 function npmConfig(args, cwd) {
-  const r = npm(['config', 'ls', '-l', '--json', ...ciFlags(args)], cwd, { encoding: 'utf8', maxBuffer: 16 << 20 });
+  const r = npm(['config', 'ls', '-l', '--json', ...configFlags(args)], cwd, { encoding: 'utf8', maxBuffer: 16 << 20 });
   let conf;
   try { conf = JSON.parse(r.stdout); } catch { conf = null; }
   if (r.status !== 0 || !conf || typeof conf !== 'object') {
@@ -151,6 +164,33 @@ function globRegExp(pattern) {
     return seg.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
   });
   return new RegExp(`^${parts.join('/')}$`);
+}
+
+/**
+ * The workspace folders of the project (its package.json `workspaces` globs, negations ignored: a
+ * superset is harmless), whose package.json `npm install -w` edits. A bounded walk that skips
+ * node_modules and dot folders.
+ */
+function workspaceFolders(cwd) {
+  const root = readJSON(path.join(cwd, 'package.json')) || {};
+  const ws = Array.isArray(root.workspaces) ? root.workspaces : (root.workspaces && root.workspaces.packages) || [];
+  const patterns = ws.filter((w) => typeof w === 'string' && !w.startsWith('!')).map(globRegExp);
+  const out = [];
+  if (!patterns.length) return out;
+  const queue = [''];
+  let seen = 0;
+  while (queue.length && seen++ < MAX_LOCAL_PACKAGES) {
+    const rel = queue.shift();
+    let entries;
+    try { entries = fs.readdirSync(path.join(cwd, rel), { withFileTypes: true }); } catch { continue; }
+    for (const e of entries) {
+      if (!e.isDirectory() || e.name === 'node_modules' || e.name.startsWith('.')) continue;
+      const sub = rel ? `${rel}/${e.name}` : e.name;
+      if (patterns.some((re) => re.test(sub))) out.push(path.join(cwd, sub));
+      if (sub.split('/').length < 16) queue.push(sub);
+    }
+  }
+  return out;
 }
 
 /**
@@ -305,4 +345,4 @@ function lockedPackages(lock, cwd, config, aliases = new Map()) {
   return out;
 }
 
-module.exports = { splitArgs, ciFlags, npm, lockOnly, npmConfig, npmPrefix, tarballURL, lockedPackages, declaredLocal, declaredAliases, localPath };
+module.exports = { splitArgs, ciFlags, workspaceFolders, npm, lockOnly, npmConfig, npmPrefix, tarballURL, lockedPackages, declaredLocal, declaredAliases, localPath };
