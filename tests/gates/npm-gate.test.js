@@ -367,6 +367,24 @@ test("replace-registry-host: the gate computes the URL npm 11's Arborist and pac
   assert.strictEqual(tarballURL('https://m.example/other/a-1.tgz', reg, 'https://m.example/npm/'), 'https://m.example/other/a-1.tgz');
 });
 
+test('a lockfile larger than one verifyMany batch is verified in several', async () => {
+  // The library refuses a batch over its cap (LIMIT_EXCEEDED); the cap is lowered to 2 here.
+  const verify = require(path.join(path.dirname(fs.realpathSync(GATE)), '..', 'gate', 'verify.js'));
+  const saved = verify.limits.batch;
+  verify.limits.batch = 2;
+  const calls = [];
+  const policy = { verifyMany: async (items, { indexDomain }) => {
+    if (items.length > verify.limits.batch) throw new Error('LIMIT_EXCEEDED');
+    calls.push(items.length);
+    return items.map((it) => ({ ok: true, name: it.name, indexDomain }));
+  } };
+  const pkgs = Array.from({ length: 5 }, (_, i) => ({ name: `p${i}`, version: '1.0.0', registry: 'http://127.0.0.1:9/',
+    sha512: '00', document: Buffer.from('{}') }));
+  try { await verify.verifyAll(policy, pkgs); } finally { verify.limits.batch = saved; }
+  assert.deepStrictEqual(calls, [2, 2, 1]);
+  pkgs.forEach((p, i) => assert.strictEqual(p.results[0].result.name, `pkg:npm/p${i}@1.0.0`));
+});
+
 test('Windows is refused with a message, not half-run', () => {
   const gateDir = path.join(path.dirname(fs.realpathSync(GATE)), '..', 'gate');
   const script = `Object.defineProperty(process, 'platform', { value: 'win32' });

@@ -441,3 +441,32 @@ def test_a_local_folder_cannot_be_staged_and_is_refused(tmp_path, serve):
         "    raise RuntimeError('not built in these tests')\n")
     refused(*gate(tmp_path, index, policy(index.port), str(proj)),
             "refused: proj", "a local folder: the gate installs only files it staged and hashed")
+
+
+def test_more_files_than_one_verify_many_batch_are_verified_in_several(monkeypatch):
+    # The library refuses a batch over its cap (LIMIT_EXCEEDED); the cap is lowered to 2 here.
+    import importlib
+
+    from domainsig.pip.resolve import Candidate
+
+    verify = importlib.import_module("domainsig.pip.verify")  # the package exports a function of that name
+
+    monkeypatch.setattr(verify, "BATCH", 2, raising=False)
+    calls = []
+
+    class Policy:
+        def verify_many(self, items, domain):
+            if len(items) > 2:
+                raise AssertionError("LIMIT_EXCEEDED")
+            calls.append(len(items))
+            return [(name, domain) for _, _, name in items]
+
+    class NoIndexes:
+        def locate(self, c):
+            pass
+
+    cands = [Candidate(name="p", version="1", url=f"http://x/{i}.whl", filename=f"p-{i}.whl", path=f"/t/{i}",
+                       index_domain="127.0.0.1:9", provenance=b"{}") for i in range(5)]
+    verify.verify(Policy(), cands, NoIndexes())
+    assert calls == [2, 2, 1]
+    assert [c.verdict for c in cands] == [(f"p-{i}.whl", "127.0.0.1:9") for i in range(5)]

@@ -9,7 +9,7 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from .._policy import Policy
+from .._policy import MAX_BATCH, Policy
 from . import fetch
 from .resolve import Candidate, GateError, normalize
 
@@ -21,6 +21,9 @@ SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 # src/limits.rs MAX_BUNDLE_BYTES is 8 MiB).
 MAX_PAGE_BYTES = 32 << 20
 MAX_PROVENANCE_BYTES = 8 << 20
+#: The most items one ``verify_many`` call takes (the library refuses more, LIMIT_EXCEEDED): more
+#: files are verified in several calls. A module attribute so that a test can lower it.
+BATCH = MAX_BATCH
 
 
 def host_port(url: str) -> str:
@@ -150,9 +153,11 @@ def verify(policy: Policy, candidates: Sequence[Candidate], indexes: Indexes) ->
         if not c.refusal and c.provenance is not None and c.index_domain is not None:
             by_domain.setdefault(c.index_domain, []).append(c)
     for domain, group in by_domain.items():
-        results = policy.verify_many([(c.path, c.provenance or b"", c.filename) for c in group], domain)
-        for c, r in zip(group, results):
-            c.verdict = r
+        for at in range(0, len(group), BATCH):
+            chunk = group[at : at + BATCH]
+            results = policy.verify_many([(c.path, c.provenance or b"", c.filename) for c in chunk], domain)
+            for c, r in zip(chunk, results):
+                c.verdict = r
 
 
 def allows_unattested(policy: Dict[str, Any], project: str) -> bool:
