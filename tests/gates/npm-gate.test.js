@@ -45,6 +45,7 @@ function registry(packages, { tarball, body } = {}) {
   const sockets = new Set();
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent(req.url.split('?')[0]);
+    server.hits.push(url);
     const send = (data, type) => { res.writeHead(200, { 'content-type': type }); res.end(data); };
     const sendTgz = (data) => {
       if (!body) return send(data, 'application/octet-stream');
@@ -72,7 +73,7 @@ function registry(packages, { tarball, body } = {}) {
         versions[v] = {
           ...p.meta, name, version: v, ...p.manifest,
           dist: {
-            tarball: tarball ? tarball(base, name, v) : `${base}/${name}/-/${name.split('/').pop()}-${v}.tgz`,
+            tarball: tarball ? tarball(base, name, v, req) : `${base}/${name}/-/${name.split('/').pop()}-${v}.tgz`,
             integrity: 'sha512-' + crypto.createHash('sha512').update(p.tgz).digest('base64'),
             shasum: crypto.createHash('sha1').update(p.tgz).digest('hex'),
           },
@@ -83,6 +84,7 @@ function registry(packages, { tarball, body } = {}) {
     }
     res.writeHead(404); res.end('{}');
   });
+  server.hits = [];
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   server.stop = () => { server.closing = true; for (const s of sockets) s.destroy(); server.close(); };
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -130,7 +132,7 @@ function policy(dir, mirrors) {
 async function gate(packages, { mirrors, omit = false, tarball, body, other, pkg, env: extraEnv, setup, spec = 'sigstore@0.4.0', args = [] } = {}) {
   const otherServer = other ? await registry(other) : null;
   const ports = { other: otherServer && otherServer.address().port };
-  const server = await registry(packages, { tarball: tarball && ((base, n, v) => tarball(base, n, v, ports)), body });
+  const server = await registry(packages, { tarball: tarball && ((base, n, v, req) => tarball(base, n, v, ports, req)), body });
   const port = ports.registry = server.address().port;
   const dir = project(pkg);
   if (setup) setup(dir);
@@ -151,7 +153,7 @@ async function gate(packages, { mirrors, omit = false, tarball, body, other, pkg
   });
   server.stop();
   if (otherServer) otherServer.stop();
-  return { ...run, dir, port, before };
+  return { ...run, dir, port, before, otherHits: otherServer ? otherServer.hits : [] };
 }
 
 function assertRefused(r, ...expect) {
@@ -301,6 +303,28 @@ for (const omit of [false, true]) {
     assert.ok(fs.existsSync(path.join(other(ok.dir), 'node_modules', 'sigstore', 'package.json')));
   });
 
+  test(`replace-registry-host names a host without its port, as npm's Arborist matches it (${mode})`, async () => {
+    // The packument puts the tarball on 127.0.0.1:<other>, which serves nothing. npm matches
+    // replace-registry-host=127.0.0.1 against the host name and fetches from the registry
+    // (127.0.0.1:<registry>) instead; the gate must fetch and judge that same URL.
+    const tarball = (base, n, v, ports) => `http://127.0.0.1:${ports.other}/files/x3/${n}/${v}.tgz`;
+    const r = await gate(sigstore040(), { omit, other: {}, tarball, env: { npm_config_replace_registry_host: '127.0.0.1' } });
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.ok(installed(r));
+    assert.deepStrictEqual(r.otherHits.filter((u) => u.endsWith('.tgz')), []);
+  });
+
+  test(`a refused install into a workspace puts the workspace's package.json back (${mode})`, async () => {
+    // `npm install -w <ws> <pkg>` saves the dependency in the workspace's package.json.
+    const ws = (dir) => path.join(dir, 'packages', 'a', 'package.json');
+    const wsText = JSON.stringify({ name: 'a', version: '1.0.0' }, null, 2) + '\n';
+    const setup = (dir) => { fs.mkdirSync(path.dirname(ws(dir)), { recursive: true }); fs.writeFileSync(ws(dir), wsText); };
+    const r = await gate(sigstore040({ tgz: OTHER_VERSION() }), { omit, setup, pkg: { workspaces: ['packages/*'] },
+      args: ['-w', 'packages/a'] });
+    assertRefused(r, 'ARTIFACT_MISMATCH (13)');
+    assert.strictEqual(fs.readFileSync(ws(r.dir), 'utf8'), wsText, "the workspace's package.json was not restored");
+  });
+
   test(`an endless tarball stops at the gate's byte cap (${mode})`, { timeout: 240000 }, async () => {
     const r = await gate(sigstore040(), { omit, body: 'endless', env: { DOMAINSIG_GATE_MAX_BYTES: '3000000' } });
     assertRefused(r, "the gate's downloads exceed 3000000 bytes in total (DOMAINSIG_GATE_MAX_BYTES)");
@@ -311,6 +335,55 @@ for (const omit of [false, true]) {
     assertRefused(r, "the gate's deadline of 3 s passed (DOMAINSIG_GATE_DEADLINE)");
   });
 }
+
+test('npm ci fetches the tarball the gate verified, not a second answer of the packument (omit-lockfile-registry-resolved=true)', async () => {
+  // The registry tells npm (its user agent) one tarball URL, on a host the policy does not allow,
+  // and anyone else (the gate) another, its own. Without `resolved` in the lockfile npm ci would
+  // ask the packument again and fetch from the unallowed host.
+  const tarball = (base, n, v, ports, req) => (/^npm\//.test(req.headers['user-agent'] || '')
+    ? `http://127.0.0.1:${ports.other}/files/x2/${n}/${v}.tgz` : `${base}/files/x1/${n}/${v}.tgz`);
+  const r = await gate(sigstore040(), { omit: true, other: sigstore040(), tarball });
+  assert.deepStrictEqual(r.otherHits.filter((u) => u.endsWith('.tgz')), [], 'a tarball was fetched from a host the gate did not verify');
+  assert.strictEqual(r.status, 0, r.stderr);
+  assert.ok(installed(r));
+  // The lockfile keeps the shape the user's setting gives it.
+  const lock = JSON.parse(fs.readFileSync(path.join(r.dir, 'package-lock.json'), 'utf8'));
+  assert.ok(!('resolved' in lock.packages['node_modules/sigstore']), 'the lockfile kept the resolved the gate wrote');
+});
+
+test("replace-registry-host: the gate computes the URL npm 11's Arborist and pacote fetch", () => {
+  // Expected values worked from @npmcli/arborist lib/arborist/reify.js #registryResolved, then
+  // pacote lib/remote.js: Arborist keeps (or swaps in) the registry's path, pacote only the path.
+  const { tarballURL } = require(path.join(path.dirname(fs.realpathSync(GATE)), '..', 'gate', 'resolve.js'));
+  const t = 'https://registry.npmjs.org/a/-/a-1.tgz';
+  const reg = 'http://127.0.0.1:9/reg/';
+  assert.strictEqual(tarballURL(t, reg, undefined), 'http://127.0.0.1:9/reg/a/-/a-1.tgz');
+  assert.strictEqual(tarballURL(t, reg, 'npmjs'), 'http://127.0.0.1:9/reg/a/-/a-1.tgz');
+  assert.strictEqual(tarballURL(t, reg, 'always'), 'http://127.0.0.1:9/reg/a/-/a-1.tgz');
+  assert.strictEqual(tarballURL(t, reg, 'never'), t);
+  assert.strictEqual(tarballURL('http://127.0.0.1:7/a/-/a-1.tgz', reg, '127.0.0.1'), 'http://127.0.0.1:9/reg/a/-/a-1.tgz');
+  assert.strictEqual(tarballURL('http://127.0.0.1:7/a/-/a-1.tgz', reg, '127.0.0.1:7'), 'http://127.0.0.1:9/a/-/a-1.tgz');
+  assert.strictEqual(tarballURL('https://m.example/npm/a/-/a-1.tgz', reg, 'https://m.example/npm/'), 'http://127.0.0.1:9/reg/a/-/a-1.tgz');
+  assert.strictEqual(tarballURL('https://m.example/other/a-1.tgz', reg, 'https://m.example/npm/'), 'https://m.example/other/a-1.tgz');
+});
+
+test('a lockfile larger than one verifyMany batch is verified in several', async () => {
+  // The library refuses a batch over its cap (LIMIT_EXCEEDED); the cap is lowered to 2 here.
+  const verify = require(path.join(path.dirname(fs.realpathSync(GATE)), '..', 'gate', 'verify.js'));
+  const saved = verify.limits.batch;
+  verify.limits.batch = 2;
+  const calls = [];
+  const policy = { verifyMany: async (items, { indexDomain }) => {
+    if (items.length > verify.limits.batch) throw new Error('LIMIT_EXCEEDED');
+    calls.push(items.length);
+    return items.map((it) => ({ ok: true, name: it.name, indexDomain }));
+  } };
+  const pkgs = Array.from({ length: 5 }, (_, i) => ({ name: `p${i}`, version: '1.0.0', registry: 'http://127.0.0.1:9/',
+    sha512: '00', document: Buffer.from('{}') }));
+  try { await verify.verifyAll(policy, pkgs); } finally { verify.limits.batch = saved; }
+  assert.deepStrictEqual(calls, [2, 2, 1]);
+  pkgs.forEach((p, i) => assert.strictEqual(p.results[0].result.name, `pkg:npm/p${i}@1.0.0`));
+});
 
 test('Windows is refused with a message, not half-run', () => {
   const gateDir = path.join(path.dirname(fs.realpathSync(GATE)), '..', 'gate');

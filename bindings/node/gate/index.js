@@ -14,7 +14,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { Policy } = require('..');
 const { Budget, GateError } = require('./fetch');
-const { splitArgs, lockOnly, npmConfig, npmPrefix, lockedPackages, declaredAliases } = require('./resolve');
+const { splitArgs, workspaceFolders, lockOnly, npmConfig, npmPrefix, lockedPackages, declaredAliases } = require('./resolve');
 const { fetchAll, verifyAll, allowsUnattested } = require('./verify');
 const { install } = require('./install');
 const trustfile = require('./trustfile');
@@ -61,9 +61,6 @@ async function gate(argv) {
     const text = fs.readFileSync(file, 'utf8');
     policyDoc = JSON.parse(text);
     Policy.fromJSON(text); // the user's policy must be valid on its own
-    // The trust file beside package-lock.json: recorded publishers are pins, others a first sight.
-    trust = trustfile.load(process.cwd());
-    policy = Policy.fromJSON(trustfile.withPins(policyDoc, trust, accept));
   } catch (e) {
     console.error(`domainsig-npm: ${e.message}`);
     return 2;
@@ -75,18 +72,20 @@ async function gate(argv) {
   let project;
   try {
     project = npmPrefix(args, cwd);
+    // The trust file beside package-lock.json: recorded publishers are pins, others a first sight.
+    trust = trustfile.load(project);
+    policy = Policy.fromJSON(trustfile.withPins(policyDoc, trust, accept));
   } catch (e) {
     console.error(`domainsig-npm: ${e.message}`);
     return 2;
   }
-  const saved = {};
-  for (const f of ['package.json', 'package-lock.json', 'npm-shrinkwrap.json']) {
-    const p = path.join(project, f);
-    saved[f] = fs.existsSync(p) ? fs.readFileSync(p) : null;
-  }
+  // Every file npm may edit: the project's, and each workspace's package.json (`npm install -w`).
+  const saved = new Map();
+  const files = ['package.json', 'package-lock.json', 'npm-shrinkwrap.json'].map((f) => path.join(project, f));
+  for (const ws of workspaceFolders(project)) files.push(path.join(ws, 'package.json'));
+  for (const p of files) saved.set(p, fs.existsSync(p) ? fs.readFileSync(p) : null);
   const restore = () => {
-    for (const [f, data] of Object.entries(saved)) {
-      const p = path.join(project, f);
+    for (const [p, data] of saved) {
       if (data === null) fs.rmSync(p, { force: true });
       else fs.writeFileSync(p, data);
     }
@@ -101,9 +100,10 @@ async function gate(argv) {
   }
 
   let pkgs;
+  let lockName;
   try {
     // npm (and so npm ci) takes npm-shrinkwrap.json over package-lock.json when both exist.
-    const lockName = fs.existsSync(path.join(project, 'npm-shrinkwrap.json')) ? 'npm-shrinkwrap.json' : 'package-lock.json';
+    lockName = fs.existsSync(path.join(project, 'npm-shrinkwrap.json')) ? 'npm-shrinkwrap.json' : 'package-lock.json';
     const lock = JSON.parse(fs.readFileSync(path.join(project, lockName), 'utf8'));
     if (!lock.packages) throw new GateError(`${lockName} has no "packages" (lockfileVersion 2 or 3 needed)`);
     pkgs = lockedPackages(lock, project, npmConfig(args, cwd), aliases);
@@ -131,8 +131,8 @@ async function gate(argv) {
   }
   for (const n of notes) console.error(`domainsig-npm: ${n}`);
   console.error(`domainsig-npm: verified ${fetched} package(s); installing them`);
-  const status = install(args, cwd);
-  if (status === 0 && changed) trustfile.save(cwd, next);
+  const status = install(args, cwd, path.join(project, lockName), pkgs);
+  if (status === 0 && changed) trustfile.save(project, next);
   else if (changed) console.error(`domainsig-npm: npm ci failed; ${trustfile.FILE} was not updated`);
   return status;
 }

@@ -42,6 +42,19 @@ function ciFlags(args) {
   return out;
 }
 
+/** ciFlags without the workspace options, which `npm prefix` and `npm config` refuse (ENOWORKSPACES). */
+function configFlags(args) {
+  const out = [];
+  const flags = ciFlags(args);
+  for (let i = 0; i < flags.length; i++) {
+    const a = flags[i];
+    if (a === '-w' || a === '--workspace') { i++; continue; }
+    if (/^--(no-)?(workspace|workspaces|include-workspace-root)(=|$)/.test(a)) continue;
+    out.push(a);
+  }
+  return out;
+}
+
 /**
  * Runs npm. Windows is not supported: since Node 18.20.2/20.12.2 a `.cmd` cannot be spawned
  * without a shell (CVE-2024-24576 class), and a shell would re-parse the user's arguments.
@@ -58,7 +71,7 @@ function lockOnly(args, cwd) {
 
 /** The folder npm installs into (`npm prefix`: --prefix, or the nearest package.json up from cwd). */
 function npmPrefix(args, cwd) {
-  const r = npm(['prefix', ...ciFlags(args)], cwd, { encoding: 'utf8' });
+  const r = npm(['prefix', ...configFlags(args)], cwd, { encoding: 'utf8' });
   const dir = (r.stdout || '').trim();
   if (r.status !== 0 || !path.isAbsolute(dir)) throw new GateError(`could not ask npm for the project folder: ${(r.stderr || '').trim()}`);
   return dir;
@@ -66,7 +79,7 @@ function npmPrefix(args, cwd) {
 
 /** npm's resolved configuration in `cwd` with the user's flags: { registryFor(name), replaceHost }. */
 function npmConfig(args, cwd) {
-  const r = npm(['config', 'ls', '-l', '--json', ...ciFlags(args)], cwd, { encoding: 'utf8', maxBuffer: 16 << 20 });
+  const r = npm(['config', 'ls', '-l', '--json', ...configFlags(args)], cwd, { encoding: 'utf8', maxBuffer: 16 << 20 });
   let conf;
   try { conf = JSON.parse(r.stdout); } catch { conf = null; }
   if (r.status !== 0 || !conf || typeof conf !== 'object') {
@@ -79,18 +92,41 @@ function npmConfig(args, cwd) {
     if (typeof reg !== 'string' || !/^https?:\/\//.test(reg)) throw new GateError(`npm names no http(s) registry for ${name}`);
     return slash(reg);
   };
-  return { registryFor, replaceHost: conf['replace-registry-host'] };
+  if (typeof conf.registry !== 'string' || !/^https?:\/\//.test(conf.registry)) throw new GateError('npm names no http(s) registry');
+  return { registryFor, registry: slash(conf.registry), replaceHost: conf['replace-registry-host'] };
 }
 
 /**
- * npm's `replace-registry-host` (pacote lib/remote.js): a `resolved` on the matched host is fetched
- * from the configured registry instead ('npmjs', the default, matches registry.npmjs.org; 'never'
- * nothing; 'always' every host; otherwise that host name).
+ * The URL npm ci fetches for a lockfile `resolved`, under npm's `replace-registry-host` ('npmjs',
+ * the default, means registry.npmjs.org; 'always' every host; a host name; or a URL, whose path
+ * must then prefix the tarball's). Two rewrites run, in this order, both towards the DEFAULT
+ * registry (not a scope's):
+ * 1. Arborist (lib/arborist/reify.js #registryResolved, npm 11.19): matches the host NAME (no
+ *    port), moves the URL to the registry's protocol, host and port, and puts the registry's path
+ *    in front (in place of the matched URL's path, when the setting is a URL). Query kept.
+ * 2. pacote (lib/remote.js): matches host[:port] ('never' nothing, 'always' everything) and
+ *    keeps only the path, on the registry's origin.
  */
 function tarballURL(resolved, registry, replaceHost) {
+  const rrh = !replaceHost || replaceHost === 'npmjs' ? 'registry.npmjs.org' : replaceHost;
   const u = new URL(resolved);
-  const match = !replaceHost || replaceHost === 'npmjs' ? 'registry.npmjs.org' : replaceHost;
-  if (match !== 'never' && (match === 'always' || match === u.host)) return new URL(u.pathname, registry).href;
+  const reg = new URL(registry);
+  const regPath = reg.pathname.replace(/\/$/, '');
+  let match = null;
+  try { match = new URL(rrh); } catch { /* a host name, 'never' or 'always' */ }
+  const matchHost = match ? match.hostname : rrh;
+  const matchPath = match ? match.pathname.replace(/\/$/, '') : null;
+  const under = (p, prefix) => p === prefix || p.startsWith(`${prefix}/`);
+  if ((rrh === 'always' || matchHost === u.hostname) && (!matchPath || under(u.pathname, matchPath))) {
+    u.protocol = reg.protocol;
+    u.hostname = reg.hostname;
+    u.port = reg.port;
+    if (matchPath) u.pathname = regPath + u.pathname.slice(matchPath.length);
+    else if (regPath && !under(u.pathname, regPath)) u.pathname = regPath + u.pathname;
+  }
+  if (rrh !== 'never' && (rrh === 'always' || rrh === u.host)) {
+    return new URL(u.pathname, registry.replace(/\/+$/, '')).href;
+  }
   return u.href;
 }
 
@@ -128,6 +164,33 @@ function globRegExp(pattern) {
     return seg.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
   });
   return new RegExp(`^${parts.join('/')}$`);
+}
+
+/**
+ * The workspace folders of the project (its package.json `workspaces` globs, negations ignored: a
+ * superset is harmless), whose package.json `npm install -w` edits. A bounded walk that skips
+ * node_modules and dot folders.
+ */
+function workspaceFolders(cwd) {
+  const root = readJSON(path.join(cwd, 'package.json')) || {};
+  const ws = Array.isArray(root.workspaces) ? root.workspaces : (root.workspaces && root.workspaces.packages) || [];
+  const patterns = ws.filter((w) => typeof w === 'string' && !w.startsWith('!')).map(globRegExp);
+  const out = [];
+  if (!patterns.length) return out;
+  const queue = [''];
+  let seen = 0;
+  while (queue.length && seen++ < MAX_LOCAL_PACKAGES) {
+    const rel = queue.shift();
+    let entries;
+    try { entries = fs.readdirSync(path.join(cwd, rel), { withFileTypes: true }); } catch { continue; }
+    for (const e of entries) {
+      if (!e.isDirectory() || e.name === 'node_modules' || e.name.startsWith('.')) continue;
+      const sub = rel ? `${rel}/${e.name}` : e.name;
+      if (patterns.some((re) => re.test(sub))) out.push(path.join(cwd, sub));
+      if (sub.split('/').length < 16) queue.push(sub);
+    }
+  }
+  return out;
 }
 
 /**
@@ -269,14 +332,17 @@ function lockedPackages(lock, cwd, config, aliases = new Map()) {
     }
     if (typeof p.version !== 'string') { p.refusal = 'the lockfile names no version'; continue; }
     p.registry = config.registryFor(name);
+    // The URL npm ci fetches for a `resolved`: one rule, whether the lockfile or the packument
+    // (verify.js, which then writes it into the lockfile: install.js) supplies it.
+    p.fetchURL = (resolved) => tarballURL(resolved, config.registry, config.replaceHost);
     if (p.resolved === undefined) continue; // the packument says where (verify.js)
     if (typeof p.resolved !== 'string' || !/^https?:\/\//.test(p.resolved)) {
       p.unattested = `not a tarball over http(s) (${p.resolved})`;
       continue;
     }
-    p.tarball = tarballURL(p.resolved, p.registry, config.replaceHost);
+    p.tarball = p.fetchURL(p.resolved);
   }
   return out;
 }
 
-module.exports = { splitArgs, ciFlags, npm, lockOnly, npmConfig, npmPrefix, tarballURL, lockedPackages, declaredLocal, declaredAliases, localPath };
+module.exports = { splitArgs, ciFlags, workspaceFolders, npm, lockOnly, npmConfig, npmPrefix, tarballURL, lockedPackages, declaredLocal, declaredAliases, localPath };

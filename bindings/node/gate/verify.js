@@ -12,6 +12,9 @@ const MAX_PACKUMENT_BYTES = 64 << 20;
 // https://github.com/npm/registry/blob/main/docs/responses/package-metadata.md#abbreviated-metadata-format
 const CORGI = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*';
 const SRI = /^(sha1|sha256|sha384|sha512)-([A-Za-z0-9+/=]+)/;
+// The most items one verifyMany call takes (src/limits.rs MAX_BATCH, mirrored in ../index.js); a
+// larger lockfile is verified in several calls. An object so that a test can lower it.
+const limits = { batch: 10000 };
 
 /** indexDomain of a registry URL: host[:port] and the registry's path, without credentials. */
 function registryDomain(registry) {
@@ -69,7 +72,10 @@ async function fetchAll(budget, pkgs) {
     if (!p.tarball) {
       const got = await fromPackument(budget, p, packuments);
       if (got.refusal) { p.refusal = got.refusal; return; }
-      p.tarball = got.tarball;
+      // npm ci would ask the packument again, and a registry can answer it otherwise: the gate
+      // pins this answer into the lockfile before npm ci runs (install.js).
+      p.pinned = got.tarball;
+      p.tarball = p.fetchURL(got.tarball);
     }
     const algorithms = [...new Set(['sha512', ...wanted.map((w) => w[1])])];
     const digests = await fetchDigests(budget, p.tarball, algorithms);
@@ -101,12 +107,15 @@ async function verifyAll(policy, pkgs) {
     if (p.fetchDomain) add(p.fetchDomain, p);
   }
   await Promise.all([...byDomain].map(async ([indexDomain, group]) => {
-    // The document goes in as bytes (content, never a path), the tarball as its digest.
-    const results = await policy.verifyMany(
-      group.map((p) => ({ artifact: `sha512:${p.sha512}`, bundle: p.document, name: purl(p.name, p.version) })),
-      { indexDomain },
-    );
-    group.forEach((p, i) => p.results.push({ domain: indexDomain, result: results[i] }));
+    for (let at = 0; at < group.length; at += limits.batch) {
+      const chunk = group.slice(at, at + limits.batch);
+      // The document goes in as bytes (content, never a path), the tarball as its digest.
+      const results = await policy.verifyMany(
+        chunk.map((p) => ({ artifact: `sha512:${p.sha512}`, bundle: p.document, name: purl(p.name, p.version) })),
+        { indexDomain },
+      );
+      chunk.forEach((p, i) => p.results.push({ domain: indexDomain, result: results[i] }));
+    }
   }));
 }
 
@@ -120,4 +129,4 @@ function allowsUnattested(policy, name) {
   return !(policy.packages && Object.prototype.hasOwnProperty.call(policy.packages, name));
 }
 
-module.exports = { fetchAll, verifyAll, allowsUnattested, checkIntegrity, registryDomain, purl };
+module.exports = { limits, fetchAll, verifyAll, allowsUnattested, checkIntegrity, registryDomain, purl };

@@ -59,7 +59,7 @@ class Index:
     ``body`` serves the wheel as an ``endless`` stream or a ``trickle`` (a byte every 0.2 s);
     ``metadata`` lists PEP 658 metadata, so pip's resolution does not download the wheel itself."""
 
-    def __init__(self, files, integrity=None, body=None, metadata=False):
+    def __init__(self, files, integrity=None, body=None, metadata=False, page="json"):
         kind = body
         self.files = files  # filename -> (bytes, provenance bytes | None | ABSENT)
         self.integrity = integrity or {}  # filename -> provenance bytes
@@ -79,6 +79,11 @@ class Index:
                 if index.switched:
                     index.after.append(path)
                 base = f"http://127.0.0.1:{index.port}"
+                if path == "/simple/rfc8785/" and page == "empty":  # JSON that lists nothing, not even `files`
+                    return self.send(b"{}", "application/vnd.pypi.simple.v1+json")
+                if path == "/simple/rfc8785/" and page == "html":  # PEP 503, no provenance
+                    links = "".join(f'<a href="../../files/{n}">{n}</a>' for n in index.files)
+                    return self.send(f"<html><body>{links}</body></html>".encode(), "text/html")
                 if path == "/simple/rfc8785/":
                     entries = []
                     for name, (data, prov) in index.files.items():
@@ -295,6 +300,24 @@ def test_integrity_api_fallback(tmp_path, serve):
     assert "rfc8785" in installed and "Integrity API" in run.stderr
 
 
+def test_integrity_api_fallback_for_an_html_index(tmp_path, serve):
+    index = serve({WHEEL: ((RFC8785 / "artifact").read_bytes(), ABSENT)}, integrity={WHEEL: provenance(RFC8785)},
+                  page="html")
+    run, installed = gate(tmp_path, index, policy(index.port))
+    assert run.returncode == 0, run.stderr
+    assert "rfc8785" in installed and "Integrity API" in run.stderr
+
+
+@pytest.mark.parametrize("page", ["html", "empty"])
+def test_an_index_that_did_not_list_the_file_is_not_credited_by_its_integrity_api(tmp_path, serve, page):
+    # The policy trusts `trusted`, which lists no file but answers its Integrity API for any; pip
+    # takes the wheel from `other`, which serves no provenance. The file is `other`'s: unattested.
+    trusted = serve({}, integrity={WHEEL: provenance(RFC8785)}, page=page)
+    other = serve({WHEEL: ((RFC8785 / "artifact").read_bytes(), ABSENT)})
+    run, installed = gate(tmp_path, trusted, policy(trusted.port), "--extra-index-url", other.url, "rfc8785==0.1.2")
+    refused(run, installed, f"127.0.0.1:{other.port} does not serve PEP 740 provenance")
+
+
 def test_require_hashes_still_enforced_by_pip(tmp_path, serve):
     index = serve(genuine())
     good = hashlib.sha256((RFC8785 / "artifact").read_bytes()).hexdigest()
@@ -441,3 +464,32 @@ def test_a_local_folder_cannot_be_staged_and_is_refused(tmp_path, serve):
         "    raise RuntimeError('not built in these tests')\n")
     refused(*gate(tmp_path, index, policy(index.port), str(proj)),
             "refused: proj", "a local folder: the gate installs only files it staged and hashed")
+
+
+def test_more_files_than_one_verify_many_batch_are_verified_in_several(monkeypatch):
+    # The library refuses a batch over its cap (LIMIT_EXCEEDED); the cap is lowered to 2 here.
+    import importlib
+
+    from domainsig.pip.resolve import Candidate
+
+    verify = importlib.import_module("domainsig.pip.verify")  # the package exports a function of that name
+
+    monkeypatch.setattr(verify, "BATCH", 2, raising=False)
+    calls = []
+
+    class Policy:
+        def verify_many(self, items, domain):
+            if len(items) > 2:
+                raise AssertionError("LIMIT_EXCEEDED")
+            calls.append(len(items))
+            return [(name, domain) for _, _, name in items]
+
+    class NoIndexes:
+        def locate(self, c):
+            pass
+
+    cands = [Candidate(name="p", version="1", url=f"http://x/{i}.whl", filename=f"p-{i}.whl", path=f"/t/{i}",
+                       index_domain="127.0.0.1:9", provenance=b"{}") for i in range(5)]
+    verify.verify(Policy(), cands, NoIndexes())
+    assert calls == [2, 2, 1]
+    assert [c.verdict for c in cands] == [(f"p-{i}.whl", "127.0.0.1:9") for i in range(5)]

@@ -3,13 +3,14 @@ listed it, and judge the files without provenance by the policy."""
 
 from __future__ import annotations
 
+import html.parser
 import json
 import os
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
-from .._policy import Policy
+from .._policy import MAX_BATCH, Policy
 from . import fetch
 from .resolve import Candidate, GateError, normalize
 
@@ -21,6 +22,9 @@ SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 # src/limits.rs MAX_BUNDLE_BYTES is 8 MiB).
 MAX_PAGE_BYTES = 32 << 20
 MAX_PROVENANCE_BYTES = 8 << 20
+#: The most items one ``verify_many`` call takes (the library refuses more, LIMIT_EXCEEDED): more
+#: files are verified in several calls. A module attribute so that a test can lower it.
+BATCH = MAX_BATCH
 
 
 def host_port(url: str) -> str:
@@ -33,22 +37,43 @@ def host_port(url: str) -> str:
     return host if parts.port in (None, default) else f"{host}:{parts.port}"
 
 
+class _Links(html.parser.HTMLParser):
+    """The ``href`` of every anchor of a PEP 503 (HTML) project page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: List[str] = []
+
+    def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
+        if tag == "a":
+            self.hrefs.extend(v for k, v in attrs if k == "href" and v)
+
+
+Page = Tuple[str, Dict[str, Any], Set[str]]
+
+
 class Indexes:
-    """Reads project pages (PEP 691 JSON) once per (index, project)."""
+    """Reads project pages (PEP 691 JSON, or the file URLs of a PEP 503 HTML page) once per
+    (index, project)."""
 
     def __init__(self, urls: Sequence[str], budget: fetch.Budget) -> None:
         self.urls = list(urls)
         self.budget = budget
-        self.pages: Dict[Tuple[str, str], Optional[Tuple[str, Dict[str, Any]]]] = {}
+        self.pages: Dict[Tuple[str, str], Optional[Page]] = {}
 
-    def page(self, index: str, project: str) -> Optional[Tuple[str, Dict[str, Any]]]:
+    def page(self, index: str, project: str) -> Optional[Page]:
         key = (index, project)
         if key not in self.pages:
             url = urllib.parse.urljoin(index, urllib.parse.quote(project) + "/")
             try:
                 body, ctype = fetch.read(self.budget, url, MAX_PAGE_BYTES, accept=f"{SIMPLE_JSON}, text/html;q=0.01")
                 doc = json.loads(body) if ctype.split(";")[0].strip() == SIMPLE_JSON else None
-                self.pages[key] = (url, doc) if isinstance(doc, dict) else (url, {})
+                links: Set[str] = set()
+                if doc is None:
+                    parser = _Links()
+                    parser.feed(body.decode("utf-8", "replace"))
+                    links = {urllib.parse.urldefrag(urllib.parse.urljoin(url, h))[0] for h in parser.hrefs}
+                self.pages[key] = (url, doc if isinstance(doc, dict) else {}, links)
             except (fetch.FetchError, ValueError):
                 self.pages[key] = None
         return self.pages[key]
@@ -61,7 +86,7 @@ class Indexes:
             found = self.page(index, project)
             if found is None:
                 continue
-            page_url, doc = found
+            page_url, doc, links = found
             for f in doc.get("files", []) if isinstance(doc.get("files"), list) else []:
                 if not isinstance(f, dict) or not isinstance(f.get("url"), str):
                     continue
@@ -71,9 +96,14 @@ class Indexes:
                 c.index_domain = host_port(index)
                 self._provenance(c, page_url, f)
                 return
-            if not doc and self._integrity(c, index):
-                # An index that does not speak PEP 691 JSON: only the Integrity API can vouch,
-                # and only for a file it serves under the same name and digest.
+            if target in links:
+                # An HTML (PEP 503) page that lists this very file: only this index's Integrity
+                # API can vouch for it. An index that does not list the file is never asked: its
+                # Integrity API would credit it with a file pip took from another index.
+                if not self._integrity(c, index):
+                    c.index_url = index
+                    c.index_domain = host_port(index)
+                    c.why_unattested = f"{c.index_domain} does not serve PEP 740 provenance (an HTML page, no Integrity API)"
                 return
         c.why_unattested = "no index the gate searched lists this file (a direct URL or --find-links)"
 
@@ -154,9 +184,11 @@ def verify(policy: Policy, candidates: Sequence[Candidate], indexes: Indexes,
         if not c.refusal and c.provenance is not None and c.index_domain is not None:
             by_domain.setdefault(c.index_domain, []).append(c)
     for domain, group in by_domain.items():
-        results = policy.verify_many([(c.path, c.provenance or b"", c.filename) for c in group], domain)
-        for c, r in zip(group, results):
-            c.verdict = r
+        for at in range(0, len(group), BATCH):
+            chunk = group[at : at + BATCH]
+            results = policy.verify_many([(c.path, c.provenance or b"", c.filename) for c in chunk], domain)
+            for c, r in zip(chunk, results):
+                c.verdict = r
 
 
 def allows_unattested(policy: Dict[str, Any], project: str) -> bool:
