@@ -31,7 +31,11 @@ seed() { # seed TARGET: vectors' relevant files into a fresh corpus (plus commit
     policy_parse) cp examples/*/policy*.json "$dir"/ 2>/dev/null || true ;;
     tuf_update) # the tests' valid repository, its files in the order the target splits them
       d=tests/tuf/doors
-      { printf '\n--\n'; cat "$d/timestamp.json"; printf '\n--\n'; cat "$d/1.snapshot.json"; printf '\n--\n'; cat "$d/1.targets.json"; printf '\n--\n'; cat "$d"/targets/*; } >"$dir/doors" ;;
+      { printf '\n--\n'; cat "$d/timestamp.json"; printf '\n--\n'; cat "$d/1.snapshot.json"; printf '\n--\n'; cat "$d/1.targets.json"; printf '\n--\n'; cat "$d"/targets/*; } >"$dir/doors"
+      # signed delegation trees (tag 0xD7): a 255-role chain, 70 roles under targets, a small mixed tree
+      printf '\xd7\xff\xff' >"$dir/tree-chain"
+      python3 -c 'import sys; sys.stdout.buffer.write(b"\xd7" + b"\x00\x82" * 70)' >"$dir/tree-wide"
+      printf '\xd7\x00\x00\x01\x01\x02\x06\x00\x04\xff\x09' >"$dir/tree-mixed" ;;
     *) python3 scripts/fuzz_seeds.py "$t" "$dir" ;;
   esac
 }

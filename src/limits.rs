@@ -24,8 +24,14 @@ pub const MAX_TUF_FILE_BYTES: u64 = 4 << 20;
 pub const MAX_TUF_ROOT_UPDATES: u64 = 256;
 /// Most targets in one TUF repository (Sigstore's has a dozen).
 pub const MAX_TUF_TARGETS: usize = 256;
-/// Deepest chain of TUF delegations followed.
-pub const MAX_TUF_DELEGATION_DEPTH: usize = 8;
+/// Deepest TUF delegated role loaded (top-level targets delegates at depth 1); a deeper one
+/// refuses the update. Sigstore's repositories delegate one level.
+pub const MAX_TUF_DELEGATION_DEPTH: u64 = 8;
+/// Most TUF delegated roles loaded in one update; one more refuses it.
+pub const MAX_TUF_DELEGATED_ROLES: u64 = 64;
+/// Most bytes fetched in one TUF update, metadata and targets together (an archived copy of
+/// Sigstore's public-good repository, every root version and target included, is under 400 KiB).
+pub const MAX_TUF_UPDATE_BYTES: u64 = 32 << 20;
 /// Deepest JSON nesting accepted in any input (arrays and objects).
 pub const MAX_JSON_DEPTH: usize = 64;
 /// Most certificates in a bundle's chain, or a CA's chain in the trusted root.

@@ -1,12 +1,24 @@
-//! A TUF update against a repository whose files are the fuzzer's: the bootstrap root is the
-//! tests' valid one (tests/tuf/doors), and the input, split on "\n--\n", supplies `2.root.json`,
-//! `timestamp.json`, the snapshot, the targets metadata and every target file, in that order. Exercises the host
-//! transport, tough's parsing and verification and the cache staging: any input must end in a
-//! refusal or a published state, never a panic or a hang.
+//! A TUF update against a repository whose files are the fuzzer's, in one of two shapes.
+//!
+//! - Files: the bootstrap root is the tests' valid one (tests/tuf/doors), and the input, split on
+//!   "\n--\n", supplies `2.root.json`, `timestamp.json`, the snapshot, the targets metadata and every
+//!   target file, in that order. Exercises the host transport, tough's parsing and verification and
+//!   the cache staging.
+//! - Trees (input starting with byte 0xD7): the input describes a delegation tree (which role
+//!   delegates to which, under which name, how long a chain), and this target signs every file
+//!   with fixed keys, so the tree gets past signature checks and reaches tough's delegation
+//!   loading: depth, role count and role names, hostile ones included.
+//!
+//! Any input must end in a refusal or a published state, never a panic, a stack overflow or a
+//! hang; a published state never has more delegated roles than the limit.
 #![no_main]
 
+use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
+use domainsig::limits::MAX_TUF_DELEGATED_ROLES;
 use domainsig::trust::tuf::{self, Expiry, Fetched, Fetcher, Repo, TufConfig};
 use libfuzzer_sys::fuzz_target;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
 static ROOT: &[u8] = include_bytes!("../../tests/tuf/doors/1.root.json");
@@ -55,10 +67,182 @@ fn split(data: &[u8]) -> Vec<&[u8]> {
     parts
 }
 
+const TREE: u8 = 0xD7;
+const FUTURE: &str = "2099-01-01T00:00:00Z";
+/// Role names the tree draws from: plain domains, and every kind the client must refuse.
+const NAMES: &[&str] = &[
+    "registry.npmjs.org",
+    "evil.example",
+    "a",
+    "b",
+    "root",
+    "targets",
+    "..",
+    "../up",
+    "x/y",
+    "a\\b",
+    "%2F",
+    "..%2Fup",
+    "",
+    "tab\tname",
+    "del\u{7f}",
+    "snapshot",
+];
+/// Most roles a fuzz input describes (above the client's limit, so the limit is reached).
+const MAX_ROLES: usize = 160;
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn sha256(b: &[u8]) -> String {
+    hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, b).as_ref())
+}
+
+/// A fixed Ed25519 key: (pair, keyid, key JSON).
+fn key(seed: u8) -> (Ed25519KeyPair, String, Value) {
+    let pair = Ed25519KeyPair::from_seed_unchecked(&[seed; 32]).expect("a 32-byte seed");
+    let json =
+        json!({"keytype": "ed25519", "scheme": "ed25519", "keyval": {"public": hex(pair.public_key().as_ref())}});
+    let id = sha256(&serde_json::to_vec(&json).unwrap_or_default());
+    (pair, id, json)
+}
+
+/// `signed` signed by `seed`. serde_json's compact sorted output is OLPC canonical JSON for the
+/// documents built here except where a name holds a control character, which then fails to
+/// verify: a refusal, as it should be.
+fn sign(signed: &Value, seed: u8) -> Vec<u8> {
+    let (pair, id, _) = key(seed);
+    let sig = hex(pair.sign(&serde_json::to_vec(signed).unwrap_or_default()).as_ref());
+    serde_json::to_vec(&json!({"signatures": [{"keyid": id, "sig": sig}], "signed": signed})).unwrap_or_default()
+}
+
+/// Root v1 of the tree repositories: keys 1 (root), 2 (timestamp), 3 (snapshot), 4 (targets).
+static TREE_ROOT: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    let mut keys = BTreeMap::new();
+    let mut roles = BTreeMap::new();
+    for (seed, role) in [(1u8, "root"), (2, "timestamp"), (3, "snapshot"), (4, "targets")] {
+        let (_, id, json) = key(seed);
+        keys.insert(id.clone(), json);
+        roles.insert(role, json!({"keyids": [id], "threshold": 1}));
+    }
+    sign(
+        &json!({"_type": "root", "spec_version": "1.0.31", "version": 1, "expires": FUTURE,
+                "consistent_snapshot": true, "keys": keys, "roles": roles}),
+        1,
+    )
+});
+
+/// The name tough puts in a URL: python's `quote(name, safe="")` (tough's `encode_filename`).
+fn encoded(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"_.-~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A signed repository from the input: after the tag, byte pairs (parent, name) add one role
+/// each, delegated from top-level targets (parent 0) or from role `parent - 1`; a pair whose
+/// parent byte is 0xFF instead adds a chain of `name` roles, each delegated from the one before.
+fn tree(data: &[u8]) -> HashMap<String, Vec<u8>> {
+    let mut roles: Vec<(String, Option<usize>)> = Vec::new();
+    for pair in data.chunks(2) {
+        let (p, n) = (pair[0], pair.get(1).copied().unwrap_or(0));
+        if p == 0xFF {
+            for _ in 0..n {
+                if roles.len() == MAX_ROLES {
+                    break;
+                }
+                let parent = roles.len().checked_sub(1);
+                roles.push((format!("chain-{}", roles.len()), parent));
+            }
+            continue;
+        }
+        if roles.len() == MAX_ROLES {
+            break;
+        }
+        let parent = (p as usize % (roles.len() + 1)).checked_sub(1);
+        let base = NAMES[n as usize % NAMES.len()];
+        // High bit: a unique variant, so many roles can share a shape without sharing a name.
+        let name = if n & 0x80 != 0 { format!("{base}{}", roles.len()) } else { base.to_owned() };
+        roles.push((name, parent));
+    }
+    let (_, did, djson) = key(5);
+    let mut files = HashMap::new();
+    let mut meta = BTreeMap::new();
+    let body = |name: Option<&str>, children: Vec<&String>| {
+        let listed = match name {
+            Some(n) => {
+                let t = format!("{}/keys.json", n.split('/').next().unwrap_or_default());
+                json!({t: {"length": 2, "hashes": {"sha256": sha256(b"{}")}}})
+            }
+            None => json!({}),
+        };
+        let mut t = json!({"_type": "targets", "spec_version": "1.0.31", "version": 1, "expires": FUTURE,
+                           "targets": listed});
+        if !children.is_empty() {
+            let rs: Vec<Value> = children
+                .iter()
+                .map(|c| json!({"name": c, "keyids": [did], "threshold": 1, "paths": ["*"], "terminating": false}))
+                .collect();
+            t["delegations"] = json!({"keys": {did.clone(): djson.clone()}, "roles": rs});
+        }
+        t
+    };
+    let children_of = |i: Option<usize>| roles.iter().filter(|(_, p)| *p == i).map(|(n, _)| n).collect::<Vec<_>>();
+    for (i, (name, _)) in roles.iter().enumerate() {
+        let signed = sign(&body(Some(name), children_of(Some(i))), 5);
+        meta.insert(format!("{name}.json"), json!({"version": 1}));
+        files.insert(format!("1.{}.json", encoded(name)), signed);
+        let dir = name.split('/').next().unwrap_or_default();
+        files.insert(format!("targets/{}/{}.keys.json", encoded(dir), sha256(b"{}")), b"{}".to_vec());
+    }
+    meta.insert("targets.json".into(), json!({"version": 1}));
+    files.insert("1.targets.json".into(), sign(&body(None, children_of(None)), 4));
+    let snapshot =
+        sign(&json!({"_type": "snapshot", "spec_version": "1.0.31", "version": 1, "expires": FUTURE, "meta": meta}), 3);
+    let timestamp = sign(
+        &json!({"_type": "timestamp", "spec_version": "1.0.31", "version": 1, "expires": FUTURE,
+                "meta": {"snapshot.json": {"version": 1, "length": snapshot.len(),
+                                           "hashes": {"sha256": sha256(&snapshot)}}}}),
+        2,
+    );
+    files.insert("1.snapshot.json".into(), snapshot);
+    files.insert("timestamp.json".into(), timestamp);
+    files
+}
+
+/// Serves the files of [`tree`] by their path under the repository URL.
+struct Tree(HashMap<String, Vec<u8>>);
+
+impl Fetcher for Tree {
+    fn fetch(&self, url: &str, max_len: u64) -> Result<Fetched, String> {
+        let path = url.strip_prefix("https://tuf.fuzz.invalid/").unwrap_or_default();
+        match self.0.get(path) {
+            Some(b) if b.len() as u64 <= max_len => Ok(Fetched::Bytes(b.clone())),
+            Some(_) => Err("larger than the limit".into()),
+            None => Ok(Fetched::NotFound),
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
+    let _ = std::fs::remove_dir_all(&*CACHE);
+    if let Some(rest) = data.strip_prefix(&[TREE]) {
+        let repo = Repo::Custom { url_or_dir: "https://tuf.fuzz.invalid/".into(), root: TREE_ROOT.clone() };
+        let cfg = TufConfig { repo, cache: CACHE.clone(), expiry: Expiry::Enforce };
+        if let Ok(r) = tuf::update(&cfg, &Tree(tree(rest))) {
+            assert!(r.roles.len() as u64 <= 4 + MAX_TUF_DELEGATED_ROLES, "{} roles published", r.roles.len());
+        }
+        return;
+    }
     let repo = Repo::Custom { url_or_dir: "https://tuf.fuzz.invalid/".into(), root: ROOT.to_vec() };
     // Expired fuzz metadata would stop at the first role; ignoring expiry lets it go deeper.
     let cfg = TufConfig { repo, cache: CACHE.clone(), expiry: Expiry::Ignore };
-    let _ = std::fs::remove_dir_all(&*CACHE);
     let _ = tuf::update(&cfg, &Files(split(data)));
 });

@@ -299,9 +299,11 @@ fn key_list(
     Ok(keys)
 }
 
-/// Keys from a verified TUF target of the policy's TUF trusted root. A target listed by a
-/// delegated role is bound to the domain the role is named after (`registry.npmjs.org`): TUF,
-/// not the policy, says which registry those keys speak for.
+/// Keys from a verified TUF target of the policy's TUF trusted root. A target found through a
+/// top-level delegation named after its first path segment is bound to that domain
+/// (`registry.npmjs.org/keys.json` through the delegation `registry.npmjs.org`): TUF, not the
+/// policy, says which registry those keys speak for. A target of top-level targets takes the
+/// policy's domain; one a delegated role lists without such a delegation speaks for no domain.
 fn tuf_keys(
     name: &str,
     at: &str,
@@ -317,19 +319,26 @@ fn tuf_keys(
     };
     let when = tuf_at.unwrap_or_else(crate::trust::tuf::unix_now);
     let (bytes, target) = crate::trust::tuf::cached_target(&cfg, name, when).map_err(|e| e.at(at.to_owned()))?;
-    let bound = if target.role == "targets" {
-        dom
-    } else {
-        let role = domain::normalize(&target.role)
-            .map_err(|e| invalid(at, format!("delegated role {:?} is not a domain: {}", target.role, e.message)))?;
-        if dom.as_ref().is_some_and(|d| d != &role) {
-            let d = dom.as_ref().map(Domain::as_str).unwrap_or_default();
+    let bound = match (target.role.as_str(), &target.domain) {
+        ("targets", _) => dom,
+        (_, Some(bound)) => {
+            let role = domain::normalize(bound)
+                .map_err(|e| invalid(at, format!("delegation {bound:?} is not a domain: {}", e.message)))?;
+            if dom.as_ref().is_some_and(|d| d != &role) {
+                let d = dom.as_ref().map(Domain::as_str).unwrap_or_default();
+                return Err(invalid(&join(at, "domain"), format!("TUF binds {name} to {bound}, the policy says {d}")));
+            }
+            Some(role)
+        }
+        (role, None) => {
             return Err(invalid(
-                &join(at, "domain"),
-                format!("TUF binds {name} to {}, the policy says {d}", target.role),
+                at,
+                format!(
+                    "TUF target {name} is signed by delegated role {role:?}, but not through a top-level delegation named after its first path segment, so it speaks for no domain (expected a delegation like \"{}\" covering it; if the cache predates this check, update it again)",
+                    name.split_once('/').map_or(name, |(s, _)| s)
+                ),
             ));
         }
-        Some(role)
     };
     keyset::parse_key_set(&bytes, usage, bound.as_ref()).map_err(|e| invalid(at, e.message))
 }

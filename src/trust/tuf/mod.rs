@@ -28,7 +28,8 @@ use tough::{ExpirationEnforcement, RepositoryLoader, TargetName};
 pub enum Fetched {
     /// The body of a successful response.
     Bytes(Vec<u8>),
-    /// The server says the file does not exist (HTTP 404/403): the root chain ends here.
+    /// The server says the file does not exist (HTTP 404/403): the root chain ends here. Only
+    /// this answer ends it; an `Err` while fetching the next root fails the update.
     NotFound,
 }
 
@@ -68,7 +69,7 @@ pub fn update(cfg: &TufConfig, fetcher: &dyn Fetcher) -> Result<Report> {
     let meta_dir = stage.dir.join("metadata");
     let expiry = cfg.expiry;
     let loaded = std::thread::scope(|s| {
-        let worker = s.spawn(move || load(root, base, meta_dir, expiry, transport::Bridge { requests: tx }));
+        let worker = s.spawn(move || load(root, base, meta_dir, expiry, transport::Bridge::new(tx)));
         transport::serve(rx, fetcher);
         worker.join().unwrap_or_else(|_| Err(error::internal("the TUF worker thread panicked")))
     })?;
@@ -225,6 +226,8 @@ fn load(
                 max_timestamp_size: limits::MAX_TUF_TIMESTAMP_BYTES,
                 max_snapshot_size: limits::MAX_TUF_METADATA_BYTES,
                 max_root_updates: limits::MAX_TUF_ROOT_UPDATES,
+                max_delegation_depth: limits::MAX_TUF_DELEGATION_DEPTH,
+                max_delegated_roles: limits::MAX_TUF_DELEGATED_ROLES,
             })
             .expiration_enforcement(match expiry {
                 Expiry::Enforce => ExpirationEnforcement::Safe,
@@ -239,28 +242,38 @@ fn load(
             role("snapshot", repo.snapshot().signed.version.get(), repo.snapshot().signed.expires.to_string()),
             role("targets", repo.targets().signed.version.get(), repo.targets().signed.expires.to_string()),
         ];
-        let mut owners = Vec::new();
-        walk(repo.targets(), "targets", 0, &mut roles, &mut owners);
-        let names: Vec<(TargetName, u64)> = repo.all_targets().map(|(n, t)| (n.clone(), t.length)).collect();
-        limits::check("targets in one TUF repository", limits::MAX_TUF_TARGETS, names.len())?;
+        walk(repo.targets(), 1, &mut roles);
+        let mut names: Vec<TargetName> = Vec::new();
+        for (n, _) in repo.all_targets() {
+            if !names.contains(n) {
+                limits::check("targets in one TUF repository", limits::MAX_TUF_TARGETS, names.len() + 1)?;
+                names.push(n.clone());
+            }
+        }
         let mut targets = Vec::new();
-        for (name, length) in names {
+        for name in names {
+            // The target TUF's search finds (TUF 1.0 §5.7.1 "Verify the desired target against its
+            // targets metadata", the preorder search of §5.6.7), and the role that lists it.
+            let Some((owner, domain)) = owner_of(&repo.targets().signed, &name) else {
+                // Listed only where the search never looks (outside the delegation's paths, or
+                // behind a terminating delegation): TUF does not vouch for it.
+                continue;
+            };
+            let length = repo.targets().signed.find_target(&name, false).map(|t| t.length).map_err(|e| {
+                error::tuf_refused(format!("target {} is listed but tough cannot find it: {e}", name.raw()))
+            })?;
             limits::check("TUF target size in bytes", limits::MAX_TUF_TARGET_BYTES as usize, length as usize)?;
             let stream = repo.read_target(&name).await.map_err(refusal)?.ok_or_else(|| {
                 error::tuf_refused(format!("target {} is listed but tough cannot find it", name.raw()))
             })?;
             let bytes = tough::IntoVec::into_vec(stream).await.map_err(refusal)?;
-            let owner = owners
-                .iter()
-                .find(|(n, _)| n == name.raw())
-                .map(|(_, r)| r.clone())
-                .unwrap_or_else(|| "targets".to_owned());
             targets.push((
                 TargetReport {
                     name: name.raw().to_owned(),
                     length: bytes.len() as u64,
                     sha256: hex(&sha256(&bytes)),
                     role: owner,
+                    domain,
                 },
                 bytes,
             ));
@@ -273,41 +286,95 @@ fn role(name: &str, version: u64, expires: String) -> RoleReport {
     RoleReport { role: name.to_owned(), version, expires, expired: false }
 }
 
-/// Records each delegated role and which role lists each target (the first, in TUF's
-/// preorder delegation search, that lists it).
-fn walk(
-    t: &Signed<Targets>,
-    name: &str,
-    depth: usize,
-    roles: &mut Vec<RoleReport>,
-    owners: &mut Vec<(String, String)>,
-) {
-    for n in t.signed.targets.keys() {
-        if !owners.iter().any(|(o, _)| o == n.raw()) {
-            owners.push((n.raw().to_owned(), name.to_owned()));
-        }
-    }
-    if depth >= limits::MAX_TUF_DELEGATION_DEPTH {
+/// Records each delegated role, in TUF's preorder. tough refuses a tree deeper than
+/// [`limits::MAX_TUF_DELEGATION_DEPTH`], so the depth check here only bounds the recursion.
+fn walk(t: &Signed<Targets>, depth: u64, roles: &mut Vec<RoleReport>) {
+    if depth > limits::MAX_TUF_DELEGATION_DEPTH {
         return;
     }
     if let Some(d) = &t.signed.delegations {
         for r in &d.roles {
             if let Some(rt) = &r.targets {
                 roles.push(role(&r.name, rt.signed.version.get(), rt.signed.expires.to_string()));
-                walk(rt, &r.name, depth + 1, roles, owners);
+                walk(rt, depth + 1, roles);
             }
         }
     }
+}
+
+/// The role whose metadata TUF's preorder search (TUF 1.0 §5.6.7: each role visited once, only
+/// delegations whose paths match, a terminating delegation ends the search) finds `name` in, and
+/// the domain that binds it: the name of the top-level delegation the search went through, when
+/// that name is the target's first path segment. The search only enters a delegation whose
+/// `paths` cover the target, so the binding delegation always covers it. A role's own name
+/// binds nothing: the delegating role chooses it, so `evil.example` could name its sub-role
+/// `registry.npmjs.org`. `None` when the search does not find `name`.
+fn owner_of(top: &Targets, name: &TargetName) -> Option<(String, Option<String>)> {
+    let mut chain = Vec::new();
+    let mut visited = std::collections::BTreeSet::new();
+    if search(top, name, 1, &mut visited, &mut chain) != Search::Found {
+        return None;
+    }
+    let Some(first) = chain.first() else {
+        return Some(("targets".to_owned(), None));
+    };
+    let segment = name.raw().split_once('/').map(|(s, _)| s);
+    let domain = (segment == Some(first.as_str())).then(|| first.clone());
+    Some((chain.last().cloned().unwrap_or_default(), domain))
+}
+
+#[derive(PartialEq, Eq)]
+enum Search {
+    Found,
+    NotHere,
+    Stop,
+}
+
+/// One role's part of [`owner_of`]'s search; `chain` holds the delegations entered so far. The
+/// recursion is bounded by the depth limit tough enforced when it loaded the tree.
+fn search<'a>(
+    t: &'a Targets,
+    name: &TargetName,
+    depth: u64,
+    visited: &mut std::collections::BTreeSet<&'a str>,
+    chain: &mut Vec<String>,
+) -> Search {
+    if t.targets.contains_key(name) {
+        return Search::Found;
+    }
+    if depth > limits::MAX_TUF_DELEGATION_DEPTH {
+        return Search::NotHere;
+    }
+    let Some(d) = &t.delegations else { return Search::NotHere };
+    for r in &d.roles {
+        if !r.paths.matches_target_name(name) || !visited.insert(r.name.as_str()) {
+            continue;
+        }
+        chain.push(r.name.clone());
+        if let Some(rt) = &r.targets {
+            match search(&rt.signed, name, depth + 1, visited, chain) {
+                Search::NotHere => {}
+                found_or_stop => return found_or_stop,
+            }
+        }
+        chain.pop();
+        if r.terminating {
+            return Search::Stop;
+        }
+    }
+    Search::NotHere
 }
 
 /// tough's error, with its whole cause chain, as a domainsig status.
 fn refusal(e: tough::error::Error) -> Error {
     use tough::error::Error as T;
     let mut msg = e.to_string();
-    let mut host_failed = false;
+    let mut host_failed = None;
     let mut src = std::error::Error::source(&e);
     while let Some(s) = src {
-        host_failed |= s.downcast_ref::<transport::HostError>().is_some();
+        if let Some(h) = s.downcast_ref::<transport::HostError>() {
+            host_failed.get_or_insert_with(|| h.0.clone());
+        }
         let m = s.to_string();
         if !msg.contains(&m) {
             msg.push_str(": ");
@@ -320,7 +387,12 @@ fn refusal(e: tough::error::Error) -> Error {
             "TUF refused the update: {msg} (this machine's clock says {}); the repository must publish fresh metadata",
             crate::time::format_rfc3339(now())
         )),
-        T::Transport { .. } if host_failed => error::tuf_fetch(format!("TUF could not fetch: {msg}")),
+        T::Transport { url, .. } if host_failed.is_some() => {
+            let reason = host_failed.unwrap_or_default();
+            // The C door's messages already start with the URL.
+            let reason = reason.strip_prefix(&format!("{url}: ")).unwrap_or(&reason);
+            error::tuf_fetch(format!("cannot reach {url}: {reason}"))
+        }
         T::DatastoreCreate { .. }
         | T::DatastoreInit { .. }
         | T::DatastoreOpen { .. }

@@ -48,8 +48,15 @@ pub struct TargetReport {
     pub length: u64,
     /// SHA-256, lower-case hex.
     pub sha256: String,
-    /// The role whose signed metadata lists it: `targets` or a delegated role's name.
+    /// The role whose signed metadata TUF's search found it in: `targets` or a delegated role's
+    /// name (which the delegating role chose, so it proves nothing about a domain).
     pub role: String,
+    /// The domain this target speaks for: the name of the top-level delegation it was found
+    /// through, when that name is the target's first path segment (`registry.npmjs.org` for
+    /// `registry.npmjs.org/keys.json`) and the delegation's `paths` cover it. `None` for a target
+    /// of top-level targets, or one no such delegation covers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
 }
 
 impl Report {

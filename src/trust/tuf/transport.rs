@@ -7,10 +7,11 @@
 //! read here, in bounded chunks, without the host.
 
 use super::{Fetched, Fetcher};
-use crate::limits::MAX_TUF_FILE_BYTES;
+use crate::limits::{MAX_TUF_FILE_BYTES, MAX_TUF_UPDATE_BYTES};
 use bytes::Bytes;
 use std::io::Read;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
 use tough::{Transport, TransportError, TransportErrorKind, TransportStream};
 use url::Url;
 
@@ -20,7 +21,29 @@ pub(crate) type Request = (String, mpsc::Sender<Result<Fetched, String>>);
 /// tough's view of the host: file URLs read locally, http(s) URLs forwarded to the host's thread.
 #[derive(Clone, Debug)]
 pub(crate) struct Bridge {
-    pub(crate) requests: mpsc::Sender<Request>,
+    requests: mpsc::Sender<Request>,
+    /// Bytes this update has taken so far, whatever the URL: a repository gets at most
+    /// [`MAX_TUF_UPDATE_BYTES`] of work per update, however many roles and targets it lists.
+    fetched: Arc<AtomicU64>,
+}
+
+impl Bridge {
+    /// A bridge for one update, sending http(s) requests to `requests`.
+    pub(crate) fn new(requests: mpsc::Sender<Request>) -> Bridge {
+        Bridge { requests, fetched: Arc::new(AtomicU64::new(0)) }
+    }
+}
+
+/// Counts `n` more bytes against the update's budget; past it, the fetch fails.
+fn spend(fetched: &AtomicU64, url: &Url, n: u64) -> Result<(), TransportError> {
+    let total = fetched.fetch_add(n, Ordering::Relaxed).saturating_add(n);
+    if total > MAX_TUF_UPDATE_BYTES {
+        return Err(other(
+            url,
+            &format!("this update has fetched {total} bytes, above the limit of {MAX_TUF_UPDATE_BYTES} per update"),
+        ));
+    }
+    Ok(())
 }
 
 #[tough::async_trait]
@@ -29,7 +52,7 @@ impl Transport for Bridge {
         let url = consistent_target_url(url);
         {
             match url.scheme() {
-                "file" => read_file(&url),
+                "file" => read_file(&url, self.fetched.clone()),
                 "http" | "https" => {
                     let (tx, rx) = mpsc::channel();
                     self.requests.send((url.to_string(), tx)).map_err(|_| {
@@ -51,14 +74,13 @@ impl Transport for Bridge {
                                     ),
                                 ));
                             }
+                            spend(&self.fetched, &url, b.len() as u64)?;
                             Ok(chunks(b))
                         }
                         Ok(Fetched::NotFound) => Err(TransportError::new(TransportErrorKind::FileNotFound, url)),
-                        Err(e) => Err(TransportError::new_with_cause(
-                            TransportErrorKind::Other,
-                            url.clone(),
-                            HostError(format!("the host's fetcher failed: {e}")),
-                        )),
+                        Err(e) => {
+                            Err(TransportError::new_with_cause(TransportErrorKind::Other, url.clone(), HostError(e)))
+                        }
                     }
                 }
                 s => Err(TransportError::new_with_cause(
@@ -112,7 +134,19 @@ const CHUNK: usize = 64 << 10;
 
 /// Reads a local file lazily in pieces; tough stops pulling once its size limit is passed, so an
 /// endless file (a FIFO, `/dev/zero`) costs at most one limit plus one piece.
-fn read_file(url: &Url) -> Result<TransportStream, TransportError> {
+fn read_file(url: &Url, fetched: Arc<AtomicU64>) -> Result<TransportStream, TransportError> {
+    // The file name comes from metadata (a role's name, a target's name). Percent-decoding turns
+    // `%2F` back into `/`, so a segment that decodes into a path is refused rather than followed.
+    for seg in url.path_segments().into_iter().flatten() {
+        let decoded = percent_decoded(seg);
+        if decoded.iter().any(|b| matches!(b, b'/' | b'\\' | 0)) || decoded == b".." || decoded == b"." {
+            let shown = String::from_utf8_lossy(&decoded);
+            return Err(other(
+                url,
+                &format!("the path segment {seg:?} decodes to {shown:?}, which is not a file name"),
+            ));
+        }
+    }
     let path = url.to_file_path().map_err(|()| other(url, "not a local path"))?;
     let file = match std::fs::File::open(&path) {
         Ok(f) => f,
@@ -135,6 +169,8 @@ fn read_file(url: &Url) -> Result<TransportStream, TransportError> {
                 total += n as u64;
                 if total > MAX_TUF_FILE_BYTES {
                     Err(other(&url, &format!("file is larger than the limit {MAX_TUF_FILE_BYTES}")))
+                } else if let Err(e) = spend(&fetched, &url, n as u64) {
+                    Err(e)
                 } else {
                     buf.truncate(n);
                     Ok(Bytes::from(buf))
@@ -146,6 +182,27 @@ fn read_file(url: &Url) -> Result<TransportStream, TransportError> {
         std::future::ready(Some((item, next)))
     });
     Ok(Box::pin(stream))
+}
+
+/// `seg` with each `%XX` replaced by its byte, as `Url::to_file_path` decodes it.
+fn percent_decoded(seg: &str) -> Vec<u8> {
+    let b = seg.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).and_then(|c| hex(*c)), b.get(i + 2).and_then(|c| hex(*c))) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 fn other(url: &Url, msg: &str) -> TransportError {

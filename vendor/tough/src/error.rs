@@ -712,6 +712,22 @@ pub enum Error {
     #[snafu(display("The targets editor was not cleared"))]
     TargetsEditorSome,
 
+    /// PATCHED (domainsig): a delegated role deeper than `Limits::max_delegation_depth`.
+    #[snafu(display(
+        "delegated role {name:?} is at delegation depth {depth}, deeper than the limit {max}"
+    ))]
+    DelegationTooDeep { name: String, depth: u64, max: u64 },
+
+    /// PATCHED (domainsig): more delegated roles than `Limits::max_delegated_roles`.
+    #[snafu(display(
+        "loading delegated role {name:?} would exceed the limit of {max} delegated roles per update"
+    ))]
+    TooManyDelegatedRoles { name: String, max: u64 },
+
+    /// PATCHED (domainsig): a delegated role name that is not a plain name.
+    #[snafu(display("delegated role name {name:?} is refused: {reason}"))]
+    InvalidRoleName { name: String, reason: &'static str },
+
     #[snafu(display("Failed to join spawn_blocking task: {source}"))]
     JoinSpawnBlockingTask {
         source: tokio::task::JoinError,

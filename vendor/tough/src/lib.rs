@@ -266,6 +266,8 @@ impl<'a> RepositoryLoader<'a> {
 /// * `max_timestamp_size`: 1 MiB
 /// * `max_snapshot_size`: 1 MiB
 /// * `max_root_updates`: 1024
+/// * `max_delegation_depth`: 32 (PATCHED)
+/// * `max_delegated_roles`: 1024 (PATCHED)
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// The maximum allowable size in bytes for downloaded root.json files.
@@ -284,6 +286,15 @@ pub struct Limits {
 
     /// The maximum number of updates to root.json to download.
     pub max_root_updates: u64,
+
+    /// PATCHED (domainsig): the deepest delegated role loaded; top-level targets delegates at
+    /// depth 1. A deeper role refuses the update (`Error::DelegationTooDeep`), so every walk of the
+    /// loaded tree (loading, `targets_iter`, `find_target`, drop) stays shallow.
+    pub max_delegation_depth: u64,
+
+    /// PATCHED (domainsig): the most delegated roles loaded in one update; one more refuses it
+    /// (`Error::TooManyDelegatedRoles`).
+    pub max_delegated_roles: u64,
 }
 
 impl Default for Limits {
@@ -294,6 +305,8 @@ impl Default for Limits {
             max_timestamp_size: 1024 * 1024,    // 1 MiB
             max_snapshot_size: 1024 * 1024,     // 1 MiB
             max_root_updates: 1024,
+            max_delegation_depth: 32,
+            max_delegated_roles: 1024,
         }
     }
 }
@@ -386,7 +399,7 @@ impl Repository {
             &root,
             &snapshot,
             &datastore,
-            limits.max_targets_size,
+            &limits,
             &metadata_base_url,
             expiration_enforcement,
             &update_start,
@@ -660,6 +673,38 @@ pub(crate) fn encode_filename<S: AsRef<str>>(name: S) -> String {
     utf8_percent_encode(name.as_ref(), &CHARACTERS_TO_ESCAPE).to_string()
 }
 
+/// PATCHED (domainsig): the file size limit for a file whose length `stated` is signed by the
+/// role above it: the stated length when it is below `max`, else `max`.
+fn capped(stated: Option<u64>, max: u64) -> u64 {
+    stated.map_or(max, |l| l.min(max))
+}
+
+/// PATCHED (domainsig): python-tuf's rule (tuf/api/metadata.py, `Delegations.__init__`) that a
+/// delegated role is neither empty nor named after a top-level role, plus: a name is not a path.
+/// A role's name becomes a file name and a URL segment (`encode_filename`); `file://` URLs are
+/// percent-decoded back into paths, so `/`, `\` and `..` could leave the repository, and control
+/// characters have no place in a file name or a message.
+fn check_role_name(name: &str) -> Result<()> {
+    let reason = if name.is_empty() {
+        "it is empty"
+    } else if ["root", "timestamp", "snapshot", "targets"].contains(&name) {
+        "it is the name of a top-level role"
+    } else if name.contains('/') || name.contains('\\') {
+        "it contains a path separator"
+    } else if name.contains("..") || name == "." {
+        "it contains a parent or current folder reference"
+    } else if name.chars().any(char::is_control) {
+        "it contains a control character"
+    } else {
+        return Ok(());
+    };
+    error::InvalidRoleNameSnafu {
+        name: name.to_owned(),
+        reason,
+    }
+    .fail()
+}
+
 /// TUF v1.0.16, 5.2.9, 5.3.3, 5.4.5, 5.5.4, The expiration timestamp in the `[metadata]` file MUST
 /// be higher than the fixed update start time.
 fn check_expired<T: Role>(update_start: &JiffTimestamp, role: &T) -> Result<()> {
@@ -757,7 +802,17 @@ async fn load_root<R: AsRef<[u8]>>(
         )
         .await
         {
-            Err(_) => break, // If this file is not available, then go to step 5.3.10.
+            // PATCHED (domainsig): only "not found" ends the walk, as in python-tuf
+            // (`Updater._load_root` in tuf/ngclient/updater.py re-raises unless 403/404). Any other
+            // failure (reset, timeout, HTTP 5xx) fails the update: read as "no newer root", a
+            // network attacker who can break one connection would keep the client on a root
+            // whose keys were just rotated out.
+            Err(error::Error::Transport { source, .. })
+                if source.kind() == TransportErrorKind::FileNotFound =>
+            {
+                break // If this file is not available, then go to step 5.3.10.
+            }
+            Err(e) => return Err(e),
             Ok(stream) => {
                 let data = match stream.into_vec().await {
                     Ok(d) => d,
@@ -1024,7 +1079,7 @@ async fn load_snapshot(
         fetch_sha256(
             transport,
             url.clone(),
-            snapshot_meta.length.unwrap_or(max_snapshot_size),
+            capped(snapshot_meta.length, max_snapshot_size),
             "timestamp.json",
             &hashes.sha256,
         )
@@ -1033,7 +1088,7 @@ async fn load_snapshot(
         fetch_max_size(
             transport,
             url.clone(),
-            snapshot_meta.length.unwrap_or(max_snapshot_size),
+            capped(snapshot_meta.length, max_snapshot_size),
             "timestamp.json",
         )
         .await?
@@ -1182,7 +1237,7 @@ async fn load_targets(
     root: &Signed<Root>,
     snapshot: &Signed<Snapshot>,
     datastore: &Datastore,
-    max_targets_size: u64,
+    limits: &Limits,
     metadata_base_url: &Url,
     expiration_enforcement: ExpirationEnforcement,
     update_start: &JiffTimestamp,
@@ -1199,6 +1254,7 @@ async fn load_targets(
     //    VERSION_NUMBER is the version number of the targets metadata file listed in the snapshot
     //    metadata file. In either case, the client MUST write the file to non-volatile storage as
     //    FILENAME.EXT.
+    let max_targets_size = limits.max_targets_size;
     let targets_meta =
         snapshot
             .signed
@@ -1219,9 +1275,10 @@ async fn load_targets(
             path,
             url: metadata_base_url.clone(),
         })?;
+    // PATCHED (domainsig): a stated length never raises the configured maximum.
     let (max_targets_file_size, specifier) = match targets_meta.length {
-        Some(length) => (length, "snapshot.json"),
-        None => (max_targets_size, "max_targets_size parameter"),
+        Some(length) if length <= max_targets_size => (length, "snapshot.json"),
+        _ => (max_targets_size, "max_targets_size parameter"),
     };
     let stream = if let Some(hashes) = &targets_meta.hashes {
         // 5.6.2. The hashes of the new targets metadata file MUST match the hashes, if any,
@@ -1293,9 +1350,9 @@ async fn load_targets(
             snapshot,
             root.signed.consistent_snapshot,
             metadata_base_url,
-            max_targets_size,
+            limits,
+            1,
             delegations,
-            datastore,
             &mut loaded_roles,
             update_start,
             expiration_enforcement,
@@ -1319,14 +1376,30 @@ async fn load_delegations(
     snapshot: &Signed<Snapshot>,
     consistent_snapshot: bool,
     metadata_base_url: &Url,
-    max_targets_size: u64,
+    limits: &Limits,
+    depth: u64,
     delegation: &mut Delegations,
-    datastore: &Datastore,
     loaded_roles: &mut BTreeSet<String>,
     update_start: &JiffTimestamp,
     expiration_enforcement: ExpirationEnforcement,
     delegated_metadata_bytes: &mut std::collections::HashMap<String, Vec<u8>>,
 ) -> Result<()> {
+    let max_targets_size = limits.max_targets_size;
+    // PATCHED (domainsig): every name this delegation lists must be a name, and the roles it
+    // delegates to must lie within the depth limit, before any of them is fetched.
+    for delegated_role in &delegation.roles {
+        check_role_name(&delegated_role.name)?;
+    }
+    if let Some(first) = delegation.roles.first() {
+        ensure!(
+            depth <= limits.max_delegation_depth,
+            error::DelegationTooDeepSnafu {
+                name: first.name.clone(),
+                depth,
+                max: limits.max_delegation_depth,
+            }
+        );
+    }
     let mut delegated_roles: HashMap<String, Option<Signed<crate::schema::Targets>>> =
         HashMap::new();
     for delegated_role in &delegation.roles {
@@ -1334,6 +1407,14 @@ async fn load_delegations(
             // we have already loaded this role, continue
             continue;
         }
+        // PATCHED (domainsig): one more role than the limit refuses the update.
+        ensure!(
+            (delegated_metadata_bytes.len() as u64) < limits.max_delegated_roles,
+            error::TooManyDelegatedRolesSnafu {
+                name: delegated_role.name.clone(),
+                max: limits.max_delegated_roles,
+            }
+        );
         // find the role file metadata
         let role_meta = snapshot
             .signed
@@ -1362,9 +1443,10 @@ async fn load_delegations(
                 url: metadata_base_url.clone(),
             })?;
         // enforce snapshot-pinned length when available, mirroring top-level path
+        // PATCHED (domainsig): a stated length never raises the configured maximum.
         let (max_delegated_file_size, specifier) = match role_meta.length {
-            Some(length) => (length, "snapshot.json"),
-            None => (max_targets_size, "max_targets_size parameter"),
+            Some(length) if length <= max_targets_size => (length, "snapshot.json"),
+            _ => (max_targets_size, "max_targets_size parameter"),
         };
         // load the role json file, enforcing snapshot hash when available
         let stream = if let Some(hashes) = &role_meta.hashes {
@@ -1414,7 +1496,10 @@ async fn load_delegations(
             check_expired(update_start, &role.signed)?;
         }
 
-        datastore.create(&path, &role).await?;
+        // PATCHED (domainsig): delegated roles are not written to the datastore. Nothing reads
+        // them back (only timestamp.json and snapshot.json are compared with the next update),
+        // and in a repository without consistent snapshots a role named like a top-level file
+        // would overwrite it there.
         delegated_roles.insert(delegated_role.name.clone(), Some(role));
     }
     // load all roles delegated by this role
@@ -1436,9 +1521,9 @@ async fn load_delegations(
                     snapshot,
                     consistent_snapshot,
                     metadata_base_url,
-                    max_targets_size,
+                    limits,
+                    depth + 1,
                     delegations,
-                    datastore,
                     loaded_roles,
                     update_start,
                     expiration_enforcement,

@@ -1062,7 +1062,9 @@ impl FromStr for PathHashPrefix {
 impl PathSet {
     /// Given a `target_name`, returns whether or not this `PathSet` contains a pattern or hash
     /// prefix that matches.
-    fn matches_target_name(&self, target_name: &TargetName) -> bool {
+    ///
+    /// PATCHED (domainsig): public, so a client can tell which delegation covers a target.
+    pub fn matches_target_name(&self, target_name: &TargetName) -> bool {
         match self {
             Self::Paths(paths) => {
                 for path in paths {
