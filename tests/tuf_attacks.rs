@@ -212,7 +212,7 @@ impl Fixture {
         s.delegated.0 = 2;
         s.write(&repo, &roots);
         let cfg = TufConfig {
-            repo: Repo::Custom { url_or_dir: repo.to_string_lossy().into_owned(), root: roots[0].clone() },
+            repo: Repo::Custom { url_or_dir: repo.to_string_lossy().into_owned(), root: Some(roots[0].clone()) },
             cache: cache.clone(),
             expiry: Expiry::Enforce,
         };

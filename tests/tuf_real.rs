@@ -40,7 +40,7 @@ fn config_at(repo: &Path, cache: &Path, expiry: Expiry) -> TufConfig {
     TufConfig {
         repo: Repo::Custom {
             url_or_dir: repo.to_string_lossy().into_owned(),
-            root: std::fs::read(state("2026-01-08").join(BOOTSTRAP)).unwrap(),
+            root: Some(std::fs::read(state("2026-01-08").join(BOOTSTRAP)).unwrap()),
         },
         cache: cache.to_owned(),
         expiry,
@@ -169,7 +169,7 @@ fn bootstrap_from_root_v12_reaches_the_same_trusted_root_as_from_v5() {
         let mut cfg = config("2026-08-21", &cache, Expiry::Ignore);
         cfg.repo = Repo::Custom {
             url_or_dir: state("2026-08-21").to_string_lossy().into_owned(),
-            root: std::fs::read(state("2026-08-21").join(root)).unwrap(),
+            root: Some(std::fs::read(state("2026-08-21").join(root)).unwrap()),
         };
         let r = tuf::update(&cfg, &NoNetwork).unwrap();
         assert_eq!(version(&r, "root"), 15, "from {root}");

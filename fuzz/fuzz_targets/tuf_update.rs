@@ -234,14 +234,14 @@ impl Fetcher for Tree {
 fuzz_target!(|data: &[u8]| {
     let _ = std::fs::remove_dir_all(&*CACHE);
     if let Some(rest) = data.strip_prefix(&[TREE]) {
-        let repo = Repo::Custom { url_or_dir: "https://tuf.fuzz.invalid/".into(), root: TREE_ROOT.clone() };
+        let repo = Repo::Custom { url_or_dir: "https://tuf.fuzz.invalid/".into(), root: Some(TREE_ROOT.clone()) };
         let cfg = TufConfig { repo, cache: CACHE.clone(), expiry: Expiry::Enforce };
         if let Ok(r) = tuf::update(&cfg, &Tree(tree(rest))) {
             assert!(r.roles.len() as u64 <= 4 + MAX_TUF_DELEGATED_ROLES, "{} roles published", r.roles.len());
         }
         return;
     }
-    let repo = Repo::Custom { url_or_dir: "https://tuf.fuzz.invalid/".into(), root: ROOT.to_vec() };
+    let repo = Repo::Custom { url_or_dir: "https://tuf.fuzz.invalid/".into(), root: Some(ROOT.to_vec()) };
     // Expired fuzz metadata would stop at the first role; ignoring expiry lets it go deeper.
     let cfg = TufConfig { repo, cache: CACHE.clone(), expiry: Expiry::Ignore };
     let _ = tuf::update(&cfg, &Files(split(data)));

@@ -26,11 +26,9 @@ fn config(a: &Args) -> Result<TufConfig, Usage> {
             return Err(Usage(format!("--root is for other repositories; {name}'s root is built in")));
         }
         (url, Some(root)) => serde_json::json!({"repo": url, "root": root}),
-        (url, None) => {
-            return Err(Usage(format!(
-                "--repo {url} needs --root BOOTSTRAP_ROOT.json (the root.json you trust first)"
-            )));
-        }
+        // Once the cache holds the repository its own verified root is trusted; the first
+        // update says that it needs --root (TUF_MISSING).
+        (url, None) => serde_json::json!({"repo": url}),
     };
     let mut v = serde_json::json!({ "tuf": repo });
     if let Some(c) = a.get("--cache") {

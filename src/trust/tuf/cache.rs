@@ -3,9 +3,14 @@
 //! Layout of `<cache>/<repo>/`:
 //!
 //! ```text
+//! lock               flock'd while a generation is created or published (never across a fetch)
 //! current            the name of the live generation (replaced by rename: readers see old or new)
 //! g-<nanos>-<pid>/   one complete verified state
+//!     lock           flock'd by the update that builds this generation, until it ends
+//!     retired        Unix seconds when this generation stopped being live (absent while live)
 //!     metadata/      tough's datastore: root.json, timestamp.json, snapshot.json, targets.json, ...
+//!     reuse/         version-named metadata this state was built from (see `reuse`)
+//!     roots.json     version -> digest of each root this cache trusted (see `root_history`)
 //!     targets/<sha256 hex>   each verified target, named by its digest
 //!     report.json    versions, expiries and targets of this state
 //! ```
@@ -13,21 +18,38 @@
 //! An update builds a new generation beside the live one, seeded with the live metadata (so
 //! rollback and freeze checks compare against it), and only a fully verified generation is named
 //! in `current`. A refused or killed update never touches `current` or the live generation, and
-//! its staging folder is removed. Two concurrent updates each publish a complete generation;
-//! the last rename wins. Generations other than the live one are removed once ten minutes old,
-//! so a reader that resolved `current` just before a swap still finds its files.
+//! its staging folder is removed.
+//!
+//! Overlapping updates (two processes, or a nested update from inside the host's fetcher) each
+//! verify against the state live when they began. Publishing re-reads `current` under the
+//! repository's lock and refuses a state older in any role than the one live by then, so the
+//! last to finish cannot roll the cache back. The lock is never held while the host fetches, so
+//! a nested update cannot wait for itself.
+//!
+//! A generation that stops being live is stamped `retired` with the time, and removed once it has
+//! been retired for ten minutes, so a reader that resolved `current` just before a swap still
+//! finds its files. A generation whose `lock` is held (an update still building it) is never
+//! removed; one that was never live and whose lock is free was left by a killed update.
+//!
+//! The cache decides what a policy trusts, so its folders must be the user's own: a symbolic
+//! link, a folder owned by someone else, or one that others may write is refused (`TUF_CACHE`).
+//! Folders domainsig creates are created `0700`.
 
 use crate::error::{self, Result};
+use std::collections::BTreeMap;
+use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 const CURRENT: &str = "current";
+const LOCK: &str = "lock";
+const RETIRED: &str = "retired";
 const GRACE: Duration = Duration::from_secs(600);
 
 /// Reads a file of at most `max` bytes; `None` when it does not exist.
 pub(crate) fn read_bounded(p: &Path, max: u64) -> Result<Option<Vec<u8>>> {
-    let f = match std::fs::File::open(p) {
+    let f = match File::open(p) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(error::tuf_cache(format!("cannot read {}: {e}", p.display()))),
@@ -45,7 +67,7 @@ pub(crate) fn write_atomic(p: &Path, bytes: &[u8]) -> Result<()> {
     let io = |e: std::io::Error| error::tuf_cache(format!("cannot write {}: {e}", p.display()));
     let dir = p.parent().ok_or_else(|| error::tuf_cache(format!("{} has no parent folder", p.display())))?;
     let tmp = dir.join(format!(".{}.tmp-{}", unique(), std::process::id()));
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    let mut f = File::create(&tmp).map_err(io)?;
     let done = f.write_all(bytes).and_then(|()| f.sync_all()).and_then(|()| std::fs::rename(&tmp, p));
     if let Err(e) = done {
         let _ = std::fs::remove_file(&tmp);
@@ -59,8 +81,112 @@ fn unique() -> String {
     format!("{nanos:x}")
 }
 
-/// The live generation's folder, if the repository has been updated at least once.
-pub(crate) fn live(repo_dir: &Path) -> Result<Option<PathBuf>> {
+fn unix_secs() -> u64 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// Refuses a cache folder that someone else planted, owns or may write: whoever can write the
+/// cache chooses the trusted root every policy reading it verifies with.
+pub(crate) fn check_private(dir: &Path) -> Result<()> {
+    let refuse = |why: String| {
+        error::tuf_cache(format!(
+            "TUF cache folder {} {why}; refused because whoever can change it chooses what domainsig trusts \
+             (give a folder of your own that only you can write, e.g. the default ~/.cache/domainsig/tuf)",
+            dir.display()
+        ))
+    };
+    let m = std::fs::symlink_metadata(dir)
+        .map_err(|e| error::tuf_cache(format!("cannot inspect TUF cache folder {}: {e}", dir.display())))?;
+    if m.file_type().is_symlink() {
+        return Err(refuse("is a symbolic link, expected a real folder".into()));
+    }
+    if !m.is_dir() {
+        return Err(refuse("is not a folder".into()));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let me = rustix::process::geteuid().as_raw();
+        if m.uid() != me {
+            return Err(refuse(format!("belongs to user id {}, expected this process's user id {me}", m.uid())));
+        }
+        let mode = m.mode() & 0o7777;
+        if mode & 0o022 != 0 {
+            let who = if mode & 0o002 != 0 { "every user" } else { "its group" };
+            return Err(refuse(format!(
+                "is writable by {who} (mode {mode:o}), expected no write access beyond its owner"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Creates `dir` and any missing parents, each `0700` on Unix.
+fn create_private(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
+/// Checks the cache root and the repository's folder (when they exist).
+fn check_repo_dir(repo_dir: &Path) -> Result<()> {
+    check_cache_root(repo_dir)?;
+    check_private(repo_dir)
+}
+
+/// Checks the cache root above `repo_dir`, if it exists.
+fn check_cache_root(repo_dir: &Path) -> Result<()> {
+    match repo_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(root) if std::fs::symlink_metadata(root).is_ok() => check_private(root),
+        _ => Ok(()),
+    }
+}
+
+/// An exclusive flock on `p` (created if missing), released when the file is dropped.
+fn lock(p: &Path) -> Result<File> {
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(p)
+        .map_err(|e| error::tuf_cache(format!("cannot open lock {}: {e}", p.display())))?;
+    flock(&f, true).map_err(|e| error::tuf_cache(format!("cannot lock {}: {e}", p.display())))?;
+    Ok(f)
+}
+
+/// An exclusive flock: waiting for it, or `false` when `wait` is off and another holds it.
+/// (`File::lock` would do, but is newer than the crate's rust-version.)
+#[cfg(unix)]
+fn flock(f: &File, wait: bool) -> std::io::Result<bool> {
+    use rustix::fs::FlockOperation;
+    let op = if wait { FlockOperation::LockExclusive } else { FlockOperation::NonBlockingLockExclusive };
+    match rustix::fs::flock(f, op) {
+        Ok(()) => Ok(true),
+        Err(e) if e == rustix::io::Errno::WOULDBLOCK => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Without flock every lock is granted: publishing still re-checks the live state, but two
+/// publishers may interleave, and a sweep may remove a staging folder still in use.
+#[cfg(not(unix))]
+fn flock(_f: &File, _wait: bool) -> std::io::Result<bool> {
+    Ok(true)
+}
+
+/// Whether another update still holds the lock of generation `dir`.
+fn in_use(dir: &Path) -> bool {
+    match File::open(dir.join(LOCK)) {
+        Ok(f) => !matches!(flock(&f, false), Ok(true)),
+        Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+    }
+}
+
+/// The live generation's name, as `current` gives it.
+fn live_name(repo_dir: &Path) -> Result<Option<String>> {
     let Some(name) = read_bounded(&repo_dir.join(CURRENT), 256)? else {
         return Ok(None);
     };
@@ -72,7 +198,16 @@ pub(crate) fn live(repo_dir: &Path) -> Result<Option<PathBuf>> {
             repo_dir.join(CURRENT).display()
         )));
     }
-    Ok(Some(repo_dir.join(name)))
+    Ok(Some(name.to_owned()))
+}
+
+/// The live generation's folder, if the repository has been updated at least once.
+pub(crate) fn live(repo_dir: &Path) -> Result<Option<PathBuf>> {
+    if std::fs::symlink_metadata(repo_dir).is_err() {
+        return Ok(None);
+    }
+    check_repo_dir(repo_dir)?;
+    Ok(live_name(repo_dir)?.map(|n| repo_dir.join(n)))
 }
 
 /// A generation being built; removed on drop unless published.
@@ -80,6 +215,10 @@ pub(crate) struct Stage {
     repo_dir: PathBuf,
     created_repo_dir: bool,
     pub(crate) dir: PathBuf,
+    /// The live generation when this one began: what it was verified against.
+    began_with: Option<String>,
+    /// This generation's own lock, held until the stage is dropped: it is in use.
+    _held: File,
     published: bool,
 }
 
@@ -87,15 +226,31 @@ impl Stage {
     /// Creates a staging generation seeded with the live generation's metadata.
     pub(crate) fn begin(repo_dir: &Path) -> Result<(Stage, Option<PathBuf>)> {
         let io = |p: &Path, e: std::io::Error| error::tuf_cache(format!("cannot create {}: {e}", p.display()));
-        let created_repo_dir = !repo_dir.exists();
-        std::fs::create_dir_all(repo_dir).map_err(|e| io(repo_dir, e))?;
-        let live = live(repo_dir)?;
-        let dir = repo_dir.join(format!("g-{}-{}", unique(), std::process::id()));
-        let stage = Stage { repo_dir: repo_dir.to_owned(), created_repo_dir, dir, published: false };
-        std::fs::create_dir(&stage.dir).map_err(|e| io(&stage.dir, e))?;
+        check_cache_root(repo_dir)?;
+        let created_repo_dir = std::fs::symlink_metadata(repo_dir).is_err();
+        create_private(repo_dir).map_err(|e| io(repo_dir, e))?;
+        check_repo_dir(repo_dir)?;
+        let (dir, held, began_with) = {
+            let _repo = lock(&repo_dir.join(LOCK))?;
+            let began_with = live_name(repo_dir)?;
+            let dir = repo_dir.join(format!("g-{}-{}", unique(), std::process::id()));
+            create_private(&dir).map_err(|e| io(&dir, e))?;
+            // Locked before the repository lock is released, so a sweep never sees it unlocked.
+            let held = lock(&dir.join(LOCK))?;
+            (dir, held, began_with)
+        };
+        let stage = Stage {
+            repo_dir: repo_dir.to_owned(),
+            created_repo_dir,
+            dir,
+            began_with: began_with.clone(),
+            _held: held,
+            published: false,
+        };
         let meta = stage.dir.join("metadata");
         std::fs::create_dir(&meta).map_err(|e| io(&meta, e))?;
         std::fs::create_dir(stage.dir.join("targets")).map_err(|e| io(&stage.dir, e))?;
+        let live = began_with.map(|n| repo_dir.join(n));
         if let Some(l) = &live {
             let from = l.join("metadata");
             let entries = std::fs::read_dir(&from)
@@ -110,32 +265,82 @@ impl Stage {
         Ok((stage, live))
     }
 
-    /// Names this generation in `current` and removes stale ones.
+    /// Names this generation in `current`, unless another update meanwhile published a state
+    /// newer in some role (`TUF_REFUSED`: publishing this one would roll the cache back), then
+    /// removes generations retired long enough ago.
     pub(crate) fn publish(mut self) -> Result<()> {
+        let _repo = lock(&self.repo_dir.join(LOCK))?;
+        let now_live = live_name(&self.repo_dir)?;
+        if now_live.is_some() && now_live != self.began_with {
+            let live_dir = self.repo_dir.join(now_live.as_deref().unwrap_or_default());
+            not_older(&self.dir, &live_dir)?;
+        }
         let name = self.dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
         write_atomic(&self.repo_dir.join(CURRENT), name.as_bytes())?;
         self.published = true;
+        if let Some(old) = now_live.filter(|o| *o != name) {
+            // Best effort: an unstamped old generation is swept as abandoned, which only
+            // shortens a reader's grace.
+            let _ = write_atomic(&self.repo_dir.join(old).join(RETIRED), unix_secs().to_string().as_bytes());
+        }
         self.sweep();
         Ok(())
     }
 
+    /// Removes generations retired for longer than [`GRACE`] and abandoned staging folders;
+    /// runs under the repository lock, so no update is between creating and locking its stage.
     fn sweep(&self) {
-        let live = live(&self.repo_dir).ok().flatten();
         let Ok(entries) = std::fs::read_dir(&self.repo_dir) else { return };
         for e in entries.flatten() {
             let p = e.path();
             let is_gen = e.file_name().to_str().is_some_and(|n| n.starts_with("g-"));
-            let old = e
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > GRACE);
-            if is_gen && old && Some(&p) != live.as_ref() && p != self.dir {
+            if !is_gen || p == self.dir || !e.file_type().is_ok_and(|t| t.is_dir()) || in_use(&p) {
+                continue;
+            }
+            let retired = read_bounded(&p.join(RETIRED), 64).ok().flatten();
+            let dead_long_enough = match retired {
+                Some(b) => match std::str::from_utf8(&b).ok().and_then(|s| s.trim().parse::<u64>().ok()) {
+                    Some(at) => unix_secs().saturating_sub(at) > GRACE.as_secs(),
+                    None => true,
+                },
+                // Never live and nobody holds its lock: left by an update that was killed.
+                None => true,
+            };
+            if dead_long_enough {
                 let _ = std::fs::remove_dir_all(&p);
             }
         }
     }
+}
+
+/// Refuses `ours` when any role the live generation also has is at an older version in it.
+fn not_older(ours: &Path, live: &Path) -> Result<()> {
+    use crate::trust::tuf::report::Report;
+    let read = |d: &Path| -> Result<Option<Report>> {
+        let Some(b) = read_bounded(&d.join("report.json"), crate::limits::MAX_TUF_METADATA_BYTES)? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&b)
+            .map(Some)
+            .map_err(|e| error::tuf_cache(format!("{}/report.json is unreadable: {e}", d.display())))
+    };
+    let (Some(ours), Some(live_r)) = (read(ours)?, read(live)?) else {
+        return Err(error::tuf_cache(format!(
+            "another update published {} while this one ran, and the two states cannot be compared",
+            live.display()
+        )));
+    };
+    for l in &live_r.roles {
+        let Some(o) = ours.roles.iter().find(|o| o.role == l.role) else { continue };
+        if o.version < l.version {
+            return Err(error::tuf_refused(format!(
+                "another update published a newer state of {} while this one ran: {} version {} is live, \
+                 this update verified version {}; the cache keeps the newer state",
+                ours.repository, l.role, l.version, o.version
+            )));
+        }
+    }
+    Ok(())
 }
 
 impl Drop for Stage {
@@ -143,9 +348,85 @@ impl Drop for Stage {
         if !self.published {
             let _ = std::fs::remove_dir_all(&self.dir);
             if self.created_repo_dir {
-                // Only succeeds when empty: a refused first update leaves no trace.
+                // A refused first update leaves no trace: the lock file goes only when no other
+                // update holds it, and the folder only when that left it empty.
+                let lock_path = self.repo_dir.join(LOCK);
+                if let Ok(f) = File::open(&lock_path) {
+                    if matches!(flock(&f, false), Ok(true)) {
+                        let _ = std::fs::remove_file(&lock_path);
+                    }
+                }
                 let _ = std::fs::remove_dir(&self.repo_dir);
             }
         }
+    }
+}
+
+const ROOTS: &str = "roots.json";
+
+/// A root's version and the SHA-256 of its `signed` part in sorted-key compact JSON, so the same
+/// root compares equal however its file is laid out; `None` when it is not root metadata.
+fn root_id(bytes: &[u8]) -> Option<(u64, String)> {
+    fn sorted(v: &serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(m) => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                serde_json::Value::Object(keys.into_iter().map(|k| (k.clone(), sorted(&m[k]))).collect())
+            }
+            serde_json::Value::Array(a) => serde_json::Value::Array(a.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    // serde_json refuses nesting deeper than 128 while parsing, which bounds `sorted`.
+    let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let signed = v.get("signed")?;
+    let version = signed.get("version")?.as_u64()?;
+    let canon = serde_json::to_vec(&sorted(signed)).ok()?;
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &canon);
+    Some((version, d.as_ref().iter().map(|b| format!("{b:02x}")).collect()))
+}
+
+/// The roots generation `generation` trusted or bootstrapped from: version -> [`root_id`] digest.
+fn roots_of(generation: &Path) -> BTreeMap<u64, String> {
+    read_bounded(&generation.join(ROOTS), crate::limits::MAX_TUF_METADATA_BYTES)
+        .ok()
+        .flatten()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+/// Records in `generation` the roots of `previous` plus `roots` (the bootstrap root of a first
+/// update, the root this update ended on).
+pub(crate) fn remember_roots(generation: &Path, previous: Option<&Path>, roots: &[&[u8]]) -> Result<()> {
+    let mut all = previous.map(roots_of).unwrap_or_default();
+    all.extend(roots.iter().filter_map(|r| root_id(r)));
+    let json = serde_json::to_vec(&all).map_err(|e| error::internal(e.to_string()))?;
+    write_atomic(&generation.join(ROOTS), &json)
+}
+
+/// Refuses a caller's bootstrap root that contradicts what the cache verified: a different root
+/// under a version number the cache holds. The cache's trusted root is never replaced by a given
+/// one; a given root the cache cannot compare (a version it never held) changes nothing.
+pub(crate) fn check_given_root(given: &[u8], live: &Path, repo: &str) -> Result<()> {
+    let mut known = roots_of(live);
+    if let Some(r) = read_bounded(&live.join("metadata").join("root.json"), crate::limits::MAX_TUF_METADATA_BYTES)?
+        .as_deref()
+        .and_then(root_id)
+    {
+        known.insert(r.0, r.1);
+    }
+    let (version, digest) = root_id(given).ok_or_else(|| {
+        error::policy_invalid("the given bootstrap root is not TUF root metadata (no signed.version)")
+            .at("trusted_root.tuf.root")
+    })?;
+    match known.get(&version) {
+        Some(d) if *d != digest => Err(error::tuf_cache(format!(
+            "the given bootstrap root of {repo} (version {version}, signed part SHA-256 {digest}) differs from the \
+             version {version} root this cache verified (SHA-256 {d}); the cache's trust is kept, not reset. \
+             Leave out the root to update from the cache, or delete {} to bootstrap again from the given root",
+            live.parent().unwrap_or(live).display()
+        ))),
+        _ => Ok(()),
     }
 }

@@ -31,8 +31,10 @@ pub enum Repo {
     Custom {
         /// Repository location (metadata at its top, targets under `targets/`).
         url_or_dir: String,
-        /// Bootstrap root metadata bytes.
-        root: Vec<u8>,
+        /// Bootstrap root metadata bytes: needed only while the cache holds no verified state of
+        /// the repository (then the cache's own root is trusted, as python-tuf and go-tuf do).
+        /// Given with a cache, it must not contradict the roots that cache verified.
+        root: Option<Vec<u8>>,
     },
 }
 
@@ -60,8 +62,8 @@ pub struct TufConfig {
 
 impl TufConfig {
     /// Parses `{"tuf": "public-good"|"staging"|{"repo": URL_OR_DIR, "root": PATH_OR_INLINE}, "cache": DIR}`
-    /// (exactly these keys; `cache` optional). A relative `root` path or `repo` directory resolves
-    /// against `base_dir`.
+    /// (exactly these keys; `cache` optional, `root` optional once the cache holds the repository).
+    /// A relative `root` path or `repo` directory resolves against `base_dir`.
     pub fn from_json(bytes: &[u8]) -> Result<TufConfig> {
         let v: Value = serde_json::from_slice(bytes)
             .map_err(|e| error::policy_invalid(format!("TUF configuration is not JSON: {e}")))?;
@@ -100,9 +102,10 @@ impl TufConfig {
                 let url_or_dir =
                     if url.contains("://") { url.to_owned() } else { resolve(url).to_string_lossy().into_owned() };
                 let root = match r.get("root") {
-                    Some(Value::String(p)) => read_root_file(&resolve(p))?,
-                    Some(o @ Value::Object(_)) => o.to_string().into_bytes(),
-                    _ => {
+                    Some(Value::String(p)) => Some(read_root_file(&resolve(p))?),
+                    Some(o @ Value::Object(_)) => Some(o.to_string().into_bytes()),
+                    None => None,
+                    Some(_) => {
                         return Err(bad(
                             "trusted_root.tuf.root",
                             "expected the bootstrap root.json as a path or an inline object".into(),
@@ -157,12 +160,22 @@ impl TufConfig {
         }
     }
 
-    /// The bootstrap root this configuration trusts on first use.
-    pub(crate) fn bootstrap_root(&self) -> &[u8] {
+    /// The bootstrap root this configuration trusts on first use (none given for a custom
+    /// repository: the cache must already hold it).
+    pub(crate) fn bootstrap_root(&self) -> Option<&[u8]> {
         match &self.repo {
-            Repo::PublicGood => PUBLIC_GOOD_ROOT,
-            Repo::Staging => STAGING_ROOT,
-            Repo::Custom { root, .. } => root,
+            Repo::PublicGood => Some(PUBLIC_GOOD_ROOT),
+            Repo::Staging => Some(STAGING_ROOT),
+            Repo::Custom { root, .. } => root.as_deref(),
+        }
+    }
+
+    /// Whether the caller named a bootstrap root (built-in roots are not named by the caller, so
+    /// they never contradict a cache that has walked past them).
+    pub(crate) fn given_root(&self) -> Option<&[u8]> {
+        match &self.repo {
+            Repo::Custom { root, .. } => root.as_deref(),
+            _ => None,
         }
     }
 

@@ -12,6 +12,7 @@
 pub mod cache;
 pub mod config;
 pub mod report;
+mod reuse;
 mod transport;
 
 pub use config::{Expiry, Repo, TufConfig};
@@ -55,6 +56,9 @@ impl Fetcher for NoNetwork {
 pub fn update(cfg: &TufConfig, fetcher: &dyn Fetcher) -> Result<Report> {
     let base = cfg.base_url()?;
     let repo_dir = cfg.repo_dir();
+    if cfg.bootstrap_root().is_none() && cache::live(&repo_dir)?.is_none() {
+        return Err(not_cached(cfg));
+    }
     let (stage, live) = cache::Stage::begin(&repo_dir)?;
     let previous = match &live {
         Some(l) => read_report(l)?,
@@ -64,15 +68,28 @@ pub fn update(cfg: &TufConfig, fetcher: &dyn Fetcher) -> Result<Report> {
         Some(l) => cache::read_bounded(&l.join("metadata").join("root.json"), limits::MAX_TUF_METADATA_BYTES)?,
         None => None,
     };
-    let root = cached_root.unwrap_or_else(|| cfg.bootstrap_root().to_vec());
+    if let (Some(given), Some(l)) = (cfg.given_root(), &live) {
+        cache::check_given_root(given, l, &cfg.repo_name())?;
+    }
+    let reuse = std::sync::Arc::new(reuse::Reuse::new(live.as_deref(), &base, cached_root.as_deref()));
+    let root = match cached_root {
+        Some(r) => r,
+        None => cfg.bootstrap_root().ok_or_else(|| not_cached(cfg))?.to_vec(),
+    };
+    let bootstrap = if live.is_none() { Some(root.clone()) } else { None };
     let (tx, rx) = mpsc::channel();
     let meta_dir = stage.dir.join("metadata");
     let expiry = cfg.expiry;
+    let bridge = transport::Bridge::new(tx, reuse.clone());
     let loaded = std::thread::scope(|s| {
-        let worker = s.spawn(move || load(root, base, meta_dir, expiry, transport::Bridge::new(tx)));
+        let worker = s.spawn(move || load(root, base, meta_dir, expiry, bridge));
         transport::serve(rx, fetcher);
         worker.join().unwrap_or_else(|_| Err(error::internal("the TUF worker thread panicked")))
     })?;
+    reuse.save(&stage.dir)?;
+    let trusted = cache::read_bounded(&stage.dir.join("metadata").join("root.json"), limits::MAX_TUF_METADATA_BYTES)?;
+    let roots: Vec<&[u8]> = bootstrap.iter().chain(trusted.iter()).map(Vec::as_slice).collect();
+    cache::remember_roots(&stage.dir, live.as_deref(), &roots)?;
     let mut report = Report {
         repository: cfg.repo_name(),
         url: cfg.base_url()?.to_string(),
@@ -106,6 +123,9 @@ pub fn status(cfg: &TufConfig) -> Result<Report> {
 /// state expired before `at` (Unix seconds) or the file no longer matches its verified digest.
 pub fn cached_target(cfg: &TufConfig, name: &str, at: i64) -> Result<(Vec<u8>, TargetReport)> {
     let report = cached_report(cfg)?;
+    if let (Some(given), Some(l)) = (cfg.given_root(), cache::live(&cfg.repo_dir())?) {
+        cache::check_given_root(given, &l, &cfg.repo_name())?;
+    }
     if cfg.expiry == Expiry::Enforce {
         report.check_fresh(at, &cfg.repo_arg())?;
     }

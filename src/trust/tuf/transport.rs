@@ -25,12 +25,15 @@ pub(crate) struct Bridge {
     /// Bytes this update has taken so far, whatever the URL: a repository gets at most
     /// [`MAX_TUF_UPDATE_BYTES`] of work per update, however many roles and targets it lists.
     fetched: Arc<AtomicU64>,
+    /// Unchanged files from the live generation instead of the network (see `reuse`).
+    reuse: Arc<super::reuse::Reuse>,
 }
 
 impl Bridge {
-    /// A bridge for one update, sending http(s) requests to `requests`.
-    pub(crate) fn new(requests: mpsc::Sender<Request>) -> Bridge {
-        Bridge { requests, fetched: Arc::new(AtomicU64::new(0)) }
+    /// A bridge for one update, sending http(s) requests to `requests` and answering unchanged
+    /// files from `reuse`.
+    pub(crate) fn new(requests: mpsc::Sender<Request>, reuse: Arc<super::reuse::Reuse>) -> Bridge {
+        Bridge { requests, fetched: Arc::new(AtomicU64::new(0)), reuse }
     }
 }
 
@@ -54,6 +57,9 @@ impl Transport for Bridge {
             match url.scheme() {
                 "file" => read_file(&url, self.fetched.clone()),
                 "http" | "https" => {
+                    if let Some(b) = self.reuse.lookup(&url) {
+                        return Ok(chunks(b));
+                    }
                     let (tx, rx) = mpsc::channel();
                     self.requests.send((url.to_string(), tx)).map_err(|_| {
                         TransportError::new_with_cause(
@@ -75,6 +81,7 @@ impl Transport for Bridge {
                                 ));
                             }
                             spend(&self.fetched, &url, b.len() as u64)?;
+                            self.reuse.record(&url, &b);
                             Ok(chunks(b))
                         }
                         Ok(Fetched::NotFound) => Err(TransportError::new(TransportErrorKind::FileNotFound, url)),
