@@ -119,6 +119,10 @@ typedef enum domainsig_status {
      */
     DOMAINSIG_KEY_MISMATCH = 33,
     /**
+     * The artifact's earliest verified signing time is younger than the policy's `min_age`.
+     */
+    DOMAINSIG_TOO_RECENT = 34,
+    /**
      * The signed statement's subject does not name this artifact.
      */
     DOMAINSIG_SUBJECT_MISMATCH = 40,

@@ -58,6 +58,8 @@ pub enum Status {
     ClaimMismatch = 32,
     /// The bundle was signed by a key, but not one the policy names.
     KeyMismatch = 33,
+    /// The artifact's earliest verified signing time is younger than the policy's `min_age`.
+    TooRecent = 34,
     /// The signed statement's subject does not name this artifact.
     SubjectMismatch = 40,
     /// The attestation's predicate type is not one domainsig can read domains from.
@@ -88,7 +90,7 @@ pub enum Status {
 
 impl Status {
     /// Every status, in numeric order (the bindings are generated and checked against this).
-    pub const ALL: [Status; 36] = [
+    pub const ALL: [Status; 37] = [
         Status::Ok,
         Status::InvalidArgument,
         Status::PolicyInvalid,
@@ -112,6 +114,7 @@ impl Status {
         Status::IssuerMismatch,
         Status::ClaimMismatch,
         Status::KeyMismatch,
+        Status::TooRecent,
         Status::SubjectMismatch,
         Status::PredicateUnsupported,
         Status::DomainMissing,
@@ -158,6 +161,7 @@ impl Status {
             Status::IssuerMismatch => "ISSUER_MISMATCH",
             Status::ClaimMismatch => "CLAIM_MISMATCH",
             Status::KeyMismatch => "KEY_MISMATCH",
+            Status::TooRecent => "TOO_RECENT",
             Status::SubjectMismatch => "SUBJECT_MISMATCH",
             Status::PredicateUnsupported => "PREDICATE_UNSUPPORTED",
             Status::DomainMissing => "DOMAIN_MISSING",
@@ -303,6 +307,7 @@ ctor! {
     issuer => IssuerMismatch,
     claim => ClaimMismatch,
     key_mismatch => KeyMismatch,
+    too_recent => TooRecent,
     subject => SubjectMismatch,
     predicate => PredicateUnsupported,
     domain_missing => DomainMissing,
@@ -332,6 +337,8 @@ mod tests {
             assert_eq!(Status::from_code(s.code()), Some(s));
         }
         assert!(pairs.contains(&(7, "INPUT_UNREADABLE")));
+        assert!(pairs.contains(&(34, "TOO_RECENT")));
+        assert_eq!(Status::TooRecent.family(), Family::Identity);
         assert_eq!(Status::from_code(8), None);
     }
 }

@@ -33,6 +33,7 @@ pub mod intoto;
 pub mod json;
 pub mod limits;
 pub mod policy;
+pub mod publisher;
 pub mod subject;
 pub mod time;
 pub mod tlog;
@@ -45,6 +46,7 @@ pub use artifact::Artifact;
 pub use bundle::Bundle;
 pub use error::{Error, Family, Result, Status};
 pub use policy::{Context, Decision, Policy};
+pub use publisher::Publisher;
 pub use trust::TrustRoot;
 pub use verified::VerifiedBundle;
 
@@ -91,6 +93,8 @@ struct OutcomeJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    publisher: Option<Publisher>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     verified: Option<&'a VerifiedBundle>,
     #[serde(skip_serializing_if = "Option::is_none")]
     decision: Option<&'a Decision>,
@@ -112,8 +116,15 @@ impl Outcome {
         self.error.is_none()
     }
 
-    /// The result as JSON: `status`, `code`, `family`, then `message`/`field` on refusal and
-    /// `verified`/`decision` when available.
+    /// Who signed, as a publisher object, whenever a Fulcio certificate was verified (accepted or
+    /// refused by the policy): derived from the verified certificate only ([`publisher::derive`]).
+    /// For an npm document, its provenance's signer.
+    pub fn publisher(&self) -> Option<Publisher> {
+        self.verified.as_ref().and_then(VerifiedBundle::identity).map(publisher::derive)
+    }
+
+    /// The result as JSON: `status`, `code`, `family`, then `message`/`field` on refusal,
+    /// `publisher` when a certificate was verified, and `verified`/`decision` when available.
     pub fn to_json(&self) -> String {
         let st = self.status();
         let j = OutcomeJson {
@@ -122,6 +133,7 @@ impl Outcome {
             family: st.family().name(),
             message: self.error.as_ref().map(|e| e.message.as_str()),
             field: self.error.as_ref().and_then(|e| e.field.as_deref()),
+            publisher: self.publisher(),
             verified: self.verified.as_ref(),
             decision: self.decision.as_ref(),
         };
@@ -148,15 +160,21 @@ impl Policy {
     /// refused with a `domain`-family status (signed for another index, malformed domains, another
     /// name): that refusal is the outcome.
     pub fn verify(&self, req: &Request<'_>) -> Outcome {
+        self.verify_at(req, now())
+    }
+
+    /// As [`Policy::verify`], at the evaluation time `now` (Unix seconds): the time `min_age` is
+    /// judged against and log times may not be later than. [`Policy::verify`] is this at the clock.
+    pub fn verify_at(&self, req: &Request<'_>, now: i64) -> Outcome {
         if let Some(n) = req.name.filter(|n| n.len() > limits::MAX_NAME_LEN) {
             return Outcome::refused(
                 limits::exceeded("artifact name length in bytes", limits::MAX_NAME_LEN, n.len()).at("name"),
             );
         }
         match bundle::pep740::parse_input(req.bundle) {
-            Ok(bundle::pep740::Input::Bundle(b)) => self.verify_parsed(&b, req),
-            Ok(bundle::pep740::Input::Provenance(atts)) => self.verify_provenance(&atts, req),
-            Ok(bundle::pep740::Input::Npm(atts)) => self.verify_npm(&atts, req),
+            Ok(bundle::pep740::Input::Bundle(b)) => self.verify_parsed_at(&b, req, now),
+            Ok(bundle::pep740::Input::Provenance(atts)) => self.verify_provenance(&atts, req, now),
+            Ok(bundle::pep740::Input::Npm(atts)) => self.verify_npm(&atts, req, now),
             Err(e) => Outcome::refused(e),
         }
     }
@@ -169,6 +187,7 @@ impl Policy {
         atts: &[bundle::pep740::ProvenanceAttestation],
         req: &Request<'_>,
         npm: bool,
+        now: i64,
     ) -> std::result::Result<Vec<VerifiedBundle>, Error> {
         let at = |a: &bundle::pep740::ProvenanceAttestation, e: Error| {
             let field = e.field.clone().map_or(a.path.clone(), |f| format!("{}.{f}", a.path));
@@ -207,7 +226,7 @@ impl Policy {
                 }
             }
             // npm's registry keys.json lists each key once per usage with different windows.
-            let opts = self.options(keyid.as_deref(), if npm { Some(NPM_ATTESTATIONS_USAGE) } else { None });
+            let opts = self.options(now, keyid.as_deref(), if npm { Some(NPM_ATTESTATIONS_USAGE) } else { None });
             let vb = match &hashed {
                 None => verify::verify(&a.bundle, &req.artifact, &opts),
                 Some(digest) => match verify::verify(&a.bundle, digest, &opts) {
@@ -240,8 +259,8 @@ impl Policy {
         Ok(out)
     }
 
-    fn verify_npm(&self, atts: &[bundle::pep740::ProvenanceAttestation], req: &Request<'_>) -> Outcome {
-        let vbs = match self.verify_members(atts, req, true) {
+    fn verify_npm(&self, atts: &[bundle::pep740::ProvenanceAttestation], req: &Request<'_>, now: i64) -> Outcome {
+        let vbs = match self.verify_members(atts, req, true, now) {
             Ok(v) => v,
             Err(e) => return Outcome::refused(e),
         };
@@ -250,21 +269,26 @@ impl Policy {
         // The provenance (when present) is the bundle the result's `verified` shows; the
         // decision lists every member.
         let shown = vbs.iter().position(|v| v.identity().is_some()).unwrap_or(0);
-        match self.evaluate_set(&members, &ctx) {
+        match self.evaluate_set_at(&members, &ctx, now) {
             Ok(d) => Outcome { error: None, verified: vbs.get(shown).cloned(), decision: Some(d) },
             Err(e) => Outcome { error: Some(e), verified: vbs.get(shown).cloned(), decision: None },
         }
     }
 
-    fn verify_provenance(&self, atts: &[bundle::pep740::ProvenanceAttestation], req: &Request<'_>) -> Outcome {
+    fn verify_provenance(
+        &self,
+        atts: &[bundle::pep740::ProvenanceAttestation],
+        req: &Request<'_>,
+        now: i64,
+    ) -> Outcome {
         // A cryptographic failure in any attestation refuses the whole object.
-        let vbs = match self.verify_members(atts, req, false) {
+        let vbs = match self.verify_members(atts, req, false, now) {
             Ok(v) => v,
             Err(e) => return Outcome::refused(e),
         };
         let ctx = Context { index_domain: req.index_domain, name: req.name };
         let outcomes = atts.iter().zip(vbs).map(|(a, vb)| {
-            let o = match self.evaluate(&vb, &ctx) {
+            let o = match self.evaluate_at(&vb, &ctx, now) {
                 Ok(d) => Outcome { error: None, verified: Some(vb), decision: Some(d) },
                 Err(e) => Outcome { error: Some(e), verified: Some(vb), decision: None },
             };
@@ -353,14 +377,14 @@ impl Policy {
             .collect()
     }
 
-    /// The prove layer's options under this policy: its trust root, keys and thresholds, now.
-    fn options<'p>(&'p self, key_id: Option<&'p str>, key_usage: Option<&'p str>) -> verify::Options<'p> {
+    /// The prove layer's options under this policy: its trust root, keys and thresholds, at `now`.
+    fn options<'p>(&'p self, now: i64, key_id: Option<&'p str>, key_usage: Option<&'p str>) -> verify::Options<'p> {
         verify::Options {
             root: self.trust_root(),
             keys: self.keys(),
             tlog_threshold: self.tlog_threshold(),
             timestamp_threshold: self.timestamp_threshold(),
-            now: now(),
+            now,
             key_id,
             key_usage,
         }
@@ -368,13 +392,18 @@ impl Policy {
 
     /// As [`Policy::verify`], for an already-parsed bundle.
     pub fn verify_parsed(&self, bundle: &Bundle, req: &Request<'_>) -> Outcome {
-        let opts = self.options(None, None);
+        self.verify_parsed_at(bundle, req, now())
+    }
+
+    /// As [`Policy::verify_parsed`], at the evaluation time `now` (see [`Policy::verify_at`]).
+    pub fn verify_parsed_at(&self, bundle: &Bundle, req: &Request<'_>, now: i64) -> Outcome {
+        let opts = self.options(now, None, None);
         let vb = match verify::verify(bundle, &req.artifact, &opts) {
             Ok(vb) => vb,
             Err(e) => return Outcome::refused(e),
         };
         let ctx = Context { index_domain: req.index_domain, name: req.name };
-        match self.evaluate(&vb, &ctx) {
+        match self.evaluate_at(&vb, &ctx, now) {
             Ok(d) => Outcome { error: None, verified: Some(vb), decision: Some(d) },
             Err(e) => Outcome { error: Some(e), verified: Some(vb), decision: None },
         }

@@ -6,12 +6,23 @@ export type StatusName =
   | 'TRUSTED_ROOT_INVALID' | 'ARTIFACT_UNREADABLE' | 'INPUT_UNREADABLE' | 'CERTIFICATE_INVALID' | 'SCT_INVALID'
   | 'SIGNATURE_INVALID' | 'ARTIFACT_MISMATCH' | 'TLOG_INCLUSION_PROOF' | 'TLOG_CHECKPOINT'
   | 'TLOG_SET' | 'TLOG_BODY_MISMATCH' | 'TLOG_MISSING' | 'TIMESTAMP_INVALID' | 'NO_VERIFIED_TIME'
-  | 'IDENTITY_MISMATCH' | 'ISSUER_MISMATCH' | 'CLAIM_MISMATCH' | 'KEY_MISMATCH'
+  | 'IDENTITY_MISMATCH' | 'ISSUER_MISMATCH' | 'CLAIM_MISMATCH' | 'KEY_MISMATCH' | 'TOO_RECENT'
   | 'SUBJECT_MISMATCH' | 'PREDICATE_UNSUPPORTED' | 'DOMAIN_MISSING' | 'DOMAIN_MISMATCH'
   | 'AUDIENCE_MISMATCH' | 'DOMAIN_INVALID' | 'TUF_REFUSED' | 'TUF_EXPIRED' | 'TUF_MISSING' | 'TUF_FETCH'
   | 'TUF_CACHE' | 'LIMIT_EXCEEDED' | 'INTERNAL';
 
 export type Family = 'ok' | 'input' | 'crypto' | 'identity' | 'domain' | 'internal';
+
+/**
+ * Who signed, derived from the verified certificate (PEP 740 publisher objects; `Other` keeps the
+ * issuer and SAN of any other identity). Passed back in a policy's `publishers`, it pins exactly
+ * that signer.
+ */
+export type Publisher =
+  | { kind: 'GitHub'; repository: string; workflow: string; environment?: string }
+  | { kind: 'GitLab'; repository: string; workflow_filepath: string; environment?: string }
+  | { kind: 'Google'; email: string }
+  | { kind: 'Other'; issuer: string; san: string };
 
 /** The result JSON: status, code, family, then message/field on refusal, verified/decision when available. */
 export interface Details {
@@ -20,6 +31,8 @@ export interface Details {
   family: Family;
   message?: string;
   field?: string;
+  /** Present whenever a Fulcio certificate was verified (accepted or refused by the policy). */
+  publisher?: Publisher;
   verified?: Record<string, unknown>;
   decision?: Record<string, unknown>;
   [key: string]: unknown;
@@ -30,6 +43,8 @@ export interface VerificationResult {
   status: number;
   code: StatusName | 'UNKNOWN';
   details: Details;
+  /** `details.publisher`, or null when no certificate was verified. */
+  publisher: Publisher | null;
 }
 
 /**
@@ -58,6 +73,8 @@ export declare class VerificationError extends Error {
   status: number;
   family: Family;
   details: Details;
+  /** `details.publisher`, or null when no certificate was verified. */
+  publisher: Publisher | null;
 }
 
 export declare class Policy {

@@ -12,7 +12,7 @@ const STATUS = Object.freeze({
   SIGNATURE_INVALID: 12, ARTIFACT_MISMATCH: 13, TLOG_INCLUSION_PROOF: 14, TLOG_CHECKPOINT: 15,
   TLOG_SET: 16, TLOG_BODY_MISMATCH: 17, TLOG_MISSING: 18, TIMESTAMP_INVALID: 19,
   NO_VERIFIED_TIME: 20, IDENTITY_MISMATCH: 30, ISSUER_MISMATCH: 31, CLAIM_MISMATCH: 32,
-  KEY_MISMATCH: 33, SUBJECT_MISMATCH: 40, PREDICATE_UNSUPPORTED: 41, DOMAIN_MISSING: 42,
+  KEY_MISMATCH: 33, TOO_RECENT: 34, SUBJECT_MISMATCH: 40, PREDICATE_UNSUPPORTED: 41, DOMAIN_MISSING: 42,
   DOMAIN_MISMATCH: 43, AUDIENCE_MISMATCH: 44, DOMAIN_INVALID: 45,
   TUF_REFUSED: 60, TUF_EXPIRED: 61, TUF_MISSING: 62, TUF_FETCH: 63, TUF_CACHE: 64, LIMIT_EXCEEDED: 90, INTERNAL: 99,
 });
@@ -38,12 +38,14 @@ class VerificationError extends Error {
     this.status = status;
     this.family = family(status);
     this.details = details || {};
+    this.publisher = this.details.publisher || null;
   }
 }
 
 function toResult(raw) {
   const details = raw.json ? JSON.parse(raw.json) : {};
-  return { ok: raw.status === 0, status: raw.status, code: NAMES[raw.status] || 'UNKNOWN', details };
+  const publisher = details.publisher || null;
+  return { ok: raw.status === 0, status: raw.status, code: NAMES[raw.status] || 'UNKNOWN', details, publisher };
 }
 
 // Mirrors src/limits.rs (the tests check): a file is read at most limit + 1 bytes.

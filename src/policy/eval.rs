@@ -89,11 +89,8 @@ fn check_signer(p: &Policy, vb: &VerifiedBundle, pkg: Option<&PackageRef>, d: &m
             Ok(())
         }
         Signer::Certificate { identity, .. } => {
-            let (list_name, rules) = identity_list(p, pkg)?;
-            let i = match_identity(rules, identity, &list_name)?;
-            d.identity = Some(i);
-            d.identity_list = Some(list_name);
-            Ok(())
+            let voices = super::signers::voices(p, pkg)?;
+            super::signers::judge_certificate(p, &voices, identity, d)
         }
     }
 }
@@ -161,21 +158,6 @@ fn pinned_package(p: &Policy, vbs: &[&VerifiedBundle], name: Option<&str>) -> Re
     }
 }
 
-/// The identities that apply: the artifact's package pin, else the top-level list.
-fn identity_list<'p>(p: &'p Policy, pkg: Option<&PackageRef>) -> Result<(String, &'p [IdentityRule])> {
-    let Some(pkg) = pkg else { return Ok(("identities".to_owned(), &p.identities)) };
-    let mut pins = p.packages.iter().filter(|pin| pkg.has_name(&pin.name));
-    match (pins.next(), pins.next()) {
-        (None, _) => Ok(("identities".to_owned(), &p.identities)),
-        (Some(pin), None) => Ok((format!("packages[{:?}].identities", pin.name), &pin.identities)),
-        (Some(a), Some(b)) => Err(error::policy_invalid(format!(
-            "packages {:?} and {:?} both name the package {}; keep one",
-            a.name, b.name, pkg.name
-        ))
-        .at("packages")),
-    }
-}
-
 fn san_matches(rule: &IdentityRule, id: &CertificateIdentity) -> bool {
     id.sans.iter().any(|s| match &rule.san {
         SanMatch::Exact(want) => *want == s.value,
@@ -192,7 +174,7 @@ fn describe_san(rule: &IdentityRule) -> String {
 
 /// The index of the first rule `id` satisfies, or the most specific reason none does:
 /// a claim (SAN and issuer matched), then the issuer (SAN matched), then the SAN.
-fn match_identity(rules: &[IdentityRule], id: &CertificateIdentity, list: &str) -> Result<usize> {
+pub(super) fn match_identity(rules: &[IdentityRule], id: &CertificateIdentity, list: &str) -> Result<usize> {
     let san = id.san().unwrap_or("(none)");
     let issuer = id.issuer.as_deref();
     let mut claim_err = None;
@@ -439,7 +421,7 @@ pub(super) fn evaluate_set(p: &Policy, members: &[Member<'_>], ctx: &Context<'_>
     };
 
     // 1. Signers. Registry keys were matched by the verifier; identities judge certificates only.
-    let (list_name, rules) = identity_list(p, pkg.as_ref())?;
+    let voices = super::signers::voices(p, pkg.as_ref())?;
     let mut accepted = vec![false; members.len()];
     let mut reports: Vec<super::AttestationReport> = members
         .iter()
@@ -462,31 +444,52 @@ pub(super) fn evaluate_set(p: &Policy, members: &[Member<'_>], ctx: &Context<'_>
         }
     }
     let certs: Vec<usize> = (0..members.len()).filter(|&i| members[i].vb.identity().is_some()).collect();
-    if !rules.is_empty() {
+    if !voices.is_empty() {
         if certs.is_empty() {
+            let named: Vec<String> = voices.iter().map(|v| v.describe()).collect();
             return Err(error::identity(format!(
-                "{list_name} requires a Fulcio-signed attestation, but the document has no build provenance                  (provenance is missing): a registry key's signature never satisfies an identity rule"
+                "{} requires a Fulcio-signed attestation, but the document has no build provenance \
+                 (provenance is missing): a registry key's signature never satisfies an identity rule",
+                named.join(" and ")
             )));
         }
         let mut first_err = None;
         for &i in &certs {
             let id = members[i].vb.identity().ok_or_else(|| error::internal("certificate member without identity"))?;
-            match match_identity(rules, id, &list_name) {
-                Ok(r) => {
+            let mut md = Decision::default();
+            match super::signers::judge_certificate(p, &voices, id, &mut md) {
+                Ok(()) => {
                     accepted[i] = true;
                     if d.identity.is_none() {
-                        d.identity = Some(r);
-                        d.identity_list = Some(list_name.clone());
+                        d.identity = md.identity;
+                        d.identity_list = md.identity_list;
+                        d.pins = md.pins.clone();
                     }
-                    reports[i].proved.push(format!("signer {} is {list_name}[{r}]", id.san().unwrap_or("(none)")));
+                    for m in &md.pins {
+                        reports[i].proved.push(format!(
+                            "signer {} is {} ({})",
+                            id.san().unwrap_or("(none)"),
+                            m.entry,
+                            m.source
+                        ));
+                    }
                 }
                 Err(e) => {
                     first_err.get_or_insert(at(members[i].path, e));
                 }
             }
         }
-        if d.identity.is_none() {
+        if !certs.iter().any(|&i| accepted[i]) {
             return Err(first_err.unwrap_or_else(|| error::identity("no accepted identity")));
+        }
+    } else if p.first_sight && !certs.is_empty() {
+        // No pin covers this package: every verified certificate signer is seen for the first time.
+        d.first_sight = true;
+        for &i in &certs {
+            accepted[i] = true;
+            reports[i]
+                .proved
+                .push("certificate verified; accepted on first sight: no pin covers this package".to_owned());
         }
     } else if d.key.is_none() {
         return Err(error::key_mismatch(format!(

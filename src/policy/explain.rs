@@ -35,11 +35,14 @@ pub(super) fn explain(p: &Policy) -> String {
     );
 
     let _ = writeln!(w, "2. It was signed by one of:");
-    if p.identities.is_empty() && p.keys.is_empty() {
+    if p.identities.is_empty() && p.publishers.is_empty() && p.keys.is_empty() {
         let _ = writeln!(w, "   - (no signer for packages not listed below)");
     }
     for rule in &p.identities {
         let _ = writeln!(w, "   - {}", identity(rule));
+    }
+    for pb in &p.publishers {
+        let _ = writeln!(w, "   - the publisher {}", pb.describe());
     }
     for (i, k) in p.keys.iter().enumerate() {
         let mut line = format!("   - managed key #{i} (SHA-256 key id {}", crate::json::hex(&k.key.key_id()));
@@ -59,9 +62,20 @@ pub(super) fn explain(p: &Policy) -> String {
         let _ = writeln!(w, "{line})");
     }
     for pin in &p.packages {
-        let _ = writeln!(w, "   For the package {:?}, only (managed keys still count):", pin.name);
-        for rule in &pin.identities {
-            let _ = writeln!(w, "     - {}", identity(rule));
+        if !pin.identities.is_empty() || !pin.publishers.is_empty() {
+            let _ = writeln!(w, "   For the package {:?}, only (managed keys still count):", pin.name);
+            for rule in &pin.identities {
+                let _ = writeln!(w, "     - {}", identity(rule));
+            }
+            for pb in &pin.publishers {
+                let _ = writeln!(w, "     - the publisher {}", pb.describe());
+            }
+        }
+        for s in &pin.sources {
+            let _ = writeln!(w, "   For the package {:?}, {} also pins (it must agree):", pin.name, s.source);
+            for pb in &s.publishers {
+                let _ = writeln!(w, "     - the publisher {}", pb.describe());
+            }
         }
     }
     if !p.packages.is_empty() {
@@ -69,6 +83,17 @@ pub(super) fn explain(p: &Policy) -> String {
             w,
             "   The package is read from the artifact name (PyPI names compared after PEP 503 normalisation)."
         );
+    }
+    if p.first_sight {
+        if p.identities.is_empty() && p.publishers.is_empty() {
+            let _ = writeln!(
+                w,
+                "   First sight: for a package no pin covers, any signer whose signature verifies is accepted,\n   \
+                 and the result says first_sight (record its publisher to pin it from then on)."
+            );
+        } else {
+            let _ = writeln!(w, "   first_sight is inert: the top-level identities or publishers cover every package.");
+        }
     }
     let _ = writeln!(w);
 
@@ -144,6 +169,22 @@ pub(super) fn explain(p: &Policy) -> String {
                     a.join(" or ")
                 );
             }
+        }
+    }
+    let ages: Vec<String> = p
+        .packages
+        .iter()
+        .filter_map(|pin| pin.min_age.as_ref().map(|a| format!("{:?}: {}", pin.name, a.text)))
+        .collect();
+    if p.min_age.is_some() || !ages.is_empty() {
+        let _ = writeln!(
+            w,
+            "\n5. Cool-down: the earliest verified signing time (transparency log or RFC 3161, never a registry\n   \
+             field) must be at least {} before the evaluation time (TOO_RECENT otherwise).",
+            p.min_age.as_ref().map_or("0s (none)", |a| a.text.as_str())
+        );
+        if !ages.is_empty() {
+            let _ = writeln!(w, "   Per package: {}.", ages.join(", "));
         }
     }
     o

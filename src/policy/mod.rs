@@ -8,12 +8,14 @@
 mod eval;
 mod explain;
 mod parse;
+mod signers;
 #[cfg(test)]
 pub(crate) mod testutil;
 
 use crate::attestation::{PredicateRule, SignedDomain};
 use crate::domain::Domain;
 use crate::error::Result;
+use crate::publisher::Publisher;
 use crate::trust::keyset::PolicyKey;
 use crate::trust::root::TrustRoot;
 use serde::Serialize;
@@ -115,8 +117,42 @@ pub struct Decision {
     /// Every attestation of a set (an npm document), its signer and what it proved.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attestations: Vec<AttestationReport>,
+    /// Every source of pins that spoke for this package and the entry that accepted the signer
+    /// (the policy's lists, then each of the package's `sources`): all must agree.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pins: Vec<PinMatch>,
+    /// True when no pin covered the package and `first_sight` let a verified signer through: the
+    /// caller should record `publisher` (a lock) and pin it from now on.
+    pub first_sight: bool,
+    /// The `min_age` decision, when one applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_age: Option<AgeDecision>,
     /// Non-fatal findings (e.g. no signed domain in `warn` mode, inert settings).
     pub warnings: Vec<String>,
+}
+
+/// One source of pins that accepted the signer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PinMatch {
+    /// `policy`, or the `source` label of a package's pin source (`pylock.toml`).
+    pub source: String,
+    /// The accepting entry, as a policy path (`packages["attrs"].publishers[0]`).
+    pub entry: String,
+}
+
+/// How `min_age` was applied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AgeDecision {
+    /// The setting that applied (`min_age` or `packages["x"].min_age`).
+    pub setting: String,
+    /// Its value as written (`3d`).
+    pub min_age: String,
+    /// The earliest verified signing time the age counts from (RFC 3339 UTC), when one was needed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_at: Option<String>,
+    /// When the artifact became (or becomes) old enough (RFC 3339 UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acceptable_from: Option<String>,
 }
 
 /// One attestation of a set, in the decision.
@@ -152,11 +188,30 @@ pub(crate) struct IdentityRule {
     pub(crate) claims: Vec<(String, String)>,
 }
 
-/// Identities pinned to one package.
+/// A minimum age (`"3d"`): the text as written and its seconds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MinAge {
+    pub(crate) text: String,
+    pub(crate) seconds: i64,
+}
+
+/// Publishers one more source pins to a package (a lock's recorded identities, an index's map):
+/// labelled so a refusal can name who said what.
+#[derive(Clone, Debug)]
+pub(crate) struct PinSource {
+    pub(crate) source: String,
+    pub(crate) publishers: Vec<Publisher>,
+}
+
+/// What the policy says about one package: its own signers (replacing the top-level lists), more
+/// sources that must agree, and its own `min_age`.
 #[derive(Clone, Debug)]
 pub(crate) struct PackagePin {
     pub(crate) name: String,
     pub(crate) identities: Vec<IdentityRule>,
+    pub(crate) publishers: Vec<Publisher>,
+    pub(crate) sources: Vec<PinSource>,
+    pub(crate) min_age: Option<MinAge>,
 }
 
 /// The `domains` section, compiled.
@@ -176,6 +231,9 @@ pub struct Policy {
     root: Arc<TrustRoot>,
     root_desc: String,
     identities: Vec<IdentityRule>,
+    publishers: Vec<Publisher>,
+    first_sight: bool,
+    min_age: Option<MinAge>,
     keys: Vec<PolicyKey>,
     packages: Vec<PackagePin>,
     domains: DomainPolicy,
@@ -223,14 +281,51 @@ impl Policy {
     }
 
     /// Judges verified facts. Pure: no I/O, no cryptography. See `eval` for the order of checks.
+    ///
+    /// No evaluation time is given, so a `min_age` that applies is `INVALID_ARGUMENT`: use
+    /// [`Policy::evaluate_at`].
     pub fn evaluate(&self, vb: &crate::VerifiedBundle, ctx: &Context<'_>) -> Result<Decision> {
-        eval::evaluate(self, vb, ctx)
+        let mut d = eval::evaluate(self, vb, ctx)?;
+        signers::check_age(self, &[vb], None, &mut d)?;
+        Ok(d)
     }
 
-    /// Judges a verified attestation set (`(path, bundle)` per member), as `eval::evaluate_set`.
+    /// As [`Policy::evaluate`], at the evaluation time `now` (Unix seconds), against which
+    /// `min_age` is judged. The library reads the clock only at its door ([`Policy::verify`]).
+    pub fn evaluate_at(&self, vb: &crate::VerifiedBundle, ctx: &Context<'_>, now: i64) -> Result<Decision> {
+        let mut d = eval::evaluate(self, vb, ctx)?;
+        signers::check_age(self, &[vb], Some(now), &mut d)?;
+        Ok(d)
+    }
+
+    /// Judges a verified attestation set (`(path, bundle)` per member), as `eval::evaluate_set`;
+    /// like [`Policy::evaluate`], without an evaluation time.
     pub fn evaluate_set(&self, members: &[(&str, &crate::VerifiedBundle)], ctx: &Context<'_>) -> Result<Decision> {
+        self.evaluate_set_inner(members, ctx, None)
+    }
+
+    /// As [`Policy::evaluate_set`], at the evaluation time `now` (Unix seconds). Every member must
+    /// be older than `min_age` (an npm registry's publish attestation is signed at publish time).
+    pub fn evaluate_set_at(
+        &self,
+        members: &[(&str, &crate::VerifiedBundle)],
+        ctx: &Context<'_>,
+        now: i64,
+    ) -> Result<Decision> {
+        self.evaluate_set_inner(members, ctx, Some(now))
+    }
+
+    fn evaluate_set_inner(
+        &self,
+        members: &[(&str, &crate::VerifiedBundle)],
+        ctx: &Context<'_>,
+        now: Option<i64>,
+    ) -> Result<Decision> {
         let m: Vec<eval::Member<'_>> = members.iter().map(|(path, vb)| eval::Member { path, vb }).collect();
-        eval::evaluate_set(self, &m, ctx)
+        let mut d = eval::evaluate_set(self, &m, ctx)?;
+        let vbs: Vec<&crate::VerifiedBundle> = members.iter().map(|(_, vb)| *vb).collect();
+        signers::check_age(self, &vbs, now, &mut d)?;
+        Ok(d)
     }
 
     /// What the policy accepts, in plain words (`domainsig explain-policy`).

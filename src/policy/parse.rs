@@ -2,11 +2,12 @@
 //! settings that contradict each other are refused. Errors are `POLICY_INVALID` with the key path
 //! (`domains.mirrors["pypi.org"]`) in both the message and `field`.
 
-use super::{DomainPolicy, IdentityRule, Mode, PackagePin, Policy, SanMatch};
+use super::{DomainPolicy, IdentityRule, MinAge, Mode, PackagePin, PinSource, Policy, SanMatch};
 use crate::attestation::{self, PredicateRule};
 use crate::domain::{self, Domain};
 use crate::error::{self, Error, Result, Status};
 use crate::limits;
+use crate::publisher::Publisher;
 use crate::trust::keyset::{self, PolicyKey};
 use crate::trust::root::TrustRoot;
 use serde_json::{Map, Value};
@@ -86,7 +87,19 @@ pub(super) fn parse_at(json: &[u8], base_dir: Option<&Path>, tuf_at: Option<i64>
     let top = object(
         &v,
         "",
-        &["version", "trusted_root", "identities", "keys", "packages", "domains", "subject", "thresholds"],
+        &[
+            "version",
+            "trusted_root",
+            "identities",
+            "publishers",
+            "first_sight",
+            "min_age",
+            "keys",
+            "packages",
+            "domains",
+            "subject",
+            "thresholds",
+        ],
     )
     .map_err(|e| {
         if e.field.as_deref() == Some("") { error::policy_invalid("the policy must be a JSON object") } else { e }
@@ -122,18 +135,28 @@ pub(super) fn parse_at(json: &[u8], base_dir: Option<&Path>, tuf_at: Option<i64>
             if name.is_empty() || name.chars().any(char::is_whitespace) {
                 return Err(invalid(&path, "a package name must be non-empty and without spaces"));
             }
-            let po = object(pin, &path, &["identities"])?;
-            let ids_path = format!("{path}.identities");
-            let ids = identity_list(po.get("identities").ok_or_else(|| invalid(&ids_path, "is required"))?, &ids_path)?;
-            if ids.is_empty() {
-                return Err(invalid(&ids_path, "must name at least one identity"));
-            }
-            packages.push(PackagePin { name: name.clone(), identities: ids });
+            packages.push(package_pin(name, pin, &path)?);
         }
     }
 
-    if identities.is_empty() && keys.is_empty() && packages.is_empty() {
-        return Err(invalid("identities", "the policy accepts no signer: give identities, keys or packages"));
+    let publishers = match top.get("publishers") {
+        Some(v) => publisher_list(v, "publishers")?,
+        None => Vec::new(),
+    };
+    let first_sight = match top.get("first_sight") {
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(invalid("first_sight", format!("must be true or false, found {}", type_name(other))));
+        }
+        None => false,
+    };
+    let min_age = top.get("min_age").map(|v| min_age(v, "min_age")).transpose()?;
+
+    if identities.is_empty() && publishers.is_empty() && keys.is_empty() && packages.is_empty() && !first_sight {
+        return Err(invalid(
+            "identities",
+            "the policy accepts no signer: give identities, publishers, keys, packages or first_sight",
+        ));
     }
 
     let domains = match top.get("domains") {
@@ -165,6 +188,9 @@ pub(super) fn parse_at(json: &[u8], base_dir: Option<&Path>, tuf_at: Option<i64>
         root,
         root_desc,
         identities,
+        publishers,
+        first_sight,
+        min_age,
         keys,
         packages,
         domains,
@@ -341,6 +367,57 @@ fn tuf_keys(
         }
     };
     keyset::parse_key_set(&bytes, usage, bound.as_ref()).map_err(|e| invalid(at, e.message))
+}
+
+/// One `packages` entry: its own signers (`identities`, `publishers`), more pin `sources`, and its
+/// own `min_age`; at least one of them. A list that is given must not be empty (an empty list would
+/// refuse every signer without saying so).
+fn package_pin(name: &str, pin: &Value, path: &str) -> Result<PackagePin> {
+    let po = object(pin, path, &["identities", "publishers", "sources", "min_age"])?;
+    if po.is_empty() {
+        return Err(invalid(path, "give identities, publishers, sources or min_age"));
+    }
+    let ids_path = format!("{path}.identities");
+    let identities = match po.get("identities") {
+        Some(v) => identity_list(v, &ids_path)?,
+        None => Vec::new(),
+    };
+    if po.contains_key("identities") && identities.is_empty() {
+        return Err(invalid(&ids_path, "must name at least one identity"));
+    }
+    let pubs_path = format!("{path}.publishers");
+    let publishers = match po.get("publishers") {
+        Some(v) => publisher_list(v, &pubs_path)?,
+        None => Vec::new(),
+    };
+    if po.contains_key("publishers") && publishers.is_empty() {
+        return Err(invalid(&pubs_path, "must name at least one publisher"));
+    }
+    let mut sources = Vec::new();
+    if let Some(v) = po.get("sources") {
+        for (i, src) in array(v, &format!("{path}.sources"))?.iter().enumerate() {
+            let spath = format!("{path}.sources[{i}]");
+            let so = object(src, &spath, &["source", "publishers"])?;
+            let lpath = join(&spath, "source");
+            let label = string(so.get("source").ok_or_else(|| invalid(&lpath, "is required"))?, &lpath)?;
+            let ppath = join(&spath, "publishers");
+            let ps = publisher_list(so.get("publishers").ok_or_else(|| invalid(&ppath, "is required"))?, &ppath)?;
+            if ps.is_empty() {
+                return Err(invalid(&ppath, "must name at least one publisher"));
+            }
+            sources.push(PinSource { source: label.to_owned(), publishers: ps });
+        }
+    }
+    let min_age = po.get("min_age").map(|v| min_age(v, &join(path, "min_age"))).transpose()?;
+    Ok(PackagePin { name: name.to_owned(), identities, publishers, sources, min_age })
+}
+
+fn publisher_list(v: &Value, path: &str) -> Result<Vec<Publisher>> {
+    array(v, path)?.iter().enumerate().map(|(i, p)| Publisher::from_value(p, &format!("{path}[{i}]"))).collect()
+}
+
+fn min_age(v: &Value, path: &str) -> Result<MinAge> {
+    super::signers::parse_min_age(string(v, path)?).map_err(|m| invalid(path, m))
 }
 
 fn identity_list(v: &Value, path: &str) -> Result<Vec<IdentityRule>> {
@@ -649,6 +726,69 @@ mod tests {
         invalid(with(json!({"thresholds": {"tlog": 33}})), "thresholds.tlog");
         invalid(with(json!({"thresholds": {"timestamps": 33}})), "thresholds.timestamps");
         invalid(with(json!({"packages": {"a": {"identities": []}}})), "packages[\"a\"].identities");
+    }
+
+    #[test]
+    fn publishers_first_sight_and_min_age_parse_strictly() {
+        let gh = json!({"kind": "GitHub", "repository": "o/r", "workflow": "release.yml"});
+        let p = parse(&with(json!({"publishers": [gh], "min_age": "3d", "first_sight": true}))).unwrap();
+        assert_eq!(
+            (p.publishers.len(), p.first_sight, p.min_age.as_ref().map(|a| a.seconds)),
+            (1, true, Some(259_200))
+        );
+        // A policy of publishers alone, or of first sight alone, accepts a signer.
+        assert!(parse(&with(json!({"identities": null, "publishers": [gh]}))).is_ok());
+        assert!(parse(&with(json!({"identities": null, "first_sight": true}))).is_ok());
+        invalid(with(json!({"identities": null, "first_sight": false})), "identities");
+        invalid(with(json!({"publishers": [{"kind": "Bitbucket"}]})), "publishers[0].kind");
+        invalid(with(json!({"publishers": [{"kind": "ActiveState", "organization": "o"}]})), "publishers[0].kind");
+        invalid(
+            with(json!({"publishers": [{"kind": "GitHub", "repository": "o/r", "workflow": "w", "x": 1}]})),
+            "publishers[0].x",
+        );
+        invalid(with(json!({"publishers": {}})), "publishers");
+        invalid(with(json!({"first_sight": "yes"})), "first_sight");
+        invalid(with(json!({"min_age": "3"})), "min_age");
+        invalid(with(json!({"min_age": 3})), "min_age");
+        invalid(with(json!({"min_age": "3w"})), "min_age");
+        // Package entries: any of identities, publishers, sources, min_age; given lists are not empty.
+        let p = parse(&with(json!({"packages": {"a": {"min_age": "0d"}, "b": {"publishers": [gh],
+            "sources": [{"source": "pylock.toml", "publishers": [gh]}]}}})))
+        .unwrap();
+        assert_eq!(p.packages.len(), 2);
+        assert_eq!(p.packages.iter().map(|x| x.sources.len()).sum::<usize>(), 1);
+        invalid(with(json!({"packages": {"a": {}}})), "packages[\"a\"]");
+        invalid(with(json!({"packages": {"a": {"publishers": []}}})), "packages[\"a\"].publishers");
+        invalid(with(json!({"packages": {"a": {"min_age": "1y"}}})), "packages[\"a\"].min_age");
+        invalid(
+            with(json!({"packages": {"a": {"sources": [{"publishers": [gh]}]}}})),
+            "packages[\"a\"].sources[0].source",
+        );
+        invalid(
+            with(json!({"packages": {"a": {"sources": [{"source": "l", "publishers": []}]}}})),
+            "packages[\"a\"].sources[0].publishers",
+        );
+        invalid(
+            with(json!({"packages": {"a": {"sources": [{"source": "l", "publishers": [gh], "identities": []}]}}})),
+            "packages[\"a\"].sources[0].identities",
+        );
+        invalid(
+            with(json!({"packages": {"a": {"sources": [{"source": "l", "publishers": [{"kind": "Nope"}]}]}}})),
+            "packages[\"a\"].sources[0].publishers[0].kind",
+        );
+        let text = parse(&with(json!({"identities": null, "first_sight": true, "min_age": "2h",
+            "packages": {"b": {"sources": [{"source": "pylock.toml", "publishers": [gh]}], "min_age": "0d"}}})))
+        .unwrap()
+        .explain();
+        for want in [
+            "First sight",
+            "pylock.toml also pins",
+            "workflow .github/workflows/release.yml at any ref",
+            "at least 2h",
+            "\"b\": 0d",
+        ] {
+            assert!(text.contains(want), "missing {want:?} in:\n{text}");
+        }
     }
 
     #[test]

@@ -360,6 +360,53 @@ static void test_threads(const domainsig_policy *policy) {
     free(copy);
 }
 
+/* The real GitLab-published sdist: its publisher in the result JSON, pinned back, and min_age
+ * against its verified signing time (2024-11-19) at the library's clock. */
+#define GITLAB "pypi-attestations--gitlab_oidc_project-0.0.3-publish"
+#define GITLAB_PUBLISHER                                                                           \
+    "{\"kind\":\"GitLab\",\"repository\":\"facutuesca/gitlab-oidc-project\","                    \
+    "\"workflow_filepath\":\".gitlab-ci.yml\"}"
+static void test_publisher_and_min_age(void) {
+    size_t blen, alen;
+    char *b = read_file(GITLAB, "bundle.sigstore.json", &blen);
+    char *a = read_file(GITLAB, "artifact", &alen);
+    domainsig_artifact art = {(const uint8_t *)a, alen, NULL, NULL, NULL};
+    const char *ages[] = {"30d", "36500d"};
+    const domainsig_status want[] = {DOMAINSIG_OK, DOMAINSIG_TOO_RECENT};
+    for (size_t i = 0; i < 2; i++) {
+        char json[1024];
+        snprintf(json, sizeof json,
+                 "{\"version\": 1, \"publishers\": [" GITLAB_PUBLISHER "], \"min_age\": \"%s\","
+                 " \"domains\": {\"mode\": \"ignore\"}, \"subject\": {\"require_name\": false}}",
+                 ages[i]);
+        domainsig_policy *p = make_policy(json);
+        if (!p) continue;
+        domainsig_result *r = NULL;
+        domainsig_status st = verify(p, &art, b, blen, &r);
+        CHECK_STATUS(st, want[i], r);
+        CHECK(strstr(domainsig_result_json(r), "\"publisher\":" GITLAB_PUBLISHER) != NULL, "json: %s",
+              domainsig_result_json(r));
+        if (st == DOMAINSIG_TOO_RECENT)
+            CHECK(strstr(domainsig_result_json(r), "2024-11-19T17:37:00Z") != NULL, "names the time: %s",
+                  domainsig_result_json(r));
+        domainsig_result_free(r);
+        domainsig_policy_free(p);
+    }
+    /* Another repository's pin refuses it. */
+    domainsig_policy *other = make_policy(
+        "{\"version\": 1, \"publishers\": [{\"kind\": \"GitLab\", \"repository\": \"facutuesca/other\","
+        " \"workflow_filepath\": \".gitlab-ci.yml\"}], \"domains\": {\"mode\": \"ignore\"},"
+        " \"subject\": {\"require_name\": false}}");
+    if (other) {
+        domainsig_result *r = NULL;
+        CHECK_STATUS(verify(other, &art, b, blen, &r), DOMAINSIG_IDENTITY_MISMATCH, r);
+        domainsig_result_free(r);
+        domainsig_policy_free(other);
+    }
+    free(b);
+    free(a);
+}
+
 int main(int argc, char **argv) {
     vectors = argc > 1 ? argv[1] : getenv("DOMAINSIG_VECTORS");
     if (!vectors) {
@@ -385,6 +432,7 @@ int main(int argc, char **argv) {
     test_happy_path_three_ways(policy);
     test_many(policy);
     test_threads(policy);
+    test_publisher_and_min_age();
 
     domainsig_policy_free(policy);
     free(bundle);

@@ -106,6 +106,15 @@ class VerificationResult:
         return self.status == 0
 
     @property
+    def publisher(self) -> Optional[Dict[str, Any]]:
+        """Who signed, as a PEP 740 publisher object (``{"kind": "GitHub", "repository": ...,
+        "workflow": ...}``; ``{"kind": "Other", "issuer": ..., "san": ...}`` for any other
+        identity), derived from the verified certificate; None when no certificate was verified.
+        Pass it back as a pin (``"publishers"``) to accept exactly this signer."""
+        p = self.details.get("publisher")
+        return p if isinstance(p, dict) else None
+
+    @property
     def error(self) -> Optional[VerificationError]:
         """The refusal as an exception (not raised), or None when accepted."""
         return None if self.ok else make_error(self.status, self.details)

@@ -36,6 +36,7 @@ STATUS: dict[str, int] = {
     "ISSUER_MISMATCH": 31,
     "CLAIM_MISMATCH": 32,
     "KEY_MISMATCH": 33,
+    "TOO_RECENT": 34,
     "SUBJECT_MISMATCH": 40,
     "PREDICATE_UNSUPPORTED": 41,
     "DOMAIN_MISSING": 42,
@@ -72,6 +73,12 @@ class VerificationError(Exception):
         self.details = details or {}
         self.message = str(self.details.get("message") or self.code)
         super().__init__(f"{self.code}: {self.message}")
+
+    @property
+    def publisher(self) -> dict[str, Any] | None:
+        """Who signed (a publisher object), when a certificate verified before the refusal."""
+        p = self.details.get("publisher")
+        return p if isinstance(p, dict) else None
 
 
 class InputError(VerificationError):

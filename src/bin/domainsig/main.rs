@@ -137,6 +137,13 @@ fn report(outcome: &Outcome, json: bool) -> ExitCode {
         None => {
             if !json {
                 eprintln!("OK: verified");
+                if let Some(p) = outcome.publisher().and_then(|p| serde_json::to_string(&p).ok()) {
+                    let first = outcome.decision.as_ref().is_some_and(|d| d.first_sight);
+                    eprintln!(
+                        "publisher: {p}{}",
+                        if first { " (first sight: no pin covers this package)" } else { "" }
+                    );
+                }
                 for w in outcome.decision.iter().flat_map(|d| d.warnings.iter()) {
                     eprintln!("warning: {w}");
                 }
