@@ -228,7 +228,8 @@ fn publishers_from(
     tuf_at: Option<i64>,
 ) -> Result<Vec<Arc<crate::trust::publisher_map::PublisherMap>>> {
     const MAX_MAPS: usize = 8;
-    let list = v.as_array().ok_or_else(|| invalid("publishers_from", format!("must be a list, found {}", type_name(v))))?;
+    let list =
+        v.as_array().ok_or_else(|| invalid("publishers_from", format!("must be a list, found {}", type_name(v))))?;
     if list.is_empty() || list.len() > MAX_MAPS {
         return Err(invalid("publishers_from", format!("names {} maps; give 1 to {MAX_MAPS}", list.len())));
     }
@@ -238,7 +239,12 @@ fn publishers_from(
         let o = object(m, &path, &["tuf", "cache", "index"])?;
         let index = match o.get("index") {
             Some(Value::String(s)) => domain::normalize(s).map_err(|e| invalid(&format!("{path}.index"), e.message))?,
-            _ => return Err(invalid(&format!("{path}.index"), "is required: the index whose map this is (\"pypi.org\")")),
+            _ => {
+                return Err(invalid(
+                    &format!("{path}.index"),
+                    "is required: the index whose map this is (\"pypi.org\")",
+                ));
+            }
         };
         if out.iter().any(|x| x.index() == &index) {
             return Err(invalid(&format!("{path}.index"), format!("a second map of {index}; keep one")));

@@ -102,8 +102,8 @@ pub(super) fn voices<'p>(
     if let (Some(pkg), Some(f)) = (pkg, index) {
         for (i, m) in p.maps.iter().enumerate() {
             // test.pypi.org's map never governs pypi.org: only the index itself or its mirrors.
-            let serves = m.index() == f
-                || p.domains.mirrors.iter().any(|(mirror, ups)| mirror == f && ups.contains(m.index()));
+            let serves =
+                m.index() == f || p.domains.mirrors.iter().any(|(mirror, ups)| mirror == f && ups.contains(m.index()));
             if !serves {
                 continue;
             }
