@@ -514,3 +514,80 @@ fn a_project_moved_to_another_bin_is_refused() {
         "Target file not delegated: pypi.org/publishers/gitlab-oidc-project.json",
     );
 }
+
+#[test]
+fn cli_update_asks_for_packages_and_status_shows_the_map() {
+    let site = Site::new("cli");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    let root = spec.write(&site.repo);
+    let root_file = site.dir.join("root.json");
+    std::fs::write(&root_file, &root).unwrap();
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_domainsig")).args(args).output().unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let repo = site.repo.to_str().unwrap();
+    let cache = site.cache.to_str().unwrap();
+    // The name as a user types it; the map is searched under its PEP 503 form.
+    let (code, out, err) = run(&[
+        "trust",
+        "update",
+        "--repo",
+        repo,
+        "--root",
+        root_file.to_str().unwrap(),
+        "--cache",
+        cache,
+        "--index",
+        "pypi.org",
+        "--packages",
+        "Gitlab.OIDC_Project,attrs",
+    ]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("target pypi.org/publishers/gitlab-oidc-project.json"), "{out}");
+    let (code, out, err) = run(&["trust", "status", "--repo", repo, "--cache", cache]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("publisher map of pypi.org: role pypi.org v1 expires 2099-01-01T00:00:00Z"), "{out}");
+    assert!(out.contains("2 projects searched, 1 with an entry"), "{out}");
+    let (code, _, err) = run(&["trust", "update", "--repo", repo, "--cache", cache, "--packages", "attrs"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--index and --packages go together"), "{err}");
+    // The map, read through a policy, answers for the project asked for.
+    let p = site.policy("pypi.org", json!({})).unwrap();
+    assert!(verify_real(&p, "pypi.org").is_ok());
+}
+
+#[test]
+fn publishers_from_is_strict() {
+    let site = Site::new("strict");
+    let spec = Spec::new();
+    site.update(&spec, &[]).unwrap();
+    let base = |m: Value| {
+        let p = json!({"version": 1, "domains": {"mode": "warn"}, "publishers_from": m});
+        Policy::from_json(p.to_string().as_bytes(), None)
+    };
+    let cases = [
+        (
+            json!([{"tuf": {"repo": site.repo}, "cache": site.cache, "index": "pypi.org", "extra": 1}]),
+            "publishers_from[0].extra",
+        ),
+        (json!([{"tuf": {"repo": site.repo}, "cache": site.cache}]), "publishers_from[0].index"),
+        (json!([]), "publishers_from"),
+        (json!({"tuf": "public-good"}), "publishers_from"),
+    ];
+    for (m, field) in cases {
+        let e = base(m.clone()).unwrap_err();
+        assert_eq!(e.status, Status::PolicyInvalid, "{m}: {e}");
+        assert_eq!(e.field.as_deref(), Some(field), "{m}: {e}");
+    }
+    let ignore = json!({"version": 1, "domains": {"mode": "ignore"},
+        "publishers_from": [{"tuf": {"repo": site.repo}, "cache": site.cache, "index": "pypi.org"}]});
+    let e = Policy::from_json(ignore.to_string().as_bytes(), None).unwrap_err();
+    assert_eq!(e.status, Status::PolicyInvalid, "{e}");
+    assert!(e.message.contains("domains.mode"), "{e}");
+}

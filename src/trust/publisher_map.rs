@@ -175,3 +175,32 @@ pub fn parse_entry(bytes: &[u8], name: &str) -> Result<Vec<Publisher>> {
 fn tuf_entry_limit() -> usize {
     64 << 10
 }
+
+/// The entry target names of `projects` in `index`'s map, each name normalised as `ecosystem`
+/// compares names (PEP 503 for PyPI; npm names as written): what `trust update --packages` asks
+/// TUF to search for.
+pub fn wanted(index: &str, ecosystem: crate::subject::Ecosystem, projects: &[&str]) -> Result<Vec<String>> {
+    let index = crate::domain::normalize(index)?;
+    if index.as_str().contains('/') {
+        return Err(error::invalid_argument(format!(
+            "the index {index} has a path; a publisher map lives under a host name"
+        )));
+    }
+    projects
+        .iter()
+        .map(|p| {
+            let name = match ecosystem {
+                crate::subject::Ecosystem::Pypi => crate::subject::canonicalize_pypi_name(p),
+                _ => (*p).to_owned(),
+            };
+            let ok = !name.is_empty()
+                && name.len() <= 214
+                && !name.split('/').any(|s| s.is_empty() || s == "." || s == "..")
+                && name.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+            if !ok {
+                return Err(error::invalid_argument(format!("{p:?} is not a package name")));
+            }
+            Ok(target_name(&index, &name))
+        })
+        .collect()
+}

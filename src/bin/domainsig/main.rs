@@ -21,6 +21,9 @@ usage:
                    verify a scoped package with `verify --name pkg:npm/%40scope/x@1.0.0`)
   domainsig explain-policy POLICY.json
   domainsig trust update [--repo public-good|staging|URL|DIR] [--root BOOTSTRAP_ROOT.json] [--cache DIR]
+                   [--index DOMAIN --packages NAME,NAME... [--ecosystem pypi|npm]]
+                   (--packages: also search the index's publisher map for these projects, fetching
+                   only their hashed bins; docs/publisher-map.md)
   domainsig trust status [--repo public-good|staging|URL|DIR] [--root BOOTSTRAP_ROOT.json] [--cache DIR] [--json]
   domainsig --version
 
