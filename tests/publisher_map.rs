@@ -86,11 +86,14 @@ struct Spec {
     top: Vec<usize>,
     /// Bytes served for a target instead of the listed ones (name → bytes).
     swapped: BTreeMap<String, Vec<u8>>,
+    /// Roles left out of snapshot.json.
+    unlisted: Vec<String>,
 }
 
 impl Spec {
     fn new() -> Spec {
-        let mut s = Spec { version: 1, roles: Vec::new(), top: Vec::new(), swapped: BTreeMap::new() };
+        let mut s =
+            Spec { version: 1, roles: Vec::new(), top: Vec::new(), swapped: BTreeMap::new(), unlisted: Vec::new() };
         let role = |name: &str, paths: Vec<String>, hashed: bool, key: u8| Role {
             name: name.into(),
             paths,
@@ -183,7 +186,9 @@ impl Spec {
         for r in &self.roles {
             let b = sign(&self.body(r.version, r.expires, &r.files, &r.children), r.signer);
             put(dir.join(format!("{}.{}.json", r.version, r.name)), &b);
-            meta.insert(format!("{}.json", r.name), json!({"version": r.version}));
+            if !self.unlisted.contains(&r.name) {
+                meta.insert(format!("{}.json", r.name), json!({"version": r.version}));
+            }
         }
         let targets = sign(&self.body(self.version, FUTURE, std::slice::from_ref(&trusted), &self.top), 4);
         put(dir.join(format!("{}.targets.json", self.version)), &targets);
@@ -590,4 +595,15 @@ fn publishers_from_is_strict() {
     let e = Policy::from_json(ignore.to_string().as_bytes(), None).unwrap_err();
     assert_eq!(e.status, Status::PolicyInvalid, "{e}");
     assert!(e.message.contains("domains.mode"), "{e}");
+}
+
+#[test]
+fn a_bin_missing_from_the_snapshot_says_nothing_and_is_refused() {
+    let site = Site::new("unlisted");
+    let b = bin_of(&format!("pypi.org/publishers/{PROJECT}.json"));
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    spec.unlisted.push(format!("pypi.org-bin-{b:x}"));
+    // Without the bin nobody can tell whether the index names a publisher: not "no claim".
+    site.refused(&spec, &[PROJECT], Status::TufRefused, &format!("the role pypi.org-bin-{b:x} that TUF's search"));
 }
