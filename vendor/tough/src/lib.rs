@@ -408,6 +408,16 @@ impl Repository {
         )
         .await?;
 
+        // PATCHED (domainsig): each wanted name hashed once, sorted for prefix lookups.
+        let wanted_digests: Option<Vec<String>> = loader.hashed_bins_for.as_ref().map(|names| {
+            let mut d: Vec<String> = names
+                .iter()
+                .map(|n| crate::schema::digest_hex(n.resolved().as_bytes()))
+                .collect();
+            d.sort();
+            d
+        });
+
         // 4. Download the targets metadata file
         let (targets, delegated_metadata_bytes) = load_targets(
             transport.as_ref(),
@@ -418,7 +428,7 @@ impl Repository {
             &metadata_base_url,
             expiration_enforcement,
             &update_start,
-            loader.hashed_bins_for.as_deref(),
+            wanted_digests.as_deref(),
         )
         .await?;
 
@@ -1257,7 +1267,7 @@ async fn load_targets(
     metadata_base_url: &Url,
     expiration_enforcement: ExpirationEnforcement,
     update_start: &JiffTimestamp,
-    hashed_bins_for: Option<&[TargetName]>,
+    hashed_bins_for: Option<&[String]>,
 ) -> Result<(
     Signed<crate::schema::Targets>,
     std::collections::HashMap<String, Vec<u8>>,
@@ -1401,7 +1411,7 @@ async fn load_delegations(
     update_start: &JiffTimestamp,
     expiration_enforcement: ExpirationEnforcement,
     delegated_metadata_bytes: &mut std::collections::HashMap<String, Vec<u8>>,
-    hashed_bins_for: Option<&[TargetName]>,
+    hashed_bins_for: Option<&[String]>,
 ) -> Result<()> {
     let max_targets_size = limits.max_targets_size;
     // PATCHED (domainsig): every name this delegation lists must be a name, and the roles it
@@ -1427,8 +1437,13 @@ async fn load_delegations(
             continue;
         }
         // PATCHED (domainsig): a hashed bin no wanted name hashes to stays unloaded.
-        if let (Some(wanted), PathSet::PathHashPrefixes(_)) = (hashed_bins_for, &delegated_role.paths) {
-            if !wanted.iter().any(|n| delegated_role.paths.matches_target_name(n)) {
+        if let (Some(wanted), PathSet::PathHashPrefixes(prefixes)) = (hashed_bins_for, &delegated_role.paths) {
+            // `wanted` holds the sorted SHA-256 hex digests of the wanted names.
+            let covers = |p: &str| {
+                let i = wanted.partition_point(|d| d.as_str() < p);
+                wanted.get(i).is_some_and(|d| d.starts_with(p))
+            };
+            if !prefixes.iter().any(|p| covers(p.value())) {
                 delegated_roles.insert(delegated_role.name.clone(), None);
                 continue;
             }
