@@ -607,3 +607,56 @@ fn a_bin_missing_from_the_snapshot_says_nothing_and_is_refused() {
     // Without the bin nobody can tell whether the index names a publisher: not "no claim".
     site.refused(&spec, &[PROJECT], Status::TufRefused, &format!("the role pypi.org-bin-{b:x} that TUF's search"));
 }
+
+/// Every file under `dir`, by relative path.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(d: &Path, base: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, base, out);
+            } else {
+                out.insert(p.strip_prefix(base).unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// tests/tuf/publisher-map: a repository whose map names the real publisher of
+/// gitlab_oidc_project-0.0.3.tar.gz, signed with the fixed-seed keys above (valid until 2099) and
+/// rebuilt here byte for byte (Ed25519 signatures are deterministic). Regenerate with
+/// `DOMAINSIG_WRITE_PUBMAP_FIXTURE=1 cargo test --test publisher_map fixture`.
+#[test]
+fn fixture_is_rebuilt_byte_for_byte_and_verifies_the_real_file() {
+    let fixture = manifest().join("tests/tuf/publisher-map");
+    let site = Site::new("fixture");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    let root = spec.write(&site.repo);
+    if std::env::var_os("DOMAINSIG_WRITE_PUBMAP_FIXTURE").is_some() {
+        let _ = std::fs::remove_dir_all(&fixture);
+        for (rel, b) in files(&site.repo) {
+            let p = fixture.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b).unwrap();
+        }
+    }
+    assert_eq!(files(&site.repo), files(&fixture), "tests/tuf/publisher-map differs from what this test signs");
+    // From the committed repository, with no identity in the policy.
+    let cfg = TufConfig {
+        repo: Repo::Custom { url_or_dir: fixture.to_string_lossy().into_owned(), root: Some(root) },
+        cache: site.cache.clone(),
+        expiry: Expiry::Enforce,
+    };
+    tuf::update_for(&cfg, &NoNetwork, &[format!("pypi.org/publishers/{PROJECT}.json")]).unwrap();
+    let p = json!({"version": 1,
+        "trusted_root": {"path": manifest().join("tests/vectors/_roots/public-good-production.trusted_root.json")},
+        "domains": {"mode": "warn"},
+        "publishers_from": [{"tuf": {"repo": fixture}, "cache": site.cache, "index": "pypi.org"}]});
+    let p = Policy::from_json(p.to_string().as_bytes(), None).unwrap();
+    let o = verify_real(&p, "pypi.org");
+    assert!(o.is_ok(), "{}", o.to_json());
+}
