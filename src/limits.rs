@@ -29,6 +29,9 @@ pub const MAX_TUF_TARGETS: usize = 256;
 pub const MAX_TUF_DELEGATION_DEPTH: u64 = 8;
 /// Most TUF delegated roles loaded in one update; one more refuses it.
 pub const MAX_TUF_DELEGATED_ROLES: u64 = 64;
+/// Most publisher map entries (target names in hashed bins) one TUF cache searches: a lock of
+/// 4,096 packages. Each loads at most one role per delegation level.
+pub const MAX_TUF_MAP_NAMES: usize = 4096;
 /// Most bytes fetched in one TUF update, metadata and targets together (an archived copy of
 /// Sigstore's public-good repository, every root version and target included, is under 400 KiB).
 pub const MAX_TUF_UPDATE_BYTES: u64 = 32 << 20;

@@ -58,7 +58,7 @@ pub(super) fn evaluate(p: &Policy, vb: &VerifiedBundle, ctx: &Context<'_>) -> Re
     let pkg = pinned_package(p, &[vb], name)?;
 
     // 1. Signer.
-    check_signer(p, vb, pkg.as_ref(), &mut d)?;
+    check_signer(p, vb, pkg.as_ref(), index.as_ref(), &mut d)?;
 
     // 2. Subject binding.
     if let Some(n) = name {
@@ -76,7 +76,13 @@ pub(super) fn evaluate(p: &Policy, vb: &VerifiedBundle, ctx: &Context<'_>) -> Re
     Ok(d)
 }
 
-fn check_signer(p: &Policy, vb: &VerifiedBundle, pkg: Option<&PackageRef>, d: &mut Decision) -> Result<()> {
+fn check_signer(
+    p: &Policy,
+    vb: &VerifiedBundle,
+    pkg: Option<&PackageRef>,
+    index: Option<&Domain>,
+    d: &mut Decision,
+) -> Result<()> {
     match &vb.signer {
         Signer::Key { index, .. } => {
             if *index >= p.keys.len() {
@@ -89,7 +95,7 @@ fn check_signer(p: &Policy, vb: &VerifiedBundle, pkg: Option<&PackageRef>, d: &m
             Ok(())
         }
         Signer::Certificate { identity, .. } => {
-            let voices = super::signers::voices(p, pkg)?;
+            let voices = super::signers::voices(p, pkg, index)?;
             super::signers::judge_certificate(p, &voices, identity, d)
         }
     }
@@ -421,7 +427,7 @@ pub(super) fn evaluate_set(p: &Policy, members: &[Member<'_>], ctx: &Context<'_>
     };
 
     // 1. Signers. Registry keys were matched by the verifier; identities judge certificates only.
-    let voices = super::signers::voices(p, pkg.as_ref())?;
+    let voices = super::signers::voices(p, pkg.as_ref(), index.as_ref())?;
     let mut accepted = vec![false; members.len()];
     let mut reports: Vec<super::AttestationReport> = members
         .iter()

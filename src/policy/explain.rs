@@ -78,6 +78,18 @@ pub(super) fn explain(p: &Policy) -> String {
             }
         }
     }
+    for m in &p.maps {
+        let (entries, searched) = m.counts();
+        let _ = writeln!(
+            w,
+            "   For a file fetched from {} (or a mirror domains.mirrors allows for it), {} also pins the \
+             publishers it names for the file's project (it must agree; a project it has no entry for \
+             is no claim; the cache holds {entries} entries of {searched} projects searched, and a project \
+             never searched is refused until `trust update --packages` asks for it)",
+            m.index(),
+            m.describe()
+        );
+    }
     if !p.packages.is_empty() {
         let _ = writeln!(
             w,

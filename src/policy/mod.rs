@@ -236,6 +236,8 @@ pub struct Policy {
     min_age: Option<MinAge>,
     keys: Vec<PolicyKey>,
     packages: Vec<PackagePin>,
+    /// Index publisher maps (`publishers_from`), read from the verified TUF cache.
+    maps: Vec<Arc<crate::trust::publisher_map::PublisherMap>>,
     domains: DomainPolicy,
     require_name: bool,
     tlog_threshold: usize,

@@ -92,6 +92,7 @@ pub(super) fn parse_at(json: &[u8], base_dir: Option<&Path>, tuf_at: Option<i64>
             "trusted_root",
             "identities",
             "publishers",
+            "publishers_from",
             "first_sight",
             "min_age",
             "keys",
@@ -152,10 +153,21 @@ pub(super) fn parse_at(json: &[u8], base_dir: Option<&Path>, tuf_at: Option<i64>
     };
     let min_age = top.get("min_age").map(|v| min_age(v, "min_age")).transpose()?;
 
-    if identities.is_empty() && publishers.is_empty() && keys.is_empty() && packages.is_empty() && !first_sight {
+    let maps = match top.get("publishers_from") {
+        Some(v) => publishers_from(v, base_dir, tuf_at)?,
+        None => Vec::new(),
+    };
+
+    if identities.is_empty()
+        && publishers.is_empty()
+        && keys.is_empty()
+        && packages.is_empty()
+        && maps.is_empty()
+        && !first_sight
+    {
         return Err(invalid(
             "identities",
-            "the policy accepts no signer: give identities, publishers, keys, packages or first_sight",
+            "the policy accepts no signer: give identities, publishers, publishers_from, keys, packages or first_sight",
         ));
     }
 
@@ -163,6 +175,13 @@ pub(super) fn parse_at(json: &[u8], base_dir: Option<&Path>, tuf_at: Option<i64>
         Some(v) => domain_policy(v)?,
         None => DomainPolicy::default(),
     };
+    if !maps.is_empty() && domains.mode == Mode::Ignore {
+        return Err(invalid(
+            "publishers_from",
+            "a publisher map governs only files fetched from its index, but domains.mode \"ignore\" drops the \
+             index domain; use \"require\" or \"warn\"",
+        ));
+    }
 
     let mut require_name = true;
     if let Some(v) = top.get("subject") {
@@ -193,11 +212,59 @@ pub(super) fn parse_at(json: &[u8], base_dir: Option<&Path>, tuf_at: Option<i64>
         min_age,
         keys,
         packages,
+        maps,
         domains,
         require_name,
         tlog_threshold,
         timestamp_threshold,
     })
+}
+
+/// `publishers_from`: `[{"tuf": ..., "cache": DIR, "index": "pypi.org"}]`, each map read from
+/// the verified cache (never fetched) as of `tuf_at` (now when `None`).
+fn publishers_from(
+    v: &Value,
+    base_dir: Option<&Path>,
+    tuf_at: Option<i64>,
+) -> Result<Vec<Arc<crate::trust::publisher_map::PublisherMap>>> {
+    const MAX_MAPS: usize = 8;
+    let list =
+        v.as_array().ok_or_else(|| invalid("publishers_from", format!("must be a list, found {}", type_name(v))))?;
+    if list.is_empty() || list.len() > MAX_MAPS {
+        return Err(invalid("publishers_from", format!("names {} maps; give 1 to {MAX_MAPS}", list.len())));
+    }
+    let mut out: Vec<Arc<crate::trust::publisher_map::PublisherMap>> = Vec::new();
+    for (i, m) in list.iter().enumerate() {
+        let path = format!("publishers_from[{i}]");
+        let o = object(m, &path, &["tuf", "cache", "index"])?;
+        let index = match o.get("index") {
+            Some(Value::String(s)) => domain::normalize(s).map_err(|e| invalid(&format!("{path}.index"), e.message))?,
+            _ => {
+                return Err(invalid(
+                    &format!("{path}.index"),
+                    "is required: the index whose map this is (\"pypi.org\")",
+                ));
+            }
+        };
+        if out.iter().any(|x| x.index() == &index) {
+            return Err(invalid(&format!("{path}.index"), format!("a second map of {index}; keep one")));
+        }
+        let mut t = Map::new();
+        for k in ["tuf", "cache"] {
+            if let Some(x) = o.get(k) {
+                t.insert(k.to_owned(), x.clone());
+            }
+        }
+        let cfg = crate::trust::tuf::TufConfig::from_value(&Value::Object(t), base_dir).map_err(|e| {
+            let field = e.field.as_deref().and_then(|f| f.strip_prefix("trusted_root")).unwrap_or("").to_owned();
+            let message = e.message.replace("a TUF trust root", "a publisher map");
+            Error { field: Some(format!("{path}{field}")), message, ..e }
+        })?;
+        let at = tuf_at.unwrap_or_else(crate::trust::tuf::unix_now);
+        let map = crate::trust::publisher_map::PublisherMap::load(&cfg, &index, at).map_err(|e| e.at(path.clone()))?;
+        out.push(Arc::new(map));
+    }
+    Ok(out)
 }
 
 fn trusted_root(v: Option<&Value>, base_dir: Option<&Path>, tuf_at: Option<i64>) -> Result<(Arc<TrustRoot>, String)> {

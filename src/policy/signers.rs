@@ -15,13 +15,14 @@ use super::{AgeDecision, Decision, IdentityRule, MinAge, PackagePin, PinMatch, P
 use crate::error::{self, Result};
 use crate::publisher::{self, Publisher};
 use crate::subject::PackageRef;
+use crate::trust::publisher_map::Lookup;
 use crate::verified::VerifiedBundle;
 use crate::x509::claims::CertificateIdentity;
 
 /// One source of pins for a package.
 pub(super) struct Voice<'p> {
-    /// `policy` or a pin source's label.
-    source: &'p str,
+    /// `policy`, a pin source's label, or a publisher map's description.
+    source: std::borrow::Cow<'p, str>,
     /// The policy path of the lists (`""`, `packages["x"]`, `packages["x"].sources[0]`).
     base: String,
     identities: &'p [IdentityRule],
@@ -63,19 +64,25 @@ pub(super) fn package_pin<'p>(p: &'p Policy, pkg: Option<&PackageRef>) -> Result
     }
 }
 
-/// Every source of pins that speaks for `pkg`, in order: the policy's, then the package's sources.
-pub(super) fn voices<'p>(p: &'p Policy, pkg: Option<&PackageRef>) -> Result<Vec<Voice<'p>>> {
+/// Every source of pins that speaks for `pkg`, in order: the policy's, the package's sources, then
+/// the publisher map of each index the file was fetched from (`index`: that index, or a mirror
+/// `domains.mirrors` allows for it). A map that never searched for the package refuses.
+pub(super) fn voices<'p>(
+    p: &'p Policy,
+    pkg: Option<&PackageRef>,
+    index: Option<&crate::domain::Domain>,
+) -> Result<Vec<Voice<'p>>> {
     let pin = package_pin(p, pkg)?;
     let mut out = Vec::new();
     match pin {
         Some(pin) if !pin.identities.is_empty() || !pin.publishers.is_empty() => out.push(Voice {
-            source: "policy",
+            source: "policy".into(),
             base: format!("packages[{:?}]", pin.name),
             identities: &pin.identities,
             publishers: &pin.publishers,
         }),
         _ if !p.identities.is_empty() || !p.publishers.is_empty() => out.push(Voice {
-            source: "policy",
+            source: "policy".into(),
             base: String::new(),
             identities: &p.identities,
             publishers: &p.publishers,
@@ -85,11 +92,31 @@ pub(super) fn voices<'p>(p: &'p Policy, pkg: Option<&PackageRef>) -> Result<Vec<
     if let Some(pin) = pin {
         for (i, s) in pin.sources.iter().enumerate() {
             out.push(Voice {
-                source: &s.source,
+                source: s.source.as_str().into(),
                 base: format!("packages[{:?}].sources[{i}]", pin.name),
                 identities: &[],
                 publishers: &s.publishers,
             });
+        }
+    }
+    if let (Some(pkg), Some(f)) = (pkg, index) {
+        for (i, m) in p.maps.iter().enumerate() {
+            // test.pypi.org's map never governs pypi.org: only the index itself or its mirrors.
+            let serves =
+                m.index() == f || p.domains.mirrors.iter().any(|(mirror, ups)| mirror == f && ups.contains(m.index()));
+            if !serves {
+                continue;
+            }
+            match m.lookup(&pkg.name) {
+                Lookup::Claim(e) => out.push(Voice {
+                    source: m.describe().into(),
+                    base: format!("publishers_from[{i}]: {} in role {}, sha256 {}", e.target, e.role, e.sha256),
+                    identities: &[],
+                    publishers: &e.publishers,
+                }),
+                Lookup::NoClaim => {}
+                Lookup::NotSearched => return Err(m.not_searched(&pkg.name).at(format!("publishers_from[{i}]"))),
+            }
         }
     }
     Ok(out)
@@ -108,13 +135,13 @@ fn judge(voice: &Voice<'_>, id: &CertificateIdentity) -> Result<PinMatch> {
         None
     } else {
         match super::eval::match_identity(voice.identities, id, &ids_path) {
-            Ok(i) => return Ok(PinMatch { source: voice.source.to_owned(), entry: format!("{ids_path}[{i}]") }),
+            Ok(i) => return Ok(PinMatch { source: voice.source.to_string(), entry: format!("{ids_path}[{i}]") }),
             Err(e) => Some(e),
         }
     };
     let pubs_path = voice.path("publishers");
     if let Some(i) = voice.publishers.iter().position(|p| p.accepts(id)) {
-        return Ok(PinMatch { source: voice.source.to_owned(), entry: format!("{pubs_path}[{i}]") });
+        return Ok(PinMatch { source: voice.source.to_string(), entry: format!("{pubs_path}[{i}]") });
     }
     let found = publisher::derive(id);
     match (id_err, voice.publishers.first()) {

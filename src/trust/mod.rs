@@ -6,6 +6,7 @@
 //! - [`keys`]: public keys and the algorithms they verify with (log keys, managed keys, registry keys);
 //! - [`keyset`]: registry key sets (PEM, npm's `/-/npm/v1/keys`, TUF `keys.json`) with keyids, usages and windows;
 //! - [`tuf`]: TUF repositories (Sigstore's), updated through the host's network into a cache;
+//! - [`publisher_map`]: an index's TUF-signed map of who publishes each project, read from that cache;
 //! - [`timestamp`]: RFC 3161 timestamp authorities and the tokens they sign.
 //!
 //! Nothing here depends on the bundle or the policy. Imports flow one way: [`keys`] is a leaf
@@ -15,6 +16,7 @@
 
 pub mod keys;
 pub mod keyset;
+pub mod publisher_map;
 pub mod root;
 pub mod timestamp;
 pub mod tuf;

@@ -23,6 +23,9 @@ usage:
                    (pylock.toml, package-lock.json, npm-shrinkwrap.json or pnpm-lock.yaml)
   domainsig explain-policy POLICY.json
   domainsig trust update [--repo public-good|staging|URL|DIR] [--root BOOTSTRAP_ROOT.json] [--cache DIR]
+                   [--index DOMAIN --packages NAME,NAME... [--ecosystem pypi|npm]]
+                   (--packages: also search the index's publisher map for these projects, fetching
+                   only their hashed bins; docs/publisher-map.md)
   domainsig trust status [--repo public-good|staging|URL|DIR] [--root BOOTSTRAP_ROOT.json] [--cache DIR] [--json]
   domainsig --version
 

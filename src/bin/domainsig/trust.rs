@@ -39,9 +39,22 @@ fn config(a: &Args) -> Result<TufConfig, Usage> {
 }
 
 fn update(args: &[String]) -> Result<ExitCode, Usage> {
-    let a = Args::parse(args, &["--repo", "--root", "--cache"], &["--json"])?;
+    let a = Args::parse(args, &["--repo", "--root", "--cache", "--index", "--packages", "--ecosystem"], &["--json"])?;
     let cfg = config(&a)?;
-    match tuf::update(&cfg, &Https) {
+    let wanted = match (a.get("--index"), a.get("--packages")) {
+        (Some(index), Some(list)) => {
+            let eco = match a.get("--ecosystem").unwrap_or("pypi") {
+                "pypi" => domainsig::subject::Ecosystem::Pypi,
+                "npm" => domainsig::subject::Ecosystem::Npm,
+                other => return Err(Usage(format!("--ecosystem takes pypi or npm, not {other:?}"))),
+            };
+            let names: Vec<&str> = list.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
+            domainsig::trust::publisher_map::wanted(index, eco, &names).map_err(|e| Usage(e.to_string()))?
+        }
+        (None, None) if a.get("--ecosystem").is_none() => Vec::new(),
+        _ => return Err(Usage("--index and --packages go together (--ecosystem with them)".to_owned())),
+    };
+    match tuf::update_for(&cfg, &Https, &wanted) {
         Ok(r) => {
             if a.flag("--json") {
                 println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
@@ -91,6 +104,24 @@ fn print_report(r: &tuf::Report) {
     }
     for t in &r.targets {
         println!("  target {:<40} {:>8} bytes  sha256 {}  ({})", t.name, t.length, t.sha256, t.role);
+    }
+    // Publisher maps: per index, the delegation's version and expiry, and what was searched.
+    let mut indexes: Vec<&str> = r.asked.iter().filter_map(|n| n.split_once('/').map(|(i, _)| i)).collect();
+    indexes.dedup();
+    for index in indexes {
+        let prefix = format!("{index}/publishers/");
+        let asked = r.asked.iter().filter(|n| n.starts_with(&prefix)).count();
+        let found = r.targets.iter().filter(|t| t.name.starts_with(&prefix)).count();
+        let (version, expires) = r
+            .roles
+            .iter()
+            .find(|x| x.role == index)
+            .map_or(("?".to_owned(), "?".to_owned()), |x| (x.version.to_string(), x.expires.clone()));
+        let earliest = r.roles.iter().filter(|x| x.role.starts_with(index)).map(|x| x.expires.as_str()).min();
+        println!(
+            "publisher map of {index}: role {index} v{version} expires {expires} (earliest bin expiry {}); {asked} projects searched, {found} with an entry",
+            earliest.unwrap_or("?")
+        );
     }
 }
 

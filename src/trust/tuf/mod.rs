@@ -54,6 +54,15 @@ impl Fetcher for NoNetwork {
 /// bootstrap root), then timestamp, snapshot, targets and delegated targets, downloads every
 /// target, and publishes the new state only if all of it verified.
 pub fn update(cfg: &TufConfig, fetcher: &dyn Fetcher) -> Result<Report> {
+    update_for(cfg, fetcher, &[])
+}
+
+/// As [`update`], also searching the repository for the target names in `wanted` (publisher map
+/// entries, `pypi.org/publishers/attrs.json`), and for those the previous state searched: a role
+/// delegated by `path_hash_prefixes` (a hashed bin) is fetched only when a wanted name hashes
+/// into it, and of a bin's targets only the wanted ones are downloaded. The report's `asked`
+/// lists every name searched, found or not; only for those can the cache say "no entry".
+pub fn update_for(cfg: &TufConfig, fetcher: &dyn Fetcher, wanted: &[String]) -> Result<Report> {
     let base = cfg.base_url()?;
     let repo_dir = cfg.repo_dir();
     if cfg.bootstrap_root().is_none() && cache::live(&repo_dir)?.is_none() {
@@ -77,12 +86,21 @@ pub fn update(cfg: &TufConfig, fetcher: &dyn Fetcher) -> Result<Report> {
         None => cfg.bootstrap_root().ok_or_else(|| not_cached(cfg))?.to_vec(),
     };
     let bootstrap = if live.is_none() { Some(root.clone()) } else { None };
+    let mut asked: std::collections::BTreeSet<String> = wanted.iter().cloned().collect();
+    asked.extend(previous.iter().flat_map(|r| r.asked.iter().cloned()));
+    limits::check("publisher map names searched in one TUF update", limits::MAX_TUF_MAP_NAMES, asked.len())?;
+    for n in &asked {
+        TargetName::new(n.as_str())
+            .map_err(|e| error::invalid_argument(format!("{n:?} is not a TUF target name: {e}")))?;
+    }
+    let asked: Vec<String> = asked.into_iter().collect();
+    let asked_for_load = asked.clone();
     let (tx, rx) = mpsc::channel();
     let meta_dir = stage.dir.join("metadata");
     let expiry = cfg.expiry;
     let bridge = transport::Bridge::new(tx, reuse.clone());
     let loaded = std::thread::scope(|s| {
-        let worker = s.spawn(move || load(root, base, meta_dir, expiry, bridge));
+        let worker = s.spawn(move || load(root, base, meta_dir, expiry, bridge, asked_for_load));
         transport::serve(rx, fetcher);
         worker.join().unwrap_or_else(|_| Err(error::internal("the TUF worker thread panicked")))
     })?;
@@ -99,6 +117,7 @@ pub fn update(cfg: &TufConfig, fetcher: &dyn Fetcher) -> Result<Report> {
         roles: loaded.roles,
         targets: Vec::new(),
         changed: Vec::new(),
+        asked,
     };
     for (t, bytes) in loaded.targets {
         cache::write_atomic(&stage.dir.join("targets").join(&t.sha256), &bytes)?;
@@ -149,6 +168,38 @@ pub fn cached_target(cfg: &TufConfig, name: &str, at: i64) -> Result<(Vec<u8>, T
         )));
     }
     Ok((bytes, t))
+}
+
+/// The cached state and its live generation folder, refused as [`cached_target`] refuses: a
+/// bootstrap root that contradicts the cache, or (with expiry enforced) any role expired at `at`.
+pub(crate) fn fresh_state(cfg: &TufConfig, at: i64) -> Result<(Report, std::path::PathBuf)> {
+    let report = cached_report(cfg)?;
+    let live = cache::live(&cfg.repo_dir())?.ok_or_else(|| not_cached(cfg))?;
+    if let Some(given) = cfg.given_root() {
+        cache::check_given_root(given, &live, &cfg.repo_name())?;
+    }
+    if cfg.expiry == Expiry::Enforce {
+        report.check_fresh(at, &cfg.repo_arg())?;
+    }
+    Ok((report, live))
+}
+
+/// The bytes of verified target `t` from generation `live`, refused unless they still have the
+/// verified length and digest.
+pub(crate) fn read_target(live: &std::path::Path, t: &TargetReport) -> Result<Vec<u8>> {
+    let p = live.join("targets").join(&t.sha256);
+    let bytes = cache::read_bounded(&p, limits::MAX_TUF_TARGET_BYTES)?
+        .ok_or_else(|| error::tuf_cache(format!("cached target {} is missing from {}", t.name, p.display())))?;
+    if bytes.len() as u64 != t.length || hex(&sha256(&bytes)) != t.sha256 {
+        return Err(error::tuf_cache(format!(
+            "cached target {} in {} no longer has the verified length {} and SHA-256 {}; update again",
+            t.name,
+            p.display(),
+            t.length,
+            t.sha256
+        )));
+    }
+    Ok(bytes)
 }
 
 fn cached_report(cfg: &TufConfig) -> Result<Report> {
@@ -231,12 +282,17 @@ fn load(
     meta_dir: std::path::PathBuf,
     expiry: Expiry,
     bridge: transport::Bridge,
+    asked: Vec<String>,
 ) -> Result<Loaded> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| error::internal(format!("cannot start the TUF runtime: {e}")))?;
     rt.block_on(async move {
         let targets_url = base.join("targets/").map_err(|e| error::invalid_argument(e.to_string()))?;
+        let asked_names: Vec<TargetName> = asked
+            .iter()
+            .map(|n| TargetName::new(n.as_str()).map_err(|e| error::invalid_argument(format!("{n:?}: {e}"))))
+            .collect::<Result<_>>()?;
         let repo = RepositoryLoader::new(&root, base, targets_url)
             .transport(bridge)
             .datastore(meta_dir)
@@ -247,8 +303,11 @@ fn load(
                 max_snapshot_size: limits::MAX_TUF_METADATA_BYTES,
                 max_root_updates: limits::MAX_TUF_ROOT_UPDATES,
                 max_delegation_depth: limits::MAX_TUF_DELEGATION_DEPTH,
-                max_delegated_roles: limits::MAX_TUF_DELEGATED_ROLES,
+                // A wanted name loads at most one role per level on its way down.
+                max_delegated_roles: limits::MAX_TUF_DELEGATED_ROLES
+                    + (asked.len() as u64).saturating_mul(limits::MAX_TUF_DELEGATION_DEPTH),
             })
+            .hashed_bins_for(asked_names.clone())
             .expiration_enforcement(match expiry {
                 Expiry::Enforce => ExpirationEnforcement::Safe,
                 Expiry::Ignore => ExpirationEnforcement::Unsafe,
@@ -263,11 +322,17 @@ fn load(
             role("targets", repo.targets().signed.version.get(), repo.targets().signed.expires.to_string()),
         ];
         walk(repo.targets(), 1, &mut roles);
-        let mut names: Vec<TargetName> = Vec::new();
-        for (n, _) in repo.all_targets() {
-            if !names.contains(n) {
-                limits::check("targets in one TUF repository", limits::MAX_TUF_TARGETS, names.len() + 1)?;
-                names.push(n.clone());
+        // Every target of a role reached by paths, and only the asked ones of a hashed bin (a bin
+        // lists a few dozen projects; the installer wants one).
+        let mut names: std::collections::BTreeSet<TargetName> = std::collections::BTreeSet::new();
+        let asked_set: std::collections::BTreeSet<TargetName> = asked_names.iter().cloned().collect();
+        collect(&repo.targets().signed, 1, false, &asked_set, &mut names, &mut 0)?;
+        for name in &asked_names {
+            if let Search::Unloaded(role) = search(&repo.targets().signed, name, 1, &mut Default::default(), &mut Vec::new()) {
+                return Err(error::tuf_refused(format!(
+                    "the role {role} that TUF's search for {} must read was not loaded (snapshot.json does not list it), so the repository can say nothing about it",
+                    name.raw()
+                )));
             }
         }
         let mut targets = Vec::new();
@@ -279,6 +344,18 @@ fn load(
                 // behind a terminating delegation): TUF does not vouch for it.
                 continue;
             };
+            if asked_set.contains(&name) {
+                // An asked name is a publisher map entry `<index>/publishers/...`: it speaks only
+                // for the index whose top-level delegation TUF's search went through.
+                let segment = name.raw().split_once('/').map_or("", |(s, _)| s);
+                if domain.as_deref() != Some(segment) {
+                    return Err(error::tuf_refused(format!(
+                        "publisher map entry {} was found through the role {owner}{}, not through a top-level delegation named {segment}: it does not speak for {segment}",
+                        name.raw(),
+                        domain.as_deref().map(|d| format!(" (the delegation {d})")).unwrap_or_default()
+                    )));
+                }
+            }
             let length = repo.targets().signed.find_target(&name, false).map(|t| t.length).map_err(|e| {
                 error::tuf_refused(format!("target {} is listed but tough cannot find it: {e}", name.raw()))
             })?;
@@ -348,6 +425,40 @@ enum Search {
     Found,
     NotHere,
     Stop,
+    /// The search must read this role, which was not loaded (a hashed bin not asked for, or a
+    /// role tough did not reach): nothing can be said.
+    Unloaded(String),
+}
+
+/// The target names worth downloading from the loaded tree under `t`: every target of a role
+/// reached through `paths` delegations, and of a role reached through a hashed bin
+/// (`path_hash_prefixes`) only those in `asked`. Bounded by the depth limit tough enforced.
+fn collect(
+    t: &Targets,
+    depth: u64,
+    in_bin: bool,
+    asked: &std::collections::BTreeSet<TargetName>,
+    out: &mut std::collections::BTreeSet<TargetName>,
+    others: &mut usize,
+) -> Result<()> {
+    for n in t.targets.keys() {
+        if (!in_bin || asked.contains(n)) && out.insert(n.clone()) && !asked.contains(n) {
+            *others += 1;
+            limits::check("targets in one TUF repository", limits::MAX_TUF_TARGETS, *others)?;
+        }
+    }
+    if depth > limits::MAX_TUF_DELEGATION_DEPTH {
+        return Ok(());
+    }
+    if let Some(d) = &t.delegations {
+        for r in &d.roles {
+            if let Some(rt) = &r.targets {
+                let bin = in_bin || matches!(r.paths, tough::schema::PathSet::PathHashPrefixes(_));
+                collect(&rt.signed, depth + 1, bin, asked, out, others)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One role's part of [`owner_of`]'s search; `chain` holds the delegations entered so far. The
@@ -371,11 +482,12 @@ fn search<'a>(
             continue;
         }
         chain.push(r.name.clone());
-        if let Some(rt) = &r.targets {
-            match search(&rt.signed, name, depth + 1, visited, chain) {
+        match &r.targets {
+            Some(rt) => match search(&rt.signed, name, depth + 1, visited, chain) {
                 Search::NotHere => {}
                 found_or_stop => return found_or_stop,
-            }
+            },
+            None => return Search::Unloaded(r.name.clone()),
         }
         chain.pop();
         if r.terminating {

@@ -23,6 +23,11 @@ pub struct Report {
     /// What this update changed against the previous cache (empty for `status`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changed: Vec<String>,
+    /// Target names TUF's search was run for through hashed bins (publisher map entries), found
+    /// or not: `trust update --packages` adds to them, every later update keeps them. A name not
+    /// listed here was never looked for, so its absence from `targets` says nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub asked: Vec<String>,
 }
 
 /// One role's metadata.

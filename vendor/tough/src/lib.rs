@@ -54,7 +54,7 @@ use crate::fetch::{fetch_max_size, fetch_sha256};
 pub use crate::http::{HttpTransport, HttpTransportBuilder};
 use crate::io::is_dir;
 use crate::schema::{
-    DelegatedRole, Delegations, Role, RoleType, Root, Signed, Snapshot, Timestamp,
+    DelegatedRole, Delegations, PathSet, Role, RoleType, Root, Signed, Snapshot, Timestamp,
 };
 pub use crate::target_name::TargetName;
 pub use crate::transport::IntoVec;
@@ -179,6 +179,8 @@ pub struct RepositoryLoader<'a> {
     limits: Option<Limits>,
     datastore: Option<PathBuf>,
     expiration_enforcement: Option<ExpirationEnforcement>,
+    // PATCHED (domainsig): see `hashed_bins_for`.
+    hashed_bins_for: Option<Vec<TargetName>>,
 }
 
 impl<'a> RepositoryLoader<'a> {
@@ -200,7 +202,20 @@ impl<'a> RepositoryLoader<'a> {
             limits: None,
             datastore: None,
             expiration_enforcement: None,
+            hashed_bins_for: None,
         }
+    }
+
+    /// PATCHED (domainsig): load a role delegated by `path_hash_prefixes` (a hashed bin) only
+    /// when its prefixes cover one of `names`; other hashed bins stay unloaded (`targets` is
+    /// `None`), neither fetched nor counted against `Limits::max_delegated_roles`. Roles
+    /// delegated by `paths` are loaded as before. TUF 1.0 §5.6.7 visits only the delegations
+    /// whose paths match the desired target, so a client that wants some targets need not
+    /// fetch the bins of others (PEP 458 plans 16,384 of them).
+    #[must_use]
+    pub fn hashed_bins_for(mut self, names: Vec<TargetName>) -> Self {
+        self.hashed_bins_for = Some(names);
+        self
     }
 
     /// Load and verify TUF repository metadata.
@@ -393,6 +408,16 @@ impl Repository {
         )
         .await?;
 
+        // PATCHED (domainsig): each wanted name hashed once, sorted for prefix lookups.
+        let wanted_digests: Option<Vec<String>> = loader.hashed_bins_for.as_ref().map(|names| {
+            let mut d: Vec<String> = names
+                .iter()
+                .map(|n| crate::schema::digest_hex(n.resolved().as_bytes()))
+                .collect();
+            d.sort();
+            d
+        });
+
         // 4. Download the targets metadata file
         let (targets, delegated_metadata_bytes) = load_targets(
             transport.as_ref(),
@@ -403,6 +428,7 @@ impl Repository {
             &metadata_base_url,
             expiration_enforcement,
             &update_start,
+            wanted_digests.as_deref(),
         )
         .await?;
 
@@ -1241,6 +1267,7 @@ async fn load_targets(
     metadata_base_url: &Url,
     expiration_enforcement: ExpirationEnforcement,
     update_start: &JiffTimestamp,
+    hashed_bins_for: Option<&[String]>,
 ) -> Result<(
     Signed<crate::schema::Targets>,
     std::collections::HashMap<String, Vec<u8>>,
@@ -1357,6 +1384,7 @@ async fn load_targets(
             update_start,
             expiration_enforcement,
             &mut delegated_metadata_bytes,
+            hashed_bins_for,
         )
         .await?;
     }
@@ -1383,6 +1411,7 @@ async fn load_delegations(
     update_start: &JiffTimestamp,
     expiration_enforcement: ExpirationEnforcement,
     delegated_metadata_bytes: &mut std::collections::HashMap<String, Vec<u8>>,
+    hashed_bins_for: Option<&[String]>,
 ) -> Result<()> {
     let max_targets_size = limits.max_targets_size;
     // PATCHED (domainsig): every name this delegation lists must be a name, and the roles it
@@ -1406,6 +1435,18 @@ async fn load_delegations(
         if loaded_roles.contains(&delegated_role.name) {
             // we have already loaded this role, continue
             continue;
+        }
+        // PATCHED (domainsig): a hashed bin no wanted name hashes to stays unloaded.
+        if let (Some(wanted), PathSet::PathHashPrefixes(prefixes)) = (hashed_bins_for, &delegated_role.paths) {
+            // `wanted` holds the sorted SHA-256 hex digests of the wanted names.
+            let covers = |p: &str| {
+                let i = wanted.partition_point(|d| d.as_str() < p);
+                wanted.get(i).is_some_and(|d| d.starts_with(p))
+            };
+            if !prefixes.iter().any(|p| covers(p.value())) {
+                delegated_roles.insert(delegated_role.name.clone(), None);
+                continue;
+            }
         }
         // PATCHED (domainsig): one more role than the limit refuses the update.
         ensure!(
@@ -1528,6 +1569,7 @@ async fn load_delegations(
                     update_start,
                     expiration_enforcement,
                     delegated_metadata_bytes,
+                    hashed_bins_for,
                 )
                 .await?;
             }

@@ -527,7 +527,9 @@ impl Targets {
         // terminated: set true when a terminating delegation is selected. No
         // subsequent delegations should be consulted.
         let mut terminated = false;
-        self.find_target_from_role(target_name, &mut visited, &mut terminated, permissive)
+        // PATCHED (domainsig): the name's digest, computed once for the whole search.
+        let mut digest = None;
+        self.find_target_from_role(target_name, &mut visited, &mut terminated, permissive, &mut digest)
     }
 
     fn find_target_from_role(
@@ -536,6 +538,7 @@ impl Targets {
         visited: &mut BTreeSet<String>,
         terminated: &mut bool,
         permissive: bool,
+        digest: &mut Option<String>,
     ) -> Result<&Target> {
         if let Some(target) = self.targets.get(target_name) {
             return Ok(target);
@@ -545,7 +548,7 @@ impl Targets {
                 // If the target cannot match this DelegatedRole, then we do not want to recurse and
                 // check any of its child roles either. If we have already visited this role, we
                 // do not need to visit it again.
-                if !role.paths.matches_target_name(target_name) || visited.contains(&role.name) {
+                if !role.paths.matches_target_name_cached(target_name, digest) || visited.contains(&role.name) {
                     continue;
                 }
                 visited.insert(role.name.clone());
@@ -555,6 +558,7 @@ impl Targets {
                         visited,
                         terminated,
                         permissive,
+                        digest,
                     ) {
                         return Ok(target);
                     }
@@ -1045,10 +1049,13 @@ impl PathHashPrefix {
     }
 
     fn matches_target_name(&self, target_name: &TargetName) -> bool {
-        let target_name_digest =
-            digest(&SHA256, target_name.resolved().as_bytes()).encode_hex::<String>();
-        target_name_digest.starts_with(self.value())
+        digest_hex(target_name.resolved().as_bytes()).starts_with(self.value())
     }
+}
+
+/// PATCHED (domainsig): the SHA-256 of `b`, lower-case hex (what `path_hash_prefixes` match).
+pub(crate) fn digest_hex(b: &[u8]) -> String {
+    digest(&SHA256, b).encode_hex::<String>()
 }
 
 impl FromStr for PathHashPrefix {
@@ -1065,6 +1072,19 @@ impl PathSet {
     ///
     /// PATCHED (domainsig): public, so a client can tell which delegation covers a target.
     pub fn matches_target_name(&self, target_name: &TargetName) -> bool {
+        self.matches_target_name_cached(target_name, &mut None)
+    }
+
+    /// PATCHED (domainsig): as `matches_target_name`, hashing the target's name at most once
+    /// into `digest` (its SHA-256, lower-case hex) across calls: a search through hashed bins
+    /// would otherwise hash it again for every prefix of every delegation it passes.
+    pub fn matches_target_name_cached(&self, target_name: &TargetName, digest: &mut Option<String>) -> bool {
+        if let Self::PathHashPrefixes(path_prefixes) = self {
+            let d = digest.get_or_insert_with(|| {
+                crate::schema::digest_hex(target_name.resolved().as_bytes())
+            });
+            return path_prefixes.iter().any(|p| d.starts_with(p.value()));
+        }
         match self {
             Self::Paths(paths) => {
                 for path in paths {

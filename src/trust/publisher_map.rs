@@ -1,0 +1,206 @@
+//! An index's publisher map (docs/publisher-map.md): who publishes each of its projects, as TUF
+//! targets `<index>/publishers/<project>.json` signed through a top-level delegation named after
+//! the index and split into hashed bins. Read from the verified TUF cache only: loading a map
+//! never fetches (`trust update --packages` does, through the host's network).
+//!
+//! Each entry is one more voice for its project (src/policy/signers.rs): it must accept the
+//! signer, as the policy's pins and the lock must.
+
+use crate::domain::Domain;
+use crate::error::{self, Result};
+use crate::publisher::Publisher;
+use crate::trust::tuf::{self, TufConfig};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The folder under the index's name that holds its map (`pypi.org/publishers/`).
+pub const MAP_DIR: &str = "publishers";
+/// Most publishers one entry may name (a project with a release workflow per branch has a few).
+pub const MAX_ENTRY_PUBLISHERS: usize = 64;
+
+/// The TUF target name of `project`'s entry in `index`'s map. `project` is the name as the
+/// index's ecosystem compares names (PEP 503 normalised for PyPI, `@scope/name` for npm).
+pub fn target_name(index: &Domain, project: &str) -> String {
+    format!("{index}/{MAP_DIR}/{project}.json")
+}
+
+/// One project's entry: the publishers the index names, and where TUF found them.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// The target name (`pypi.org/publishers/attrs.json`).
+    pub target: String,
+    /// The role whose signed metadata lists it (a hashed bin).
+    pub role: String,
+    /// The entry file's SHA-256, lower-case hex.
+    pub sha256: String,
+    /// The publishers the index names (never empty: absence is how an index makes no claim).
+    pub publishers: Vec<Publisher>,
+}
+
+/// What a map says about one project.
+#[derive(Debug)]
+pub enum Lookup<'a> {
+    /// The index names these publishers.
+    Claim(&'a Entry),
+    /// TUF's search found no entry: the index makes no claim.
+    NoClaim,
+    /// The cache never searched for this project: nothing can be said until `trust update
+    /// --packages` asks for it.
+    NotSearched,
+}
+
+/// One index's map, as the verified cache holds it.
+#[derive(Clone, Debug)]
+pub struct PublisherMap {
+    index: Domain,
+    repository: String,
+    cache: String,
+    /// `role version V, expires E` of the index's top-level delegation.
+    role: String,
+    update_hint: String,
+    entries: BTreeMap<String, Entry>,
+    asked: BTreeSet<String>,
+}
+
+impl PublisherMap {
+    /// Reads `index`'s map from `cfg`'s cache, refused when any cached role expired at `at` (Unix
+    /// seconds), an entry was not found through the delegation named `index`, or an entry's bytes
+    /// do not parse.
+    pub fn load(cfg: &TufConfig, index: &Domain, at: i64) -> Result<PublisherMap> {
+        if index.as_str().contains('/') {
+            return Err(error::policy_invalid(format!(
+                "the index {index} has a path; a publisher map lives under a host name (a TUF delegation name has no '/')"
+            )));
+        }
+        let (report, live) = tuf::fresh_state(cfg, at)?;
+        let prefix = format!("{index}/{MAP_DIR}/");
+        let role = report
+            .roles
+            .iter()
+            .find(|r| r.role == index.as_str())
+            .map(|r| format!("role {} version {}, expires {}", r.role, r.version, r.expires))
+            .unwrap_or_else(|| format!("no role {index} loaded"));
+        let mut entries = BTreeMap::new();
+        for t in report.targets.iter().filter(|t| t.name.starts_with(&prefix)) {
+            if t.domain.as_deref() != Some(index.as_str()) {
+                return Err(error::tuf_refused(format!(
+                    "the cached target {} was verified through role {}, not through the delegation {index}: \
+                     it does not speak for {index}",
+                    t.name, t.role
+                )));
+            }
+            let Some(project) = t.name.strip_prefix(&prefix).and_then(|p| p.strip_suffix(".json")) else {
+                continue;
+            };
+            let bytes = tuf::read_target(&live, t)?;
+            let publishers = parse_entry(&bytes, &t.name)?;
+            entries.insert(
+                project.to_owned(),
+                Entry { target: t.name.clone(), role: t.role.clone(), sha256: t.sha256.clone(), publishers },
+            );
+        }
+        let asked = report.asked.iter().filter(|n| n.starts_with(&prefix)).cloned().collect();
+        Ok(PublisherMap {
+            index: index.clone(),
+            repository: report.repository.clone(),
+            cache: report.cache.clone(),
+            role,
+            update_hint: format!("domainsig trust update --repo {} --cache {}", cfg.repo_arg(), cfg.cache.display()),
+            entries,
+            asked,
+        })
+    }
+
+    /// The index this map speaks for.
+    pub fn index(&self) -> &Domain {
+        &self.index
+    }
+
+    /// What the map says about `project` (named as its ecosystem compares names).
+    pub fn lookup(&self, project: &str) -> Lookup<'_> {
+        if let Some(e) = self.entries.get(project) {
+            return Lookup::Claim(e);
+        }
+        if self.asked.contains(&target_name(&self.index, project)) { Lookup::NoClaim } else { Lookup::NotSearched }
+    }
+
+    /// The refusal for a project the cache never searched.
+    pub fn not_searched(&self, project: &str) -> error::Error {
+        error::tuf_missing(format!(
+            "the publisher map of {} in TUF cache {} was never searched for {project} (target {}), so it \
+             cannot say who publishes it; run `{} --packages {project}`",
+            self.index,
+            self.cache,
+            target_name(&self.index, project),
+            self.update_hint
+        ))
+    }
+
+    /// The map in words, for refusals and explain-policy.
+    pub fn describe(&self) -> String {
+        format!("the publisher map of {} (TUF repository {}, {})", self.index, self.repository, self.role)
+    }
+
+    /// How many entries the cache holds, and how many projects it searched.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.entries.len(), self.asked.len())
+    }
+}
+
+/// Parses an entry file: `{"publishers": [PUBLISHER, ...]}`, exactly that key, 1 to
+/// [`MAX_ENTRY_PUBLISHERS`] publisher objects (docs/publishers.md).
+pub fn parse_entry(bytes: &[u8], name: &str) -> Result<Vec<Publisher>> {
+    let bad = |m: String| error::tuf_refused(format!("publisher map entry {name}: {m}"));
+    let v: Value = crate::json::parse(bytes, tuf_entry_limit(), name, error::Status::TufRefused)?;
+    let o = v.as_object().ok_or_else(|| bad("must be a JSON object".into()))?;
+    if let Some(k) = o.keys().find(|k| *k != "publishers") {
+        return Err(bad(format!("unknown key {k:?}; an entry has only \"publishers\"")));
+    }
+    let list = o
+        .get("publishers")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("\"publishers\" must be a list of publisher objects".into()))?;
+    if list.is_empty() || list.len() > MAX_ENTRY_PUBLISHERS {
+        return Err(bad(format!(
+            "names {} publishers; an entry names 1 to {MAX_ENTRY_PUBLISHERS} (no entry is how an index makes no claim)",
+            list.len()
+        )));
+    }
+    list.iter()
+        .enumerate()
+        .map(|(i, p)| Publisher::from_value(p, &format!("publishers[{i}]")).map_err(|e| bad(e.message)))
+        .collect()
+}
+
+fn tuf_entry_limit() -> usize {
+    64 << 10
+}
+
+/// The entry target names of `projects` in `index`'s map, each name normalised as `ecosystem`
+/// compares names (PEP 503 for PyPI; npm names as written): what `trust update --packages` asks
+/// TUF to search for.
+pub fn wanted(index: &str, ecosystem: crate::subject::Ecosystem, projects: &[&str]) -> Result<Vec<String>> {
+    let index = crate::domain::normalize(index)?;
+    if index.as_str().contains('/') {
+        return Err(error::invalid_argument(format!(
+            "the index {index} has a path; a publisher map lives under a host name"
+        )));
+    }
+    projects
+        .iter()
+        .map(|p| {
+            let name = match ecosystem {
+                crate::subject::Ecosystem::Pypi => crate::subject::canonicalize_pypi_name(p),
+                _ => (*p).to_owned(),
+            };
+            let ok = !name.is_empty()
+                && name.len() <= 214
+                && !name.split('/').any(|s| s.is_empty() || s == "." || s == "..")
+                && name.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+            if !ok {
+                return Err(error::invalid_argument(format!("{p:?} is not a package name")));
+            }
+            Ok(target_name(&index, &name))
+        })
+        .collect()
+}

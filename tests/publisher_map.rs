@@ -1,0 +1,662 @@
+//! An index's TUF-signed publisher map (docs/publisher-map.md): repositories these tests sign with
+//! fixed-seed Ed25519 keys, a map split into hashed bins, the real attested file
+//! gitlab_oidc_project-0.0.3.tar.gz judged with no identity in the policy, and every attack on the
+//! map refused with the cache byte for byte unchanged.
+//!
+//! Canonical JSON here is serde_json's compact output with sorted keys, which equals OLPC
+//! canonical JSON for the ASCII, integer-only documents written here (as in tests/tuf_hostile.rs).
+
+use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
+use domainsig::trust::tuf::{self, Expiry, NoNetwork, Repo, TufConfig};
+use domainsig::{Artifact, Policy, Request, Status};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[path = "support/tree.rs"]
+mod tree;
+use tree::digest;
+
+const FUTURE: &str = "2099-01-01T00:00:00Z";
+const PAST: &str = "2001-01-01T00:00:00Z";
+const TRUSTED_ROOT: &[u8] = include_bytes!(
+    "tuf/sigstore-public-good/2026-08-21/targets/6494e21ea73fa7ee769f85f57d5a3e6a08725eae1e38c755fc3517c9e6bc0b66.trusted_root.json"
+);
+const GITLAB: &str =
+    r#"{"kind": "GitLab", "repository": "facutuesca/gitlab-oidc-project", "workflow_filepath": ".gitlab-ci.yml"}"#;
+const OTHER: &str =
+    r#"{"kind": "GitLab", "repository": "evil/gitlab-oidc-project", "workflow_filepath": ".gitlab-ci.yml"}"#;
+const PROJECT: &str = "gitlab-oidc-project";
+const FILE: &str = "gitlab_oidc_project-0.0.3.tar.gz";
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn sha256(b: &[u8]) -> String {
+    hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, b).as_ref())
+}
+
+fn key(seed: u8) -> (Ed25519KeyPair, String, Value) {
+    let pair = Ed25519KeyPair::from_seed_unchecked(&[seed; 32]).unwrap();
+    let json =
+        json!({"keytype": "ed25519", "scheme": "ed25519", "keyval": {"public": hex(pair.public_key().as_ref())}});
+    let id = sha256(&serde_json::to_vec(&json).unwrap());
+    (pair, id, json)
+}
+
+fn sign(signed: &Value, seed: u8) -> Vec<u8> {
+    let (pair, id, _) = key(seed);
+    let sig = hex(pair.sign(&serde_json::to_vec(signed).unwrap()).as_ref());
+    serde_json::to_vec(&json!({"signatures": [{"keyid": id, "sig": sig}], "signed": signed})).unwrap()
+}
+
+fn entry(publishers: &[&str]) -> Vec<u8> {
+    let ps: Vec<Value> = publishers.iter().map(|p| serde_json::from_str(p).unwrap()).collect();
+    serde_json::to_vec(&json!({"publishers": ps})).unwrap()
+}
+
+/// The hashed bin (one hex digit, 16 bins) a target name falls in: the first hex digit of the
+/// SHA-256 of the target path (TUF 1.0 `path_hash_prefixes`).
+fn bin_of(name: &str) -> usize {
+    usize::from_str_radix(&sha256(name.as_bytes())[..1], 16).unwrap()
+}
+
+#[derive(Clone)]
+struct Role {
+    name: String,
+    /// `paths` patterns, or hash prefixes when `hashed`.
+    paths: Vec<String>,
+    hashed: bool,
+    /// The key its delegator names; `signer` is the key that actually signs it.
+    key: u8,
+    signer: u8,
+    version: u64,
+    expires: &'static str,
+    files: Vec<(String, Vec<u8>)>,
+    children: Vec<usize>,
+}
+
+/// A repository: top-level targets delegates `pypi.org` (paths `pypi.org/*`) and
+/// `test.pypi.org`; `pypi.org` delegates 16 hashed bins `pypi.org-bin-X` (prefix X).
+#[derive(Clone)]
+struct Spec {
+    version: u64,
+    roles: Vec<Role>,
+    top: Vec<usize>,
+    /// Bytes served for a target instead of the listed ones (name → bytes).
+    swapped: BTreeMap<String, Vec<u8>>,
+    /// Roles left out of snapshot.json.
+    unlisted: Vec<String>,
+}
+
+impl Spec {
+    fn new() -> Spec {
+        let mut s =
+            Spec { version: 1, roles: Vec::new(), top: Vec::new(), swapped: BTreeMap::new(), unlisted: Vec::new() };
+        let role = |name: &str, paths: Vec<String>, hashed: bool, key: u8| Role {
+            name: name.into(),
+            paths,
+            hashed,
+            key,
+            signer: key,
+            version: 1,
+            expires: FUTURE,
+            files: Vec::new(),
+            children: Vec::new(),
+        };
+        s.roles.push(role("test.pypi.org", vec!["test.pypi.org/*".into()], false, 9));
+        s.roles.push(role("pypi.org", vec!["pypi.org/*".into()], false, 10));
+        s.top = vec![0, 1];
+        for b in 0..16u8 {
+            s.roles.push(role(&format!("pypi.org-bin-{b:x}"), vec![format!("{b:x}")], true, 20 + b));
+            s.roles[1].children.push(2 + b as usize);
+        }
+        s
+    }
+
+    fn bin(&mut self, b: usize) -> &mut Role {
+        &mut self.roles[2 + b]
+    }
+
+    /// Lists `project`'s entry in the bin its name hashes to.
+    fn put(&mut self, index: &str, project: &str, publishers: &[&str]) -> &mut Self {
+        let name = format!("{index}/publishers/{project}.json");
+        let r = if index == "pypi.org" { 2 + bin_of(&name) } else { 0 };
+        self.roles[r].files.push((name, entry(publishers)));
+        self
+    }
+
+    fn root(&self) -> Vec<u8> {
+        let mut keys = BTreeMap::new();
+        let mut roles = BTreeMap::new();
+        for (seed, role) in [(1u8, "root"), (2, "timestamp"), (3, "snapshot"), (4, "targets")] {
+            let (_, id, json) = key(seed);
+            keys.insert(id.clone(), json);
+            roles.insert(role, json!({"keyids": [id], "threshold": 1}));
+        }
+        sign(
+            &json!({"_type": "root", "spec_version": "1.0.31", "version": 1, "expires": FUTURE,
+                    "consistent_snapshot": true, "keys": keys, "roles": roles}),
+            1,
+        )
+    }
+
+    fn body(&self, version: u64, expires: &str, files: &[(String, Vec<u8>)], children: &[usize]) -> Value {
+        let listed: BTreeMap<_, _> = files
+            .iter()
+            .map(|(n, b)| (n.clone(), json!({"length": b.len(), "hashes": {"sha256": sha256(b)}})))
+            .collect();
+        let mut t = json!({"_type": "targets", "spec_version": "1.0.31", "version": version,
+                           "expires": expires, "targets": listed});
+        if !children.is_empty() {
+            let mut keys = BTreeMap::new();
+            let roles: Vec<Value> = children
+                .iter()
+                .map(|c| {
+                    let r = &self.roles[*c];
+                    let (_, id, json) = key(r.key);
+                    keys.insert(id.clone(), json);
+                    let mut d = json!({"name": r.name, "keyids": [id], "threshold": 1, "terminating": r.hashed});
+                    d[if r.hashed { "path_hash_prefixes" } else { "paths" }] = json!(r.paths);
+                    d
+                })
+                .collect();
+            t["delegations"] = json!({"keys": keys, "roles": roles});
+        }
+        t
+    }
+
+    /// Writes the repository into `dir`; returns the bootstrap root.
+    fn write(&self, dir: &Path) -> Vec<u8> {
+        let _ = std::fs::remove_dir_all(dir);
+        let put = |p: PathBuf, b: &[u8]| {
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b).unwrap();
+        };
+        let root = self.root();
+        put(dir.join("1.root.json"), &root);
+        let trusted = ("trusted_root.json".to_owned(), TRUSTED_ROOT.to_vec());
+        for (name, body) in std::iter::once(&trusted).chain(self.roles.iter().flat_map(|r| r.files.iter())) {
+            let (d, f) = name.rsplit_once('/').unwrap_or(("", name));
+            let served = self.swapped.get(name).unwrap_or(body);
+            put(dir.join("targets").join(d).join(format!("{}.{f}", sha256(body))), served);
+        }
+        let mut meta = BTreeMap::new();
+        for r in &self.roles {
+            let b = sign(&self.body(r.version, r.expires, &r.files, &r.children), r.signer);
+            put(dir.join(format!("{}.{}.json", r.version, r.name)), &b);
+            if !self.unlisted.contains(&r.name) {
+                meta.insert(format!("{}.json", r.name), json!({"version": r.version}));
+            }
+        }
+        let targets = sign(&self.body(self.version, FUTURE, std::slice::from_ref(&trusted), &self.top), 4);
+        put(dir.join(format!("{}.targets.json", self.version)), &targets);
+        meta.insert("targets.json".into(), json!({"version": self.version}));
+        let snapshot = sign(
+            &json!({"_type": "snapshot", "spec_version": "1.0.31", "version": self.version,
+                    "expires": FUTURE, "meta": meta}),
+            3,
+        );
+        put(dir.join(format!("{}.snapshot.json", self.version)), &snapshot);
+        let timestamp = sign(
+            &json!({"_type": "timestamp", "spec_version": "1.0.31", "version": self.version, "expires": FUTURE,
+                    "meta": {"snapshot.json": {"version": self.version, "length": snapshot.len(),
+                                               "hashes": {"sha256": sha256(&snapshot)}}}}),
+            2,
+        );
+        put(dir.join("timestamp.json"), &timestamp);
+        root
+    }
+}
+
+/// A repository folder and a cache folder, removed on drop.
+struct Site {
+    dir: PathBuf,
+    repo: PathBuf,
+    cache: PathBuf,
+    root: std::cell::RefCell<Option<Vec<u8>>>,
+}
+
+impl Site {
+    fn new(name: &str) -> Site {
+        let dir = std::env::temp_dir().join(format!("domainsig-pubmap-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let cache = dir.join("cache");
+        std::fs::create_dir_all(&cache).unwrap();
+        Site { repo: dir.join("repo"), cache, dir, root: Default::default() }
+    }
+
+    fn cfg(&self) -> TufConfig {
+        let root = self.root.borrow().clone();
+        TufConfig {
+            repo: Repo::Custom { url_or_dir: self.repo.to_string_lossy().into_owned(), root },
+            cache: self.cache.clone(),
+            expiry: Expiry::Enforce,
+        }
+    }
+
+    fn update(&self, spec: &Spec, projects: &[&str]) -> domainsig::Result<tuf::Report> {
+        *self.root.borrow_mut() = Some(spec.write(&self.repo));
+        let wanted: Vec<String> = projects.iter().map(|p| format!("pypi.org/publishers/{p}.json")).collect();
+        tuf::update_for(&self.cfg(), &NoNetwork, &wanted)
+    }
+
+    fn refused(&self, spec: &Spec, projects: &[&str], status: Status, words: &str) -> domainsig::Error {
+        let before = digest(&self.cache);
+        let e = self.update(spec, projects).expect_err(words);
+        assert_eq!(e.status, status, "{e}");
+        assert!(e.message.contains(words), "expected {words:?} in: {e}");
+        assert_eq!(digest(&self.cache), before, "a refused update changed the cache: {e}");
+        e
+    }
+
+    fn policy(&self, index: &str, extra: Value) -> domainsig::Result<Policy> {
+        let mut p = json!({"version": 1,
+            "trusted_root": {"path": manifest().join("tests/vectors/_roots/public-good-production.trusted_root.json")},
+            "domains": {"mode": "warn"},
+            "publishers_from": [{"tuf": {"repo": self.repo}, "cache": self.cache, "index": index}]});
+        for (k, x) in extra.as_object().unwrap() {
+            p[k] = x.clone();
+        }
+        Policy::from_json(p.to_string().as_bytes(), None)
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn manifest() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Verifies the real gitlab_oidc_project-0.0.3 sdist (tests/vectors) fetched from `index`.
+fn verify_real(p: &Policy, index: &str) -> domainsig::Outcome {
+    let dir = manifest().join("tests/vectors/pypi-attestations--gitlab_oidc_project-0.0.3-publish");
+    let artifact = std::fs::read(dir.join("artifact")).unwrap();
+    let bundle = std::fs::read(dir.join("bundle.sigstore.json")).unwrap();
+    p.verify(&Request {
+        artifact: Artifact::Bytes(&artifact),
+        name: Some(FILE),
+        bundle: &bundle,
+        index_domain: Some(index),
+    })
+}
+
+#[test]
+fn a_first_install_is_judged_by_the_map_alone() {
+    let site = Site::new("first");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &[PROJECT]).unwrap();
+    let p = site.policy("pypi.org", json!({})).unwrap();
+    let o = verify_real(&p, "pypi.org");
+    assert!(o.is_ok(), "{}", o.to_json());
+    let j: Value = serde_json::from_str(&o.to_json()).unwrap();
+    let pins = &j["decision"]["pins"];
+    assert!(pins[0]["source"].as_str().unwrap().starts_with("the publisher map of pypi.org"), "{j}");
+    assert!(pins[0]["entry"].as_str().unwrap().contains("pypi.org/publishers/gitlab-oidc-project.json"), "{j}");
+
+    // The index now names another publisher: the same real file is refused, naming the map.
+    let mut spec = Spec::new();
+    spec.version = 2;
+    for r in &mut spec.roles {
+        r.version = 2;
+    }
+    spec.put("pypi.org", PROJECT, &[OTHER]);
+    site.update(&spec, &[]).unwrap();
+    let p = site.policy("pypi.org", json!({})).unwrap();
+    let o = verify_real(&p, "pypi.org");
+    assert_eq!(o.status(), Status::IdentityMismatch, "{}", o.to_json());
+    let m = o.error.unwrap().message;
+    assert!(m.contains("the publisher map of pypi.org") && m.contains("evil/gitlab-oidc-project"), "{m}");
+    assert!(m.contains("facutuesca/gitlab-oidc-project"), "names the signer found: {m}");
+}
+
+#[test]
+fn the_policy_the_lock_and_the_map_must_agree() {
+    let site = Site::new("agree");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &[PROJECT]).unwrap();
+    let lock = json!({"packages": {PROJECT: {"sources": [{"source": "pylock.toml", "publishers": [serde_json::from_str::<Value>(OTHER).unwrap()]}]}}});
+    let o = verify_real(&site.policy("pypi.org", lock).unwrap(), "pypi.org");
+    assert_eq!(o.status(), Status::IdentityMismatch, "{}", o.to_json());
+    let m = o.error.unwrap().message;
+    assert!(m.contains("pylock.toml") && m.contains("evil/gitlab-oidc-project"), "{m}");
+    let agree = json!({"packages": {PROJECT: {"sources": [{"source": "pylock.toml", "publishers": [serde_json::from_str::<Value>(GITLAB).unwrap()]}]}}});
+    let o = verify_real(&site.policy("pypi.org", agree).unwrap(), "pypi.org");
+    assert!(o.is_ok(), "{}", o.to_json());
+    let j: Value = serde_json::from_str(&o.to_json()).unwrap();
+    assert_eq!(j["decision"]["pins"].as_array().unwrap().len(), 2, "{j}");
+}
+
+#[test]
+fn a_map_governs_only_its_index_and_its_mirrors() {
+    let site = Site::new("scope");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[OTHER]);
+    site.update(&spec, &[PROJECT]).unwrap();
+    // Fetched from elsewhere, pypi.org's map (naming another publisher) does not speak; nothing
+    // else does, so first sight decides.
+    let p = site.policy("pypi.org", json!({"first_sight": true})).unwrap();
+    let o = verify_real(&p, "test.pypi.org");
+    assert!(o.is_ok(), "{}", o.to_json());
+    // From pypi.org, or a mirror the policy allows for it, the map speaks and refuses.
+    assert_eq!(verify_real(&p, "pypi.org").status(), Status::IdentityMismatch);
+    let mirrored = site
+        .policy(
+            "pypi.org",
+            json!({"first_sight": true, "domains": {"mode": "warn", "mirrors": {"pypi.corp.example": ["pypi.org"]}}}),
+        )
+        .unwrap();
+    assert_eq!(verify_real(&mirrored, "pypi.corp.example").status(), Status::IdentityMismatch);
+    // test.pypi.org's map never governs pypi.org.
+    let p = site.policy("test.pypi.org", json!({"first_sight": true})).unwrap();
+    assert!(verify_real(&p, "pypi.org").is_ok());
+}
+
+#[test]
+fn absent_is_no_claim_and_never_searched_is_refused() {
+    let site = Site::new("absent");
+    let spec = Spec::new();
+    site.update(&spec, &[PROJECT]).unwrap();
+    // Searched and absent: the index makes no claim; with nothing else speaking, refused unless
+    // first sight.
+    let o = verify_real(&site.policy("pypi.org", json!({})).unwrap(), "pypi.org");
+    assert_eq!(o.status(), Status::IdentityMismatch, "{}", o.to_json());
+    assert!(verify_real(&site.policy("pypi.org", json!({"first_sight": true})).unwrap(), "pypi.org").is_ok());
+    // Never searched: the cache cannot say, so the map refuses rather than reading "no claim".
+    let site = Site::new("unsearched");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &["attrs"]).unwrap();
+    let o = verify_real(&site.policy("pypi.org", json!({"first_sight": true})).unwrap(), "pypi.org");
+    assert_eq!(o.status(), Status::TufMissing, "{}", o.to_json());
+    let m = o.error.unwrap().message;
+    assert!(
+        m.contains("never searched for gitlab-oidc-project") && m.contains("--packages gitlab-oidc-project"),
+        "{m}"
+    );
+}
+
+#[test]
+fn only_the_bins_of_the_asked_packages_are_fetched() {
+    let site = Site::new("lazy");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    for i in 0..40 {
+        spec.put("pypi.org", &format!("project-{i}"), &[OTHER]);
+    }
+    let root = spec.write(&site.repo);
+    *site.root.borrow_mut() = Some(root);
+    // Every bin but the asked one is gone from the repository: an update that fetched them fails.
+    let asked = bin_of(&format!("pypi.org/publishers/{PROJECT}.json"));
+    for b in (0..16).filter(|b| *b != asked) {
+        std::fs::remove_file(site.repo.join(format!("1.pypi.org-bin-{b:x}.json"))).unwrap();
+    }
+    let wanted = vec![format!("pypi.org/publishers/{PROJECT}.json")];
+    let r = tuf::update_for(&site.cfg(), &NoNetwork, &wanted).unwrap();
+    let bins: Vec<&str> = r.roles.iter().map(|r| r.role.as_str()).filter(|n| n.contains("-bin-")).collect();
+    assert_eq!(bins, vec![format!("pypi.org-bin-{asked:x}")], "{r:?}");
+    // Of the bin's targets, only the asked one is downloaded.
+    let map: Vec<&str> = r.targets.iter().map(|t| t.name.as_str()).filter(|n| n.contains("/publishers/")).collect();
+    assert_eq!(map, wanted.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(r.asked, wanted);
+}
+
+#[test]
+fn a_bin_signed_by_a_role_not_delegated_for_its_prefix_is_refused() {
+    let site = Site::new("wrongkey");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &[PROJECT]).unwrap();
+    let b = bin_of(&format!("pypi.org/publishers/{PROJECT}.json"));
+    let mut bad = spec.clone();
+    bad.version = 2;
+    bad.roles[1].version = 2;
+    bad.bin(b).version = 2;
+    bad.bin(b).files = vec![(format!("pypi.org/publishers/{PROJECT}.json"), entry(&[OTHER]))];
+    // Signed by the key of another bin (the one delegated for another prefix).
+    bad.bin(b).signer = 20 + ((b as u8 + 1) % 16);
+    site.refused(&bad, &[], Status::TufRefused, "Signature threshold of 1 not met");
+}
+
+#[test]
+fn a_bin_rolled_back_to_an_older_version_is_refused() {
+    let site = Site::new("rollback");
+    let b = bin_of(&format!("pypi.org/publishers/{PROJECT}.json"));
+    let mut old = Spec::new();
+    old.put("pypi.org", PROJECT, &[OTHER]);
+    let mut new = old.clone();
+    new.version = 2;
+    new.bin(b).version = 2;
+    new.bin(b).files = vec![(format!("pypi.org/publishers/{PROJECT}.json"), entry(&[GITLAB]))];
+    site.update(&new, &[PROJECT]).unwrap();
+    // A fresh snapshot (version 3) that lists the bin at version 1 again, with the old publisher.
+    let mut back = old.clone();
+    back.version = 3;
+    let e = site.refused(&back, &[], Status::TufRefused, "is greater than version 1 in snapshot 3");
+    assert!(e.message.contains(&format!("pypi.org-bin-{b:x}")), "{e}");
+}
+
+#[test]
+fn a_map_entry_served_for_another_index_is_refused() {
+    let site = Site::new("domain");
+    let mut spec = Spec::new();
+    // test.pypi.org's delegation is widened to cover pypi.org's names and lists an entry for it.
+    spec.roles[0].paths = vec!["*".into()];
+    spec.roles[0].files.push((format!("pypi.org/publishers/{PROJECT}.json"), entry(&[OTHER])));
+    site.refused(&spec, &[PROJECT], Status::TufRefused, "does not speak for pypi.org");
+}
+
+#[test]
+fn an_expired_map_is_refused() {
+    let site = Site::new("expired");
+    let b = bin_of(&format!("pypi.org/publishers/{PROJECT}.json"));
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &[PROJECT]).unwrap();
+    let mut stale = spec.clone();
+    stale.version = 2;
+    stale.bin(b).version = 2;
+    stale.bin(b).expires = PAST;
+    site.refused(&stale, &[], Status::TufExpired, "targets metadata is expired");
+    // The cached map itself, judged at a time after it expires, is refused at policy load.
+    let mut p = json!({"version": 1, "domains": {"mode": "warn"},
+        "publishers_from": [{"tuf": {"repo": site.repo}, "cache": site.cache, "index": "pypi.org"}]});
+    p["trusted_root"] =
+        json!({"path": manifest().join("tests/vectors/_roots/public-good-production.trusted_root.json")});
+    let after = 4_102_444_800 + 86_400; // 2100-01-02
+    let e = Policy::from_json_at(p.to_string().as_bytes(), None, after).unwrap_err();
+    assert_eq!(e.status, Status::TufExpired, "{e}");
+}
+
+#[test]
+fn a_map_target_whose_length_or_hash_differs_is_refused() {
+    let site = Site::new("hash");
+    let name = format!("pypi.org/publishers/{PROJECT}.json");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &[]).unwrap();
+    let mut longer = spec.clone();
+    longer.swapped.insert(name.clone(), entry(&[OTHER, GITLAB]));
+    site.refused(&longer, &[PROJECT], Status::TufRefused, "Maximum size");
+    let mut same_length = spec.clone();
+    let mut b = entry(&[GITLAB]);
+    let i = b.iter().position(|c| *c == b'f').unwrap();
+    b[i] = b'g';
+    same_length.swapped.insert(name, b);
+    site.refused(&same_length, &[PROJECT], Status::TufRefused, "Hash mismatch");
+}
+
+#[test]
+fn a_project_moved_to_another_bin_is_refused() {
+    let site = Site::new("moved");
+    let name = format!("pypi.org/publishers/{PROJECT}.json");
+    let b = bin_of(&name);
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &[PROJECT]).unwrap();
+    // The next version lists the project in another bin (signed by that bin's own key).
+    let mut moved = spec.clone();
+    moved.version = 2;
+    moved.bin(b).version = 2;
+    moved.bin(b).files.clear();
+    let other = (b + 1) % 16;
+    moved.bin(other).version = 2;
+    moved.bin(other).files.push((name, entry(&[OTHER])));
+    // Ask for a project of that other bin, so it is loaded.
+    let neighbour =
+        (0..).map(|i| format!("n{i}")).find(|n| bin_of(&format!("pypi.org/publishers/{n}.json")) == other).unwrap();
+    site.refused(
+        &moved,
+        &[&neighbour],
+        Status::TufRefused,
+        "Target file not delegated: pypi.org/publishers/gitlab-oidc-project.json",
+    );
+}
+
+#[test]
+fn cli_update_asks_for_packages_and_status_shows_the_map() {
+    let site = Site::new("cli");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    let root = spec.write(&site.repo);
+    let root_file = site.dir.join("root.json");
+    std::fs::write(&root_file, &root).unwrap();
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_domainsig")).args(args).output().unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let repo = site.repo.to_str().unwrap();
+    let cache = site.cache.to_str().unwrap();
+    // The name as a user types it; the map is searched under its PEP 503 form.
+    let (code, out, err) = run(&[
+        "trust",
+        "update",
+        "--repo",
+        repo,
+        "--root",
+        root_file.to_str().unwrap(),
+        "--cache",
+        cache,
+        "--index",
+        "pypi.org",
+        "--packages",
+        "Gitlab.OIDC_Project,attrs",
+    ]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("target pypi.org/publishers/gitlab-oidc-project.json"), "{out}");
+    let (code, out, err) = run(&["trust", "status", "--repo", repo, "--cache", cache]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("publisher map of pypi.org: role pypi.org v1 expires 2099-01-01T00:00:00Z"), "{out}");
+    assert!(out.contains("2 projects searched, 1 with an entry"), "{out}");
+    let (code, _, err) = run(&["trust", "update", "--repo", repo, "--cache", cache, "--packages", "attrs"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--index and --packages go together"), "{err}");
+    // The map, read through a policy, answers for the project asked for.
+    let p = site.policy("pypi.org", json!({})).unwrap();
+    assert!(verify_real(&p, "pypi.org").is_ok());
+}
+
+#[test]
+fn publishers_from_is_strict() {
+    let site = Site::new("strict");
+    let spec = Spec::new();
+    site.update(&spec, &[]).unwrap();
+    let base = |m: Value| {
+        let p = json!({"version": 1, "domains": {"mode": "warn"}, "publishers_from": m});
+        Policy::from_json(p.to_string().as_bytes(), None)
+    };
+    let cases = [
+        (
+            json!([{"tuf": {"repo": site.repo}, "cache": site.cache, "index": "pypi.org", "extra": 1}]),
+            "publishers_from[0].extra",
+        ),
+        (json!([{"tuf": {"repo": site.repo}, "cache": site.cache}]), "publishers_from[0].index"),
+        (json!([]), "publishers_from"),
+        (json!({"tuf": "public-good"}), "publishers_from"),
+    ];
+    for (m, field) in cases {
+        let e = base(m.clone()).unwrap_err();
+        assert_eq!(e.status, Status::PolicyInvalid, "{m}: {e}");
+        assert_eq!(e.field.as_deref(), Some(field), "{m}: {e}");
+    }
+    let ignore = json!({"version": 1, "domains": {"mode": "ignore"},
+        "publishers_from": [{"tuf": {"repo": site.repo}, "cache": site.cache, "index": "pypi.org"}]});
+    let e = Policy::from_json(ignore.to_string().as_bytes(), None).unwrap_err();
+    assert_eq!(e.status, Status::PolicyInvalid, "{e}");
+    assert!(e.message.contains("domains.mode"), "{e}");
+}
+
+#[test]
+fn a_bin_missing_from_the_snapshot_says_nothing_and_is_refused() {
+    let site = Site::new("unlisted");
+    let b = bin_of(&format!("pypi.org/publishers/{PROJECT}.json"));
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    spec.unlisted.push(format!("pypi.org-bin-{b:x}"));
+    // Without the bin nobody can tell whether the index names a publisher: not "no claim".
+    site.refused(&spec, &[PROJECT], Status::TufRefused, &format!("the role pypi.org-bin-{b:x} that TUF's search"));
+}
+
+/// Every file under `dir`, by relative path.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(d: &Path, base: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, base, out);
+            } else {
+                out.insert(p.strip_prefix(base).unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// tests/tuf/publisher-map: a repository whose map names the real publisher of
+/// gitlab_oidc_project-0.0.3.tar.gz, signed with the fixed-seed keys above (valid until 2099) and
+/// rebuilt here byte for byte (Ed25519 signatures are deterministic). Regenerate with
+/// `DOMAINSIG_WRITE_PUBMAP_FIXTURE=1 cargo test --test publisher_map fixture`.
+#[test]
+fn fixture_is_rebuilt_byte_for_byte_and_verifies_the_real_file() {
+    let fixture = manifest().join("tests/tuf/publisher-map");
+    let site = Site::new("fixture");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    let root = spec.write(&site.repo);
+    if std::env::var_os("DOMAINSIG_WRITE_PUBMAP_FIXTURE").is_some() {
+        let _ = std::fs::remove_dir_all(&fixture);
+        for (rel, b) in files(&site.repo) {
+            let p = fixture.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b).unwrap();
+        }
+    }
+    assert_eq!(files(&site.repo), files(&fixture), "tests/tuf/publisher-map differs from what this test signs");
+    // From the committed repository, with no identity in the policy.
+    let cfg = TufConfig {
+        repo: Repo::Custom { url_or_dir: fixture.to_string_lossy().into_owned(), root: Some(root) },
+        cache: site.cache.clone(),
+        expiry: Expiry::Enforce,
+    };
+    tuf::update_for(&cfg, &NoNetwork, &[format!("pypi.org/publishers/{PROJECT}.json")]).unwrap();
+    let p = json!({"version": 1,
+        "trusted_root": {"path": manifest().join("tests/vectors/_roots/public-good-production.trusted_root.json")},
+        "domains": {"mode": "warn"},
+        "publishers_from": [{"tuf": {"repo": fixture}, "cache": site.cache, "index": "pypi.org"}]});
+    let p = Policy::from_json(p.to_string().as_bytes(), None).unwrap();
+    let o = verify_real(&p, "pypi.org");
+    assert!(o.is_ok(), "{}", o.to_json());
+}
