@@ -161,9 +161,21 @@ impl Spec {
     fn write(&self, dir: &Path) -> Vec<u8> {
         let _ = std::fs::remove_dir_all(dir);
         std::fs::create_dir_all(dir.join("targets")).unwrap();
-        let put = |p: PathBuf, b: &[u8]| {
+        let (root, files) = self.build();
+        for (rel, b) in files {
+            let p = dir.join(rel);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, b).unwrap();
+        }
+        root
+    }
+
+    /// The repository's files (path below the repository, bytes) and the bootstrap root.
+    fn build(&self) -> (Vec<u8>, BTreeMap<PathBuf, Vec<u8>>) {
+        let dir = Path::new("");
+        let mut out = BTreeMap::new();
+        let mut put = |p: PathBuf, b: &[u8]| {
+            out.insert(p, b.to_vec());
         };
         let root = self.root();
         put(dir.join("1.root.json"), &root);
@@ -207,7 +219,7 @@ impl Spec {
             2,
         );
         put(dir.join("timestamp.json"), &timestamp);
-        root
+        (root, out)
     }
 }
 
@@ -646,4 +658,33 @@ fn cli_survives_a_thousand_role_chain() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("delegation depth"), "{err}");
+}
+
+/// Serves a repository from memory at `https://tuf.test/`, so names longer than a file system
+/// allows can be served, as any web server can.
+struct Mem(BTreeMap<PathBuf, Vec<u8>>);
+
+impl Fetcher for Mem {
+    fn fetch(&self, url: &str, _max_len: u64) -> Result<Fetched, String> {
+        let rel = url.strip_prefix("https://tuf.test/").ok_or_else(|| format!("unexpected URL {url}"))?;
+        Ok(self.0.get(Path::new(rel)).map_or(Fetched::NotFound, |b| Fetched::Bytes(b.clone())))
+    }
+}
+
+/// Review of issue 21: a refresh keeps version-named metadata in `reuse/` under its URL's name,
+/// and a delegated role's name has no length limit, so a role named with 8,000 letters (served
+/// over HTTP, where no file system limits it) failed every update with TUF_CACHE ("File name too
+/// long"), blaming the cache for the repository's choice. Such a file is now simply not reused.
+#[test]
+fn a_role_name_longer_than_a_file_name_is_not_kept_for_reuse() {
+    let site = Site::new("long-role");
+    let mut s = Spec::new();
+    let mut long = Role::new(&"r".repeat(8000), &["long.example/*"]);
+    long.files.push(("long.example/a.json".into(), b"{}".to_vec()));
+    s.delegate(None, long);
+    let cfg = site.cfg(s.build().0, "https://tuf.test/".into());
+    let r = tuf::update(&cfg, &Mem(s.build().1)).expect("a long role name is a name");
+    assert_eq!(r.target("long.example/a.json").map(|t| t.role.len()), Some(8000));
+    s.version = 2;
+    tuf::update(&cfg, &Mem(s.build().1)).expect("and refreshes");
 }
