@@ -242,7 +242,11 @@ impl Site {
     }
 
     fn cfg(&self, root: Vec<u8>, url_or_dir: String) -> TufConfig {
-        TufConfig { repo: Repo::Custom { url_or_dir, root: Some(root) }, cache: self.cache.clone(), expiry: Expiry::Enforce }
+        TufConfig {
+            repo: Repo::Custom { url_or_dir, root: Some(root) },
+            cache: self.cache.clone(),
+            expiry: Expiry::Enforce,
+        }
     }
 
     /// Writes `spec` and updates from the folder.
@@ -687,4 +691,33 @@ fn a_role_name_longer_than_a_file_name_is_not_kept_for_reuse() {
     assert_eq!(r.target("long.example/a.json").map(|t| t.role.len()), Some(8000));
     s.version = 2;
     tuf::update(&cfg, &Mem(s.build().1)).expect("and refreshes");
+}
+
+/// Review of issue 21: the description of a verified state (report.json) is read back with the
+/// metadata limit, but was written whatever its size. A delegated role's name is repeated for
+/// every target it lists, so a role named with 8,000 letters listing 150 one-byte targets (9 KB of
+/// metadata) made a 1.2 MB report: the update was published, then `status`, every policy reading
+/// the cache and every later update failed (LIMIT_EXCEEDED) until the cache was deleted by hand.
+/// Now such a state is refused before it is published; the cache keeps the previous one.
+#[test]
+fn a_state_too_large_to_read_back_is_not_published() {
+    let site = Site::new("report-size");
+    let mut s = Spec::new();
+    let cfg = site.cfg(s.build().0, "https://tuf.test/".into());
+    tuf::update(&cfg, &Mem(s.build().1)).expect("a small state is published");
+    let mut evil = Role::new(&"r".repeat(8000), &["evil.example/*"]);
+    evil.files = (0..150).map(|i| (format!("evil.example/t{i}"), b"x".to_vec())).collect();
+    s.delegate(None, evil);
+    s.version = 2;
+    let before = digest(&site.cache);
+    let e = tuf::update(&cfg, &Mem(s.build().1)).expect_err("a state the cache cannot read back");
+    assert_eq!(e.status, Status::TufRefused, "{e}");
+    assert!(e.message.contains("report"), "{e}");
+    assert_eq!(digest(&site.cache), before, "a refused update changed the cache: {e}");
+    // The cache still reads, and updates once the repository is sane again.
+    assert_eq!(tuf::status(&cfg).expect("the cache still reads").roles[1].version, 1);
+    s.roles.clear();
+    s.children.clear();
+    s.version = 3;
+    assert_eq!(tuf::update(&cfg, &Mem(s.build().1)).expect("updates again").roles[1].version, 3);
 }
