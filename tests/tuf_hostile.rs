@@ -721,3 +721,26 @@ fn a_state_too_large_to_read_back_is_not_published() {
     s.version = 3;
     assert_eq!(tuf::update(&cfg, &Mem(s.build().1)).expect("updates again").roles[1].version, 3);
 }
+
+/// Review of issue 21 item 4: files a refresh took from the cache were not counted against the
+/// update's byte budget. Nine targets with one 4 MiB body (36 MiB, refused by a first update)
+/// passed once the body was cached, each copy held in memory: up to 256 targets of 4 MiB, 1 GiB,
+/// where the budget promises 32 MiB. A refresh now accepts exactly what a first update accepts.
+#[test]
+fn bytes_taken_from_the_cache_count_against_the_budget() {
+    let site = Site::new("reuse-budget");
+    let body = vec![b'z'; domainsig::limits::MAX_TUF_TARGET_BYTES as usize];
+    let mut s = Spec::new();
+    s.files.push(("blob0.bin".into(), body.clone()));
+    let cfg = site.cfg(s.build().0, "https://tuf.test/".into());
+    tuf::update(&cfg, &Mem(s.build().1)).expect("one 4 MiB target is within the budget");
+    s.version = 2;
+    for i in 1..9 {
+        s.files.push((format!("blob{i}.bin"), body.clone()));
+    }
+    let before = digest(&site.cache);
+    let e = tuf::update(&cfg, &Mem(s.build().1)).expect_err("36 MiB of targets is above the budget");
+    assert_eq!(e.status, Status::TufRefused, "{e}");
+    assert!(e.message.contains("per update"), "{e}");
+    assert_eq!(digest(&site.cache), before, "a refused update changed the cache: {e}");
+}
