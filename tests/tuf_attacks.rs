@@ -434,3 +434,42 @@ fn concurrent_updates_leave_a_valid_cache() {
     let (bytes, t) = tuf::cached_target(&f.cfg, "trusted_root.json", tuf::unix_now()).unwrap();
     assert_eq!(bytes.len() as u64, t.length);
 }
+
+/// Review of issue 21 (vendor/tough/PATCHES.md, patch 1): one key under two keyids is refused by
+/// comparing the decoded key bytes, but aws-lc verifies an ECDSA P-256 signature against the
+/// uncompressed point (`04 X Y`) and the compressed one (`02|03 X`) alike: one key listed once in
+/// each encoding is two different byte strings, and one signature given under both keyids met a
+/// threshold of two. Only the uncompressed point (what PEM keys carry) now verifies.
+#[test]
+fn one_ecdsa_key_in_two_encodings_cannot_meet_a_threshold_of_two() {
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
+    use tough::schema::{Root, Signed, Timestamp};
+    // A fresh P-256 key each run: what is tested is the key's two encodings, not the key.
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
+    let point = pair.public_key().as_ref().to_vec();
+    assert_eq!((point.len(), point[0]), (65, 4));
+    let mut compressed = vec![2 + (point[64] & 1)];
+    compressed.extend_from_slice(&point[1..33]);
+    let ec =
+        |public: &[u8]| json!({"keytype": "ecdsa", "scheme": "ecdsa-sha2-nistp256", "keyval": {"public": hex(public)}});
+    let root = |keyids: &[&str], threshold: u32| -> Signed<Root> {
+        let role = json!({"keyids": keyids, "threshold": threshold});
+        let signed = json!({"_type": "root", "spec_version": "1.0.31", "version": 1, "expires": FUTURE,
+            "consistent_snapshot": true, "keys": {"aaaa": ec(&point), "bbbb": ec(&compressed)},
+            "roles": {"root": role, "timestamp": role, "snapshot": role, "targets": role}});
+        serde_json::from_value(json!({"signatures": [], "signed": signed})).unwrap()
+    };
+    let signed = json!({"_type": "timestamp", "spec_version": "1.0.31", "version": 1, "expires": FUTURE,
+        "meta": {"snapshot.json": {"version": 1}}});
+    let sig = hex(pair.sign(&rng, &serde_json::to_vec(&signed).unwrap()).unwrap().as_ref());
+    let ts: Signed<Timestamp> = serde_json::from_value(json!({"signed": signed,
+        "signatures": [{"keyid": "aaaa", "sig": sig}, {"keyid": "bbbb", "sig": sig}]}))
+    .unwrap();
+    // The signature is good: under the uncompressed listing it meets a threshold of one.
+    root(&["aaaa"], 1).signed.verify_role(&ts).expect("one key, one signature, threshold one");
+    // One key cannot meet a threshold of two, however it is encoded.
+    let e = root(&["aaaa", "bbbb"], 2).signed.verify_role(&ts).expect_err("one key counted twice");
+    assert!(e.to_string().contains("threshold"), "{e}");
+}

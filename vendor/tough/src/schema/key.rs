@@ -152,6 +152,15 @@ impl Key {
 
     /// Verify a signature of an object made with this key.
     pub(super) fn verify(&self, msg: &[u8], signature: &[u8]) -> bool {
+        // PATCHED (domainsig): an ECDSA key verifies only as the uncompressed point (`04 X Y`,
+        // what a PEM key carries). aws-lc also takes the compressed point (`02|03 X`), so one
+        // key listed under two keyids in two encodings would be two byte strings to the
+        // one-key-one-keyid check (schema/de.rs) and one signature would count twice.
+        if let Key::Ecdsa { keyval, .. } | Key::EcdsaOld { keyval, .. } = self {
+            if keyval.public.len() != 65 || keyval.public.first() != Some(&4) {
+                return false;
+            }
+        }
         let (alg, public_key): (&dyn VerificationAlgorithm, untrusted::Input<'_>) = match self {
             Key::Ecdsa {
                 scheme: EcdsaScheme::EcdsaSha2Nistp256,
