@@ -434,3 +434,101 @@ fn concurrent_updates_leave_a_valid_cache() {
     let (bytes, t) = tuf::cached_target(&f.cfg, "trusted_root.json", tuf::unix_now()).unwrap();
     assert_eq!(bytes.len() as u64, t.length);
 }
+
+/// Review of issue 21 (vendor/tough/PATCHES.md, patch 1): one key under two keyids is refused by
+/// comparing the decoded key bytes, but aws-lc verifies an ECDSA P-256 signature against the
+/// uncompressed point (`04 X Y`) and the compressed one (`02|03 X`) alike: one key listed once in
+/// each encoding is two different byte strings, and one signature given under both keyids met a
+/// threshold of two. Only the uncompressed point (what PEM keys carry) now verifies.
+#[test]
+fn one_ecdsa_key_in_two_encodings_cannot_meet_a_threshold_of_two() {
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
+    use tough::schema::{Root, Signed, Timestamp};
+    // A fresh P-256 key each run: what is tested is the key's two encodings, not the key.
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
+    let point = pair.public_key().as_ref().to_vec();
+    assert_eq!((point.len(), point[0]), (65, 4));
+    let mut compressed = vec![2 + (point[64] & 1)];
+    compressed.extend_from_slice(&point[1..33]);
+    let ec =
+        |public: &[u8]| json!({"keytype": "ecdsa", "scheme": "ecdsa-sha2-nistp256", "keyval": {"public": hex(public)}});
+    let root = |keyids: &[&str], threshold: u32| -> Signed<Root> {
+        let role = json!({"keyids": keyids, "threshold": threshold});
+        let signed = json!({"_type": "root", "spec_version": "1.0.31", "version": 1, "expires": FUTURE,
+            "consistent_snapshot": true, "keys": {"aaaa": ec(&point), "bbbb": ec(&compressed)},
+            "roles": {"root": role, "timestamp": role, "snapshot": role, "targets": role}});
+        serde_json::from_value(json!({"signatures": [], "signed": signed})).unwrap()
+    };
+    let signed = json!({"_type": "timestamp", "spec_version": "1.0.31", "version": 1, "expires": FUTURE,
+        "meta": {"snapshot.json": {"version": 1}}});
+    let sig = hex(pair.sign(&rng, &serde_json::to_vec(&signed).unwrap()).unwrap().as_ref());
+    let ts: Signed<Timestamp> = serde_json::from_value(json!({"signed": signed,
+        "signatures": [{"keyid": "aaaa", "sig": sig}, {"keyid": "bbbb", "sig": sig}]}))
+    .unwrap();
+    // The signature is good: under the uncompressed listing it meets a threshold of one.
+    root(&["aaaa"], 1).signed.verify_role(&ts).expect("one key, one signature, threshold one");
+    // One key cannot meet a threshold of two, however it is encoded.
+    let e = root(&["aaaa", "bbbb"], 2).signed.verify_role(&ts).expect_err("one key counted twice");
+    assert!(e.to_string().contains("threshold"), "{e}");
+}
+
+/// As above for RSA: aws-lc verifies an RSA signature against a PKCS#1 `RSAPublicKey` and against
+/// a whole SubjectPublicKeyInfo alike, and tough's PEM reader returns whatever the SPKI's bit
+/// string holds. One key listed once as usual (bit string: PKCS#1) and once with its own SPKI in
+/// the bit string met a threshold of two with one signature. Only PKCS#1 now verifies.
+#[test]
+fn one_rsa_key_in_two_encodings_cannot_meet_a_threshold_of_two() {
+    use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
+    use aws_lc_rs::rsa::{KeyPair, KeySize};
+    use base64::Engine;
+    use tough::schema::{Root, Signed, Timestamp};
+    let pair = KeyPair::generate(KeySize::Rsa2048).unwrap();
+    let pkcs1 = pair.public_key().as_ref().to_vec();
+    let spki: PublicKeyX509Der<'static> = pair.public_key().as_der().unwrap();
+    // DER: tag, then a definite length (short or long form).
+    let tlv = |tag: u8, body: &[u8]| -> Vec<u8> {
+        let mut out = vec![tag];
+        let n = body.len();
+        if n < 0x80 {
+            out.push(n as u8);
+        } else {
+            let len: Vec<u8> = n.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+            out.push(0x80 | len.len() as u8);
+            out.extend(len);
+        }
+        out.extend_from_slice(body);
+        out
+    };
+    // SPKI { AlgorithmIdentifier { rsaEncryption, NULL }, BIT STRING { 0 unused bits, inner } }.
+    let wrap = |inner: &[u8]| -> String {
+        let alg = tlv(
+            0x30,
+            &[&tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01])[..], &[0x05, 0x00]].concat(),
+        );
+        let bits = tlv(0x03, &[&[0u8][..], inner].concat());
+        let der = tlv(0x30, &[alg, bits].concat());
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+        format!("-----BEGIN PUBLIC KEY-----\n{b64}\n-----END PUBLIC KEY-----")
+    };
+    let rsa = |pem: String| json!({"keytype": "rsa", "scheme": "rsassa-pss-sha256", "keyval": {"public": pem}});
+    let root = |keyids: &[&str], threshold: u32| -> Signed<Root> {
+        let role = json!({"keyids": keyids, "threshold": threshold});
+        let signed = json!({"_type": "root", "spec_version": "1.0.31", "version": 1, "expires": FUTURE,
+            "consistent_snapshot": true, "keys": {"aaaa": rsa(wrap(&pkcs1)), "bbbb": rsa(wrap(spki.as_ref()))},
+            "roles": {"root": role, "timestamp": role, "snapshot": role, "targets": role}});
+        serde_json::from_value(json!({"signatures": [], "signed": signed})).unwrap()
+    };
+    let signed = json!({"_type": "timestamp", "spec_version": "1.0.31", "version": 1, "expires": FUTURE,
+        "meta": {"snapshot.json": {"version": 1}}});
+    let mut sig = vec![0u8; pair.public_modulus_len()];
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    pair.sign(&aws_lc_rs::signature::RSA_PSS_SHA256, &rng, &serde_json::to_vec(&signed).unwrap(), &mut sig).unwrap();
+    let ts: Signed<Timestamp> = serde_json::from_value(json!({"signed": signed,
+        "signatures": [{"keyid": "aaaa", "sig": hex(&sig)}, {"keyid": "bbbb", "sig": hex(&sig)}]}))
+    .unwrap();
+    root(&["aaaa"], 1).signed.verify_role(&ts).expect("one key, one signature, threshold one");
+    let e = root(&["aaaa", "bbbb"], 2).signed.verify_role(&ts).expect_err("one key counted twice");
+    assert!(e.to_string().contains("threshold"), "{e}");
+}

@@ -161,9 +161,21 @@ impl Spec {
     fn write(&self, dir: &Path) -> Vec<u8> {
         let _ = std::fs::remove_dir_all(dir);
         std::fs::create_dir_all(dir.join("targets")).unwrap();
-        let put = |p: PathBuf, b: &[u8]| {
+        let (root, files) = self.build();
+        for (rel, b) in files {
+            let p = dir.join(rel);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, b).unwrap();
+        }
+        root
+    }
+
+    /// The repository's files (path below the repository, bytes) and the bootstrap root.
+    fn build(&self) -> (Vec<u8>, BTreeMap<PathBuf, Vec<u8>>) {
+        let dir = Path::new("");
+        let mut out = BTreeMap::new();
+        let mut put = |p: PathBuf, b: &[u8]| {
+            out.insert(p, b.to_vec());
         };
         let root = self.root();
         put(dir.join("1.root.json"), &root);
@@ -207,7 +219,7 @@ impl Spec {
             2,
         );
         put(dir.join("timestamp.json"), &timestamp);
-        root
+        (root, out)
     }
 }
 
@@ -650,4 +662,85 @@ fn cli_survives_a_thousand_role_chain() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("delegation depth"), "{err}");
+}
+
+/// Serves a repository from memory at `https://tuf.test/`, so names longer than a file system
+/// allows can be served, as any web server can.
+struct Mem(BTreeMap<PathBuf, Vec<u8>>);
+
+impl Fetcher for Mem {
+    fn fetch(&self, url: &str, _max_len: u64) -> Result<Fetched, String> {
+        let rel = url.strip_prefix("https://tuf.test/").ok_or_else(|| format!("unexpected URL {url}"))?;
+        Ok(self.0.get(Path::new(rel)).map_or(Fetched::NotFound, |b| Fetched::Bytes(b.clone())))
+    }
+}
+
+/// Review of issue 21: a refresh keeps version-named metadata in `reuse/` under its URL's name,
+/// and a delegated role's name has no length limit, so a role named with 8,000 letters (served
+/// over HTTP, where no file system limits it) failed every update with TUF_CACHE ("File name too
+/// long"), blaming the cache for the repository's choice. Such a file is now simply not reused.
+#[test]
+fn a_role_name_longer_than_a_file_name_is_not_kept_for_reuse() {
+    let site = Site::new("long-role");
+    let mut s = Spec::new();
+    let mut long = Role::new(&"r".repeat(8000), &["long.example/*"]);
+    long.files.push(("long.example/a.json".into(), b"{}".to_vec()));
+    s.delegate(None, long);
+    let cfg = site.cfg(s.build().0, "https://tuf.test/".into());
+    let r = tuf::update(&cfg, &Mem(s.build().1)).expect("a long role name is a name");
+    assert_eq!(r.target("long.example/a.json").map(|t| t.role.len()), Some(8000));
+    s.version = 2;
+    tuf::update(&cfg, &Mem(s.build().1)).expect("and refreshes");
+}
+
+/// Review of issue 21: the description of a verified state (report.json) is read back with the
+/// metadata limit, but was written whatever its size. A delegated role's name is repeated for
+/// every target it lists, so a role named with 8,000 letters listing 150 one-byte targets (9 KB of
+/// metadata) made a 1.2 MB report: the update was published, then `status`, every policy reading
+/// the cache and every later update failed (LIMIT_EXCEEDED) until the cache was deleted by hand.
+/// Now such a state is refused before it is published; the cache keeps the previous one.
+#[test]
+fn a_state_too_large_to_read_back_is_not_published() {
+    let site = Site::new("report-size");
+    let mut s = Spec::new();
+    let cfg = site.cfg(s.build().0, "https://tuf.test/".into());
+    tuf::update(&cfg, &Mem(s.build().1)).expect("a small state is published");
+    let mut evil = Role::new(&"r".repeat(8000), &["evil.example/*"]);
+    evil.files = (0..150).map(|i| (format!("evil.example/t{i}"), b"x".to_vec())).collect();
+    s.delegate(None, evil);
+    s.version = 2;
+    let before = digest(&site.cache);
+    let e = tuf::update(&cfg, &Mem(s.build().1)).expect_err("a state the cache cannot read back");
+    assert_eq!(e.status, Status::TufRefused, "{e}");
+    assert!(e.message.contains("report"), "{e}");
+    assert_eq!(digest(&site.cache), before, "a refused update changed the cache: {e}");
+    // The cache still reads, and updates once the repository is sane again.
+    assert_eq!(tuf::status(&cfg).expect("the cache still reads").roles[1].version, 1);
+    s.roles.clear();
+    s.children.clear();
+    s.version = 3;
+    assert_eq!(tuf::update(&cfg, &Mem(s.build().1)).expect("updates again").roles[1].version, 3);
+}
+
+/// Review of issue 21 item 4: files a refresh took from the cache were not counted against the
+/// update's byte budget. Nine targets with one 4 MiB body (36 MiB, refused by a first update)
+/// passed once the body was cached, each copy held in memory: up to 256 targets of 4 MiB, 1 GiB,
+/// where the budget promises 32 MiB. A refresh now accepts exactly what a first update accepts.
+#[test]
+fn bytes_taken_from_the_cache_count_against_the_budget() {
+    let site = Site::new("reuse-budget");
+    let body = vec![b'z'; domainsig::limits::MAX_TUF_TARGET_BYTES as usize];
+    let mut s = Spec::new();
+    s.files.push(("blob0.bin".into(), body.clone()));
+    let cfg = site.cfg(s.build().0, "https://tuf.test/".into());
+    tuf::update(&cfg, &Mem(s.build().1)).expect("one 4 MiB target is within the budget");
+    s.version = 2;
+    for i in 1..9 {
+        s.files.push((format!("blob{i}.bin"), body.clone()));
+    }
+    let before = digest(&site.cache);
+    let e = tuf::update(&cfg, &Mem(s.build().1)).expect_err("36 MiB of targets is above the budget");
+    assert_eq!(e.status, Status::TufRefused, "{e}");
+    assert!(e.message.contains("per update"), "{e}");
+    assert_eq!(digest(&site.cache), before, "a refused update changed the cache: {e}");
 }

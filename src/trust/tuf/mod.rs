@@ -125,6 +125,19 @@ pub fn update_for(cfg: &TufConfig, fetcher: &dyn Fetcher, wanted: &[String]) -> 
     }
     report.changed = changes(previous.as_ref(), &report);
     let json = serde_json::to_vec_pretty(&report).map_err(|e| error::internal(e.to_string()))?;
+    // Every later read and update reads report.json back with this limit: a larger one, once
+    // published, would block them all until the cache is deleted by hand. Role and target names
+    // are repeated per target, so small metadata can describe a large state.
+    if json.len() as u64 > limits::MAX_TUF_METADATA_BYTES {
+        return Err(error::tuf_refused(format!(
+            "the verified state of {} takes {} bytes to describe (report.json), above the limit of {} the cache \
+             reads back; the repository's role or target names are too long or too many, and the cache keeps \
+             its previous state",
+            report.repository,
+            json.len(),
+            limits::MAX_TUF_METADATA_BYTES
+        )));
+    }
     cache::write_atomic(&stage.dir.join("report.json"), &json)?;
     stage.publish()?;
     report.mark_expired(now());

@@ -28,6 +28,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use url::Url;
 
 const DIR: &str = "reuse";
+/// Longest file name kept in `reuse/` (NAME_MAX on Linux and macOS).
+const MAX_NAME: usize = 255;
 
 /// What the transport may take from the live generation, and what it keeps for the next one.
 #[derive(Debug)]
@@ -79,6 +81,11 @@ impl Reuse {
                 }
                 _ => Kind::Other,
             };
+        }
+        // Kept under its URL's name in `reuse/`: a name longer than a file name may be (a
+        // delegated role's name has no length limit) is simply not reused.
+        if rest.len() > MAX_NAME {
+            return Kind::Other;
         }
         let Some((version, role)) = rest.split_once('.') else { return Kind::Other };
         let plain = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));

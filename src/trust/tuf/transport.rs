@@ -22,8 +22,9 @@ pub(crate) type Request = (String, mpsc::Sender<Result<Fetched, String>>);
 #[derive(Clone, Debug)]
 pub(crate) struct Bridge {
     requests: mpsc::Sender<Request>,
-    /// Bytes this update has taken so far, whatever the URL: a repository gets at most
-    /// [`MAX_TUF_UPDATE_BYTES`] of work per update, however many roles and targets it lists.
+    /// Bytes this update has taken so far, whatever the URL and whether the network or the
+    /// cache gave them: a repository gets at most [`MAX_TUF_UPDATE_BYTES`] of work per update,
+    /// however many roles and targets it lists.
     fetched: Arc<AtomicU64>,
     /// Unchanged files from the live generation instead of the network (see `reuse`).
     reuse: Arc<super::reuse::Reuse>,
@@ -43,7 +44,9 @@ fn spend(fetched: &AtomicU64, url: &Url, n: u64) -> Result<(), TransportError> {
     if total > MAX_TUF_UPDATE_BYTES {
         return Err(other(
             url,
-            &format!("this update has fetched {total} bytes, above the limit of {MAX_TUF_UPDATE_BYTES} per update"),
+            &format!(
+                "this update has taken {total} bytes (fetched or from the cache), above the limit of {MAX_TUF_UPDATE_BYTES} per update"
+            ),
         ));
     }
     Ok(())
@@ -58,6 +61,9 @@ impl Transport for Bridge {
                 "file" => read_file(&url, self.fetched.clone()),
                 "http" | "https" => {
                     if let Some(b) = self.reuse.lookup(&url) {
+                        // Counted like fetched bytes: a refresh accepts what a first update
+                        // accepts, and many targets naming one cached body still hold a copy each.
+                        spend(&self.fetched, &url, b.len() as u64)?;
                         return Ok(chunks(b));
                     }
                     let (tx, rx) = mpsc::channel();

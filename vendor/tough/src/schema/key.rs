@@ -152,6 +152,22 @@ impl Key {
 
     /// Verify a signature of an object made with this key.
     pub(super) fn verify(&self, msg: &[u8], signature: &[u8]) -> bool {
+        // PATCHED (domainsig): an ECDSA key verifies only as the uncompressed point (`04 X Y`,
+        // what a PEM key carries). aws-lc also takes the compressed point (`02|03 X`), so one
+        // key listed under two keyids in two encodings would be two byte strings to the
+        // one-key-one-keyid check (schema/de.rs) and one signature would count twice.
+        if let Key::Ecdsa { keyval, .. } | Key::EcdsaOld { keyval, .. } = self {
+            if keyval.public.len() != 65 || keyval.public.first() != Some(&4) {
+                return false;
+            }
+        }
+        // PATCHED (domainsig): likewise an RSA key verifies only as a PKCS#1 `RSAPublicKey`
+        // (what a PEM key's bit string holds); aws-lc also takes a whole SubjectPublicKeyInfo.
+        if let Key::Rsa { keyval, .. } = self {
+            if !is_pkcs1_public_key(&keyval.public) {
+                return false;
+            }
+        }
         let (alg, public_key): (&dyn VerificationAlgorithm, untrusted::Input<'_>) = match self {
             Key::Ecdsa {
                 scheme: EcdsaScheme::EcdsaSha2Nistp256,
@@ -187,6 +203,25 @@ impl Key {
         alg.verify_sig(public_key.as_slice_less_safe(), msg, signature)
             .is_ok()
     }
+}
+
+/// PATCHED (domainsig): whether `b` is `SEQUENCE { INTEGER, INTEGER }` (RFC 8017 A.1.1
+/// `RSAPublicKey`) and nothing else, as opposed to a SubjectPublicKeyInfo (`SEQUENCE { SEQUENCE,
+/// BIT STRING }`).
+fn is_pkcs1_public_key(b: &[u8]) -> bool {
+    use aws_lc_rs::io::der;
+    untrusted::Input::from(b)
+        .read_all(aws_lc_rs::error::Unspecified, |input| {
+            der::expect_tag_and_get_value(input, der::Tag::Sequence)?.read_all(
+                aws_lc_rs::error::Unspecified,
+                |seq| {
+                    der::expect_tag_and_get_value(seq, der::Tag::Integer)?;
+                    der::expect_tag_and_get_value(seq, der::Tag::Integer)?;
+                    Ok(())
+                },
+            )
+        })
+        .is_ok()
 }
 
 impl FromStr for Key {
