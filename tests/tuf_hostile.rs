@@ -230,7 +230,11 @@ impl Site {
     }
 
     fn cfg(&self, root: Vec<u8>, url_or_dir: String) -> TufConfig {
-        TufConfig { repo: Repo::Custom { url_or_dir, root: Some(root) }, cache: self.cache.clone(), expiry: Expiry::Enforce }
+        TufConfig {
+            repo: Repo::Custom { url_or_dir, root: Some(root) },
+            cache: self.cache.clone(),
+            expiry: Expiry::Enforce,
+        }
     }
 
     /// Writes `spec` and updates from the folder.
