@@ -66,15 +66,23 @@ impl Artifact<'_> {
         match self {
             Artifact::Bytes(b) => Ok(std::borrow::Cow::Borrowed(b)),
             Artifact::Path(p) => {
-                // The same refusal of devices and FIFOs as hashing, whatever the scheme.
-                drop(open_regular(p)?);
-                let v = crate::limits::read_bounded(p, max, "artifact (Ed25519 message signatures read it whole)")
-                    .map_err(|e| match e.status {
-                        error::Status::InputUnreadable => {
-                            error::Error { status: error::Status::ArtifactUnreadable, ..e }
-                        }
-                        _ => e,
-                    })?;
+                // The same refusal of devices and FIFOs as hashing, whatever the scheme, and the
+                // bytes read from the file that was checked (the path is not opened twice).
+                let (f, len) = open_regular(p)?;
+                let too_big = |found: String| {
+                    error::limit(format!(
+                        "artifact (Ed25519 message signatures read it whole) {} is too large: at most {max} bytes allowed, found {found}",
+                        crate::limits::shown(p)
+                    ))
+                };
+                if len > max as u64 {
+                    return Err(too_big(len.to_string()));
+                }
+                let mut v = Vec::with_capacity(len as usize + 1);
+                f.take(max as u64 + 1).read_to_end(&mut v).map_err(|e| unreadable(p, e))?;
+                if v.len() > max {
+                    return Err(too_big("more".into()));
+                }
                 Ok(std::borrow::Cow::Owned(v))
             }
             Artifact::Digest(..) => Err(error::artifact_unreadable(
@@ -114,24 +122,43 @@ fn file_kind(t: std::fs::FileType) -> &'static str {
 ///
 /// A device (`/dev/zero`), a FIFO or a socket has no end a hash can wait for, and every door hands
 /// caller-chosen paths here: refused as `ARTIFACT_UNREADABLE` before anything is read. The type is
-/// checked on the path first, because opening a FIFO blocks until a writer appears; then again on
-/// the open file, in case the path was swapped in between. Returns the file and its length.
+/// judged on the open file, never on the path alone: a path checked and then opened can be swapped
+/// for a FIFO in between (a download folder another process writes), and opening a FIFO with no
+/// writer blocks. On Unix the open therefore does not wait (`O_NONBLOCK`, which changes nothing
+/// for reads of a regular file). Returns the file and its length.
 fn open_regular(p: &Path) -> Result<(std::fs::File, u64)> {
-    let not_regular = |t: std::fs::FileType| {
-        error::artifact_unreadable(format!(
-            "cannot read artifact {}: expected a regular file, found {}",
-            crate::limits::shown(p),
-            file_kind(t)
-        ))
-    };
-    let meta = std::fs::metadata(p).map_err(|e| unreadable(p, e))?;
-    if !meta.is_file() {
-        return Err(not_regular(meta.file_type()));
+    #[cfg(not(unix))]
+    {
+        // No O_NONBLOCK to lean on: refuse what the path shows before opening it.
+        let meta = std::fs::metadata(p).map_err(|e| unreadable(p, e))?;
+        if !meta.is_file() {
+            return Err(not_regular(p, meta.file_type()));
+        }
     }
-    let f = std::fs::File::open(p).map_err(|e| unreadable(p, e))?;
+    checked_open(p)
+}
+
+fn not_regular(p: &Path, t: std::fs::FileType) -> error::Error {
+    error::artifact_unreadable(format!(
+        "cannot read artifact {}: expected a regular file, found {}",
+        crate::limits::shown(p),
+        file_kind(t)
+    ))
+}
+
+/// The open and the checks on the opened file (what stays true whatever the path becomes).
+fn checked_open(p: &Path) -> Result<(std::fs::File, u64)> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    let f = options.open(p).map_err(|e| unreadable(p, e))?;
     let meta = f.metadata().map_err(|e| unreadable(p, e))?;
     if !meta.is_file() {
-        return Err(not_regular(meta.file_type()));
+        return Err(not_regular(p, meta.file_type()));
     }
     too_large(p, meta.len())?;
     Ok((f, meta.len()))
@@ -286,6 +313,35 @@ mod tests {
         }
         let e = hash_file(&dir, HashAlgorithm::Sha256).unwrap_err();
         assert!(e.status == Status::ArtifactUnreadable && e.message.contains("found a directory"), "{e}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// A path checked as a regular file and swapped for a FIFO before the open (a download folder
+    /// another process writes) must be refused, not wait forever for a writer: the open itself
+    /// does not block. `checked_open` is what runs after the path's type was looked at.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_swapped_in_after_the_check_is_refused_without_waiting() {
+        use crate::error::Status;
+        let dir = std::env::temp_dir().join(format!("domainsig-fifo-swap-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("artifact.whl");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let p = fifo.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(checked_open(&p).map(|_| ()).unwrap_err());
+        });
+        // Only a broken build waits here; then a writer is opened so the test ends and fails.
+        let e = match rx.recv_timeout(std::time::Duration::from_secs(120)) {
+            Ok(e) => e,
+            Err(_) => {
+                drop(std::fs::OpenOptions::new().write(true).open(&fifo));
+                panic!("opening a FIFO artifact waited for a writer");
+            }
+        };
+        assert_eq!(e.status, Status::ArtifactUnreadable);
+        assert!(e.message.contains("found a FIFO"), "{e}");
         std::fs::remove_dir_all(&dir).ok();
     }
 

@@ -100,7 +100,7 @@ export interface TrustOptions {
   repo?: 'public-good' | 'staging' | string | URL;
   /** A local directory holding the repository (instead of `repo`). */
   repoDir?: string;
-  /** A custom repository's bootstrap root.json, as content (bytes, JSON text or the parsed object). */
+  /** A custom repository's bootstrap root.json, as content (bytes, JSON text or the parsed object); needed only until the cache holds a verified state of the repository. */
   root?: Buffer | Uint8Array | string | object;
   /** A custom repository's bootstrap root.json, as a file path (instead of `root`). */
   rootPath?: string;
@@ -133,7 +133,7 @@ export declare namespace trust {
   /** What the cache holds, without fetching. */
   function status(opts?: TrustOptions): Promise<TrustReport>;
   /** The `{tuf, cache}` value for a policy's `trusted_root`. */
-  function trustedRoot(opts?: TrustOptions): { tuf: string | { repo: string; root: string | object }; cache?: string };
+  function trustedRoot(opts?: TrustOptions): { tuf: string | { repo: string; root?: string | object }; cache?: string };
   /** The default fetcher (global fetch, 404/403 as null, at most maxLen + 1 bytes read, the whole answer within deadlineMs: 60 s by default). */
   function defaultFetch(url: string, maxLen: number, opts?: { deadlineMs?: number }): Promise<Buffer | null>;
 }

@@ -229,7 +229,7 @@ function bundleBytes(opts, where, copy) {
 /**
  * One item for the addon: [kind, value, name, bundle, indexDomain]. With `copy`, Buffer contents
  * are copied now (for verifications that run later, off this thread); a bundlePath is not read
- * here when `deferPath` is set, and the bundle slot is left null for the caller to fill.
+ * here when `deferPath` is set: the bundle slot then holds `{bundlePath}`, taken now, for the caller to read.
  */
 function item(opts, defaults, where = '', copy = false, deferPath = false) {
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
@@ -245,8 +245,10 @@ function item(opts, defaults, where = '', copy = false, deferPath = false) {
     value = cString(artifact, `${where}artifact`);
   } else throw new TypeError(`${where}artifact must be a Buffer, a Uint8Array, a path or "sha256:<hex>", not ${kind(artifact)}`);
   const name = cString(opts.name, `${where}name`);
-  if (deferPath && opts.bundlePath != null && opts.bundle == null) {
-    return [artifactKind, value, name, null, indexDomain];
+  if (deferPath) {
+    // The path is taken now, like the bytes: the options object may be changed before the read.
+    const bundlePath = opts.bundlePath;
+    if (bundlePath != null && opts.bundle == null) return [artifactKind, value, name, { bundlePath }, indexDomain];
   }
   return [artifactKind, value, name, bundleBytes(opts, where, copy), indexDomain];
 }
@@ -257,8 +259,11 @@ function item(opts, defaults, where = '', copy = false, deferPath = false) {
  */
 function itemLater(opts, defaults, where = '') {
   const it = item(opts, defaults, where, true, true);
+  if (Buffer.isBuffer(it[3])) return async () => it;
+  const { bundlePath } = it[3];
+  it[3] = null;
   return async () => {
-    if (it[3] === null) it[3] = await readBounded(opts.bundlePath, MAX_BUNDLE_BYTES, 'bundle', `${where}bundlePath`, asyncIo);
+    it[3] = await readBounded(bundlePath, MAX_BUNDLE_BYTES, 'bundle', `${where}bundlePath`, asyncIo);
     return it;
   };
 }

@@ -68,7 +68,9 @@ function trustedRoot(opts = {}) {
     if (root !== undefined || rootPath !== undefined) throw inputError(`root is only for a custom repository; ${repo || 'public-good'} has its bootstrap root built in`, 'root');
     tuf = repo || 'public-good';
   } else {
-    tuf = { repo: location, root: bootstrapRoot(root, rootPath) };
+    // root bootstraps the first update only: once the cache holds a verified state of this
+    // repository, the library trusts that state (as python-tuf does), so root may be left out.
+    tuf = root === undefined && rootPath === undefined ? { repo: location } : { repo: location, root: bootstrapRoot(root, rootPath) };
   }
   const out = { tuf };
   if (cache !== undefined && cache !== null) {
@@ -84,7 +86,6 @@ function bootstrapRoot(root, rootPath) {
     if (typeof rootPath !== 'string') throw typeError(`rootPath must be a string, not ${kind(rootPath)}`);
     return path.resolve(rootPath);
   }
-  if (root === undefined) throw inputError('a custom repository needs its bootstrap root.json: root (content) or rootPath', 'root');
   const b = toBuffer(root);
   const size = b ? b.length : typeof root === 'string' ? root.length : 0;
   if (size > MAX_ROOT_BYTES) {

@@ -58,6 +58,22 @@ test('verify with a bundlePath still copies the artifact at call time', async ()
   await assert.rejects(p, { code: 'ARTIFACT_MISMATCH' });
 });
 
+test('a bundlePath is the one passed at call time, not what the options object says later', async () => {
+  // A host reusing one options object for successive calls: the first call keeps its own bundle.
+  const bad = path.join(os.tmpdir(), `domainsig-not-a-bundle-${process.pid}.json`);
+  fs.writeFileSync(bad, '{}');
+  try {
+    const opts = { artifact: wheel, bundlePath: path.join(caseDir, 'attestation.json'), indexDomain: INDEX, name: NAME };
+    const p = policy.verify(opts);
+    const many = policy.verifyMany([{ artifact: wheel, bundle, name: NAME }, opts], { indexDomain: INDEX });
+    opts.bundlePath = bad;
+    assert.ok((await p).ok);
+    assert.deepStrictEqual((await many).map((r) => r.code), ['OK', 'OK']);
+  } finally {
+    fs.rmSync(bad, { force: true });
+  }
+});
+
 test('verifyMany judges every item as passed', async () => {
   const wrong = changed(wheel);
   const right = Buffer.from(wheel);

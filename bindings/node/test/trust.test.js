@@ -111,11 +111,22 @@ test('wrong types are TypeErrors naming the argument; bad values are INVALID_ARG
   for (const [opts, field] of [
     [{ repo: '/etc/passwd' }, 'repo'],
     [{ repo: url, root: 'not json' }, 'root'],
-    [{ repo: url }, 'root'],
     [{ repo: 'public-good', rootPath }, 'root'],
   ]) {
     await assert.rejects(trust.update(opts), (e) => e instanceof VerificationError && e.code === 'INVALID_ARGUMENT' && e.details.field === field);
   }
   await assert.rejects(trust.update({ repo: url, root: Buffer.alloc(9 << 20, 0x7b) }), (e) => e.code === 'LIMIT_EXCEEDED' && e.details.field === 'root');
   await assert.rejects(trust.status({ repo: url, rootPath, cache: path.join(work, 'empty') }), { code: 'TUF_MISSING' });
+});
+
+test('a custom repository is bootstrapped once: later updates and policies need no root', async () => {
+  const withoutRoot = { repo: url, cache: path.join(work, 'cache-once') };
+  await assert.rejects(trust.update(withoutRoot), { code: 'TUF_MISSING' });
+  assert.throws(() => policyFor(withoutRoot), { code: 'TUF_MISSING' });
+  const first = await trust.update({ ...withoutRoot, rootPath });
+  const again = await trust.update(withoutRoot);
+  assert.deepStrictEqual(again.targets, first.targets);
+  assert.deepStrictEqual((await trust.status(withoutRoot)).targets, first.targets);
+  const r = await policyFor(withoutRoot).verify({ artifact, bundle, indexDomain: 'pypi.org' });
+  assert.strictEqual(r.code, 'OK');
 });

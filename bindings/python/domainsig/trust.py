@@ -142,9 +142,9 @@ def trusted_root(repo: Repo = "public-good", root: Optional[Root] = None, cache:
             raise _input_error(f"root is only for a custom repository; {repo} has its bootstrap root built in", "root")
         tuf = repo
     else:
-        if root is None:
-            raise _input_error("a custom repository needs root: its bootstrap root.json (content or os.PathLike)", "root")
-        tuf = {"repo": location, "root": _root(root)}
+        # root bootstraps the first update only: once the cache holds a verified state of this
+        # repository, the library trusts that state (as python-tuf does), so root may be left out.
+        tuf = {"repo": location} if root is None else {"repo": location, "root": _root(root)}
 
     out: Dict[str, Any] = {"tuf": tuf}
     if cache is not None:

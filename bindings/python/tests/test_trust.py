@@ -131,7 +131,6 @@ def test_wrong_types_are_type_errors(kwargs, match):
         ({"repo": "http://127.0.0.1:1/x", "root": "/etc/passwd"}, "root"),  # str is content, not a path
         ({"repo": "http://127.0.0.1:1/x", "root": b"\xff" * 10}, "root"),
         ({"repo": "http://127.0.0.1:1/x", "root": "[1]"}, "root"),
-        ({"repo": "http://127.0.0.1:1/x"}, "root"),
         ({"repo": "public-good", "root": b"{}"}, "root"),
     ],
 )
@@ -151,3 +150,18 @@ def test_status_of_an_empty_cache_is_tuf_missing(served, tmp_path):
     with pytest.raises(domainsig.InputError) as e:
         trust.status(served["url"], pathlib.Path(served["root"]), tmp_path)
     assert e.value.code == "TUF_MISSING"
+
+
+def test_custom_repository_is_bootstrapped_once(served, tmp_path):
+    without_root = {"repo": served["url"], "cache": tmp_path}
+    with pytest.raises(domainsig.VerificationError) as e:
+        trust.update(**without_root)
+    assert e.value.code == "TUF_MISSING"
+    with pytest.raises(domainsig.VerificationError) as e:
+        verify_happy(**without_root)
+    assert e.value.code == "TUF_MISSING"
+    first = trust.update(**without_root, root=served["root"])
+    again = trust.update(**without_root)
+    assert again["targets"] == first["targets"]
+    assert trust.status(**without_root)["targets"] == first["targets"]
+    assert verify_happy(**without_root).ok
