@@ -111,5 +111,19 @@ fn entry(key: &str, p: &Package, regs: &Registries) -> Result<Entry> {
         }
         None => {}
     }
+    // A `tarball:` is the registry's `dist.tarball`, copied, unless the key's own reference is a
+    // local one (`file:`, `link:`): the user's files are what the user's manifest named, never
+    // what a registry answered for a version.
+    let local_ref = reference.starts_with("file:") || reference.starts_with("link:");
+    if let Some(t) = r.tarball.as_deref().filter(|t| !local_ref && is_local(t)) {
+        return Ok(mk(Source::Unverifiable {
+            why: format!("the registry version's tarball is local ({t}): no registry vouches for it"),
+        }));
+    }
     Ok(mk(registry_source(name, version.as_deref(), r.tarball.as_deref(), r.integrity.as_deref(), regs)?))
+}
+
+/// Whether a tarball reference names local files (what `registry_source` lists as the user's).
+fn is_local(t: &str) -> bool {
+    t.starts_with("file:") || t.starts_with("link:") || t.starts_with('.') || t.starts_with('/')
 }

@@ -205,6 +205,25 @@ fn pnpm_lock_entries() {
     assert!(matches!(by("h").source, Source::Unverifiable { why } if why.contains("git")));
 }
 
+/// A registry version's `tarball:` is the registry's `dist.tarball`, copied: a `file:` (or other
+/// local) tarball there is not the user's own file, and is not passed as one (pnpm would install
+/// it from disk). Only a key whose reference is itself local is the user's.
+#[test]
+fn pnpm_registry_version_with_a_local_tarball_is_not_listed_as_local() {
+    let text = format!(
+        "lockfileVersion: '9.0'\npackages:\n  e@1.0.0:\n    resolution: {{integrity: {SRI0}, tarball: 'file:../../x.tgz'}}\n  f@link:../f:\n    resolution: {{integrity: {SRI0}, tarball: 'link:../f'}}\n  t@file:t.tgz:\n    resolution: {{integrity: {SRI0}, tarball: 'file:t.tgz'}}\n    version: 1.0.0\n"
+    );
+    let lock = parse(text.as_bytes(), "pnpm-lock.yaml", &opts()).unwrap();
+    let by = |n: &str| lock.entries.iter().find(|e| e.name == n).unwrap_or_else(|| panic!("{n}")).clone();
+    assert!(
+        matches!(by("e").source, Source::Unverifiable { why } if why.contains("file:../../x.tgz")),
+        "{:?}",
+        by("e")
+    );
+    assert!(matches!(by("f").source, Source::Local { .. }), "{:?}", by("f"));
+    assert!(matches!(by("t").source, Source::Local { .. }), "{:?}", by("t"));
+}
+
 #[test]
 fn pnpm_lock_refusals() {
     let bad = |t: &str| {
