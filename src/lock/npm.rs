@@ -46,7 +46,16 @@ pub fn parse(text: &str, regs: &Registries) -> Result<Vec<Entry>> {
         ))
         .at("lockfileVersion"));
     }
-    let packages = doc.packages.unwrap_or_default();
+    // npm writes `packages` (with the root `""`) into every version 2 and 3 lock. Without it, npm
+    // falls back to a version 2 lock's `dependencies` (the version 1 section, which this reader
+    // does not verify) and installs from there: no `packages` is an error, never zero entries.
+    let Some(packages) = doc.packages else {
+        return Err(error::lock_invalid(format!(
+            "expected a `packages` map in a lockfileVersion {} lock; found none (npm would install from              `dependencies`, which is not verified: run `npm install --lockfile-version 3` to rewrite it)",
+            doc.lockfile_version
+        ))
+        .at("packages"));
+    };
     if packages.len() > limits::MAX_LOCK_ENTRIES {
         return Err(limits::exceeded("lockfile entries", limits::MAX_LOCK_ENTRIES, packages.len()));
     }

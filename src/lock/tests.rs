@@ -161,6 +161,11 @@ fn package_lock_refusals() {
             .unwrap_or_else(|| panic!("accepted: {}", &t[..t.len().min(80)]))
     };
     assert!(bad(r#"{"lockfileVersion": 1, "dependencies": {}}"#).message.contains("--lockfile-version 3"));
+    // Without `packages`, npm reads a version 2 lock's `dependencies` (the version 1 section) and
+    // installs from it: a lock without `packages` verifies nothing and must not pass.
+    let v1_only = r#"{"lockfileVersion": 2, "dependencies": {"x": {"version": "1.0.0", "resolved": "https://evil.example/x.tgz"}}}"#;
+    assert_eq!(bad(v1_only).status, Status::LockInvalid);
+    assert_eq!(bad(r#"{"lockfileVersion": 3}"#).status, Status::LockInvalid);
     assert_eq!(bad("[").status, Status::LockInvalid);
     // A name or version that would step out of the attestations URL's path.
     let evil = package_lock(
