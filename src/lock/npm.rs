@@ -134,15 +134,27 @@ fn tarball_url(r: &str) -> Result<String> {
 
 /// The sha512 of a Subresource Integrity string (`sha512-<base64>`, several space-separated
 /// hashes allowed: <https://www.w3.org/TR/SRI/#the-integrity-attribute>), as lower-case hex.
+///
+/// npm and pnpm check a tarball with ssri, which accepts it when it matches ANY hash of the
+/// strongest algorithm the string names (ssri `Integrity.match`): two different sha512 hashes
+/// would pin two tarballs while only one is verified, so they are refused, not picked from.
 fn sri_sha512(sri: &str) -> Option<Result<String>> {
-    let b64 = sri.split_ascii_whitespace().find_map(|h| h.strip_prefix("sha512-"))?;
-    let b64 = b64.split('?').next().unwrap_or(b64); // SRI options follow a `?`
-    Some(match base64::engine::general_purpose::STANDARD.decode(b64) {
-        Ok(d) if d.len() == 64 => Ok(d.iter().map(|b| format!("{b:02x}")).collect()),
-        _ => {
-            Err(error::lock_invalid(format!("expected a sha512 integrity of 64 bytes; found {sri:?}")).at("integrity"))
+    let bad = |what: &str| error::lock_invalid(format!("expected {what}; found {sri:?}")).at("integrity");
+    let mut found: Option<String> = None;
+    for b64 in sri.split_ascii_whitespace().filter_map(|h| h.strip_prefix("sha512-")) {
+        let b64 = b64.split('?').next().unwrap_or(b64); // SRI options follow a `?`
+        let hex: String = match base64::engine::general_purpose::STANDARD.decode(b64) {
+            Ok(d) if d.len() == 64 => d.iter().map(|b| format!("{b:02x}")).collect(),
+            _ => return Some(Err(bad("a sha512 integrity of 64 bytes"))),
+        };
+        match &found {
+            Some(f) if *f != hex => {
+                return Some(Err(bad("one sha512 integrity (an installer accepts a tarball matching any of them)")));
+            }
+            _ => found = Some(hex),
         }
-    })
+    }
+    found.map(Ok)
 }
 
 /// An npm package name as it may appear in a registry URL path: `name` or `@scope/name`, of the

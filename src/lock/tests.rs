@@ -174,6 +174,25 @@ fn package_lock_refusals() {
     assert_eq!(bad(&evil).status, Status::LockInvalid);
     let evil = package_lock(serde_json::json!({"node_modules/x": {"version": "1.0.0/../../y", "integrity": SRI0}}));
     assert_eq!(bad(&evil).status, Status::LockInvalid);
+    // npm and pnpm (ssri) accept a tarball matching ANY hash of the strongest algorithm: a second
+    // sha512 (copied from a registry's `dist.integrity`) would let another tarball in while only
+    // the first is verified.
+    let sri1 = format!("sha512-{}A==", "B".repeat(85));
+    let two = package_lock(
+        serde_json::json!({"node_modules/x": {"version": "1.0.0", "integrity": format!("{SRI0} {sri1}")}}),
+    );
+    assert_eq!(bad(&two).status, Status::LockInvalid);
+    let two =
+        format!("lockfileVersion: '9.0'\npackages:\n  x@1.0.0:\n    resolution: {{integrity: '{SRI0} {sri1}'}}\n");
+    assert_eq!(
+        parse(two.as_bytes(), "pnpm-lock.yaml", &opts()).map(|l| l.entries.len()).unwrap_err().status,
+        Status::LockInvalid
+    );
+    // The same digest twice is one pin.
+    let same = package_lock(
+        serde_json::json!({"node_modules/x": {"version": "1.0.0", "integrity": format!("{SRI0} {SRI0}")}}),
+    );
+    assert!(parse(same.as_bytes(), "package-lock.json", &opts()).is_ok());
     let short = package_lock(serde_json::json!({"node_modules/x": {"version": "1.0.0", "integrity": "sha512-AAAA"}}));
     assert_eq!(bad(&short).status, Status::LockInvalid);
     let creds = package_lock(
