@@ -74,7 +74,7 @@ pub fn parse(text: &str, regs: &Registries) -> Result<Vec<Entry>> {
             Source::Local { what: format!("workspace folder {key}") }
         } else if p.link {
             Source::Local { what: format!("a link to {}", p.resolved.as_deref().unwrap_or("a local folder")) }
-        } else if p.in_bundle {
+        } else if p.in_bundle && bundled_by_a_package(key, &packages) {
             Source::Local { what: "bundled inside its parent's tarball (pinned by the parent's integrity)".into() }
         } else {
             registry_source(&name, version.as_deref(), p.resolved.as_deref(), p.integrity.as_deref(), regs)
@@ -83,6 +83,15 @@ pub fn parse(text: &str, regs: &Registries) -> Result<Vec<Entry>> {
         out.push(Entry { name, version, file: None, source, publishers: Vec::new() });
     }
     Ok(out)
+}
+
+/// Whether an `inBundle` entry sits in the `node_modules` of a package the lock names (the parent
+/// whose tarball carries it and whose integrity pins it). The flag alone is the lock's word: a
+/// top-level entry (the root's bundled dependencies are fetched like any other) or one under no
+/// locked package is fetched from the registry by npm, so it is verified as such.
+fn bundled_by_a_package(key: &str, packages: &BTreeMap<String, Package>) -> bool {
+    key.rsplit_once("/node_modules/")
+        .is_some_and(|(parent, _)| parent.contains("node_modules/") && packages.contains_key(parent))
 }
 
 /// What an npm lock entry pins, from its `resolved` URL (or tarball) and `integrity`. Shared with

@@ -129,6 +129,10 @@ fn package_lock_entries() {
         "node_modules/g": {"version": "1.0.0", "resolved": "git+ssh://git@github.com/o/g.git#abc"},
         "node_modules/f": {"version": "1.0.0", "resolved": "file:../f.tgz"},
         "node_modules/nohash": {"version": "1.0.0", "resolved": "https://registry.npmjs.org/nohash/-/nohash-1.0.0.tgz"},
+        // `inBundle` outside a package's own node_modules: no tarball carries it (npm fetches it),
+        // so it is not passed as bundled.
+        "node_modules/top": {"version": "1.0.0", "inBundle": true, "integrity": SRI0},
+        "node_modules/gone/node_modules/orphan": {"version": "1.0.0", "inBundle": true, "integrity": SRI0},
     }));
     let rc = "registry=https://npm.corp.example/\n@s:registry=https://scoped.example/npm/\n";
     let lock = parse(text.as_bytes(), "package-lock.json", &Options { npmrc: Some(rc.into()), ..opts() }).unwrap();
@@ -141,6 +145,8 @@ fn package_lock_entries() {
     );
     assert!(matches!(by("real"), Source::Registry { .. }));
     assert!(matches!(by("bundled"), Source::Local { .. }));
+    assert!(matches!(by("top"), Source::Registry { .. }), "{:?}", by("top"));
+    assert!(matches!(by("orphan"), Source::Registry { .. }), "{:?}", by("orphan"));
     assert!(matches!(by("ws"), Source::Local { .. }));
     assert!(matches!(by("packages/ws"), Source::Local { .. }));
     assert!(matches!(by("g"), Source::Unverifiable { .. }));
