@@ -252,6 +252,9 @@ fn pnpm_registry_version_with_a_local_tarball_is_not_listed_as_local() {
     );
     assert!(matches!(by("f").source, Source::Local { .. }), "{:?}", by("f"));
     assert!(matches!(by("t").source, Source::Local { .. }), "{:?}", by("t"));
+    let dir = "lockfileVersion: '9.0'\npackages:\n  e@1.0.0:\n    resolution: {directory: ../../x, type: directory}\n";
+    let lock = parse(dir.as_bytes(), "pnpm-lock.yaml", &opts()).unwrap();
+    assert!(matches!(&lock.entries[0].source, Source::Unverifiable { .. }), "{:?}", lock.entries[0]);
 }
 
 #[test]
