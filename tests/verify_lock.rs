@@ -401,3 +401,41 @@ fn malformed_and_oversized_lockfiles_exit_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A lock entry is verified as the package it names: a file of another project listed under its
+/// name (a hostile index's page, copied into the lock) must not escape the pins the lock records
+/// for that name, which the policy would otherwise never apply to the other project's file.
+#[test]
+fn pylock_entry_whose_file_is_another_packages_is_refused() {
+    let d = tempdir("pylock-other-name");
+    let page = json!({"meta": {"api-version": "1.1"}, "name": "attrs", "files": [
+        {"filename": SDIST, "url": format!("/files/{SDIST}"), "hashes": {"sha256": SDIST_SHA256},
+         "provenance": format!("/prov/{SDIST}.provenance")}]});
+    let mut routes = HashMap::new();
+    routes.insert("/simple/attrs/".to_owned(), serde_json::to_vec(&page).unwrap());
+    routes.insert(format!("/prov/{SDIST}.provenance"), provenance());
+    let srv = Server::start(routes);
+    let index = srv.base();
+    let text = format!(
+        r#"lock-version = "1.0"
+created-by = "domainsig tests"
+
+[[packages]]
+name = "attrs"
+version = "0.0.3"
+index = "{index}simple/"
+sdist = {{ name = "{SDIST}", url = "{index}files/{SDIST}", hashes = {{ sha256 = "{SDIST_SHA256}" }} }}
+[[packages.attestation-identities]]
+kind = "GitHub"
+repository = "python-attrs/attrs"
+workflow = "pypi-package.yml"
+"#
+    );
+    let lock = write(&d, "pylock.toml", &text);
+    let (code, r) = verify_lock(&lock, &gitlab_policy(&d), &[]);
+    assert_eq!(code, 1, "{r:#}");
+    let e = &r["entries"][0];
+    assert_eq!(e["verdict"], "refused", "{r:#}");
+    assert_eq!(e["status"], "SUBJECT_MISMATCH", "{r:#}");
+    assert!(e["message"].as_str().unwrap().contains("attrs"), "{r:#}");
+}

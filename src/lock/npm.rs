@@ -46,7 +46,16 @@ pub fn parse(text: &str, regs: &Registries) -> Result<Vec<Entry>> {
         ))
         .at("lockfileVersion"));
     }
-    let packages = doc.packages.unwrap_or_default();
+    // npm writes `packages` (with the root `""`) into every version 2 and 3 lock. Without it, npm
+    // falls back to a version 2 lock's `dependencies` (the version 1 section, which this reader
+    // does not verify) and installs from there: no `packages` is an error, never zero entries.
+    let Some(packages) = doc.packages else {
+        return Err(error::lock_invalid(format!(
+            "expected a `packages` map in a lockfileVersion {} lock; found none (npm would install from              `dependencies`, which is not verified: run `npm install --lockfile-version 3` to rewrite it)",
+            doc.lockfile_version
+        ))
+        .at("packages"));
+    };
     if packages.len() > limits::MAX_LOCK_ENTRIES {
         return Err(limits::exceeded("lockfile entries", limits::MAX_LOCK_ENTRIES, packages.len()));
     }
@@ -65,7 +74,7 @@ pub fn parse(text: &str, regs: &Registries) -> Result<Vec<Entry>> {
             Source::Local { what: format!("workspace folder {key}") }
         } else if p.link {
             Source::Local { what: format!("a link to {}", p.resolved.as_deref().unwrap_or("a local folder")) }
-        } else if p.in_bundle {
+        } else if p.in_bundle && bundled_by_a_package(key, &packages) {
             Source::Local { what: "bundled inside its parent's tarball (pinned by the parent's integrity)".into() }
         } else {
             registry_source(&name, version.as_deref(), p.resolved.as_deref(), p.integrity.as_deref(), regs)
@@ -74,6 +83,15 @@ pub fn parse(text: &str, regs: &Registries) -> Result<Vec<Entry>> {
         out.push(Entry { name, version, file: None, source, publishers: Vec::new() });
     }
     Ok(out)
+}
+
+/// Whether an `inBundle` entry sits in the `node_modules` of a package the lock names (the parent
+/// whose tarball carries it and whose integrity pins it). The flag alone is the lock's word: a
+/// top-level entry (the root's bundled dependencies are fetched like any other) or one under no
+/// locked package is fetched from the registry by npm, so it is verified as such.
+fn bundled_by_a_package(key: &str, packages: &BTreeMap<String, Package>) -> bool {
+    key.rsplit_once("/node_modules/")
+        .is_some_and(|(parent, _)| parent.contains("node_modules/") && packages.contains_key(parent))
 }
 
 /// What an npm lock entry pins, from its `resolved` URL (or tarball) and `integrity`. Shared with
@@ -125,15 +143,27 @@ fn tarball_url(r: &str) -> Result<String> {
 
 /// The sha512 of a Subresource Integrity string (`sha512-<base64>`, several space-separated
 /// hashes allowed: <https://www.w3.org/TR/SRI/#the-integrity-attribute>), as lower-case hex.
+///
+/// npm and pnpm check a tarball with ssri, which accepts it when it matches ANY hash of the
+/// strongest algorithm the string names (ssri `Integrity.match`): two different sha512 hashes
+/// would pin two tarballs while only one is verified, so they are refused, not picked from.
 fn sri_sha512(sri: &str) -> Option<Result<String>> {
-    let b64 = sri.split_ascii_whitespace().find_map(|h| h.strip_prefix("sha512-"))?;
-    let b64 = b64.split('?').next().unwrap_or(b64); // SRI options follow a `?`
-    Some(match base64::engine::general_purpose::STANDARD.decode(b64) {
-        Ok(d) if d.len() == 64 => Ok(d.iter().map(|b| format!("{b:02x}")).collect()),
-        _ => {
-            Err(error::lock_invalid(format!("expected a sha512 integrity of 64 bytes; found {sri:?}")).at("integrity"))
+    let bad = |what: &str| error::lock_invalid(format!("expected {what}; found {sri:?}")).at("integrity");
+    let mut found: Option<String> = None;
+    for b64 in sri.split_ascii_whitespace().filter_map(|h| h.strip_prefix("sha512-")) {
+        let b64 = b64.split('?').next().unwrap_or(b64); // SRI options follow a `?`
+        let hex: String = match base64::engine::general_purpose::STANDARD.decode(b64) {
+            Ok(d) if d.len() == 64 => d.iter().map(|b| format!("{b:02x}")).collect(),
+            _ => return Some(Err(bad("a sha512 integrity of 64 bytes"))),
+        };
+        match &found {
+            Some(f) if *f != hex => {
+                return Some(Err(bad("one sha512 integrity (an installer accepts a tarball matching any of them)")));
+            }
+            _ => found = Some(hex),
         }
-    })
+    }
+    found.map(Ok)
 }
 
 /// An npm package name as it may appear in a registry URL path: `name` or `@scope/name`, of the

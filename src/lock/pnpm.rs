@@ -97,7 +97,18 @@ fn entry(key: &str, p: &Package, regs: &Registries) -> Result<Entry> {
     let Some(r) = &p.resolution else {
         return Ok(mk(Source::Unverifiable { why: "the lock gives no resolution".into() }));
     };
+    // Only a key whose own reference is local (`file:`, `link:`) is the user's files: the user's
+    // manifest named them. A registry version's resolution is what the registry answered.
+    let local_ref = reference.starts_with("file:") || reference.starts_with("link:");
     match r.kind.as_deref() {
+        Some("directory") if !local_ref => {
+            return Ok(mk(Source::Unverifiable {
+                why: format!(
+                    "a directory resolution ({}) for a registry version: no registry vouches for it",
+                    r.directory.as_deref().unwrap_or("?")
+                ),
+            }));
+        }
         Some("directory") => {
             return Ok(mk(Source::Local { what: format!("directory {}", r.directory.as_deref().unwrap_or("?")) }));
         }
@@ -111,5 +122,16 @@ fn entry(key: &str, p: &Package, regs: &Registries) -> Result<Entry> {
         }
         None => {}
     }
+    // A `tarball:` is the registry's `dist.tarball`, copied, unless the key's reference is local.
+    if let Some(t) = r.tarball.as_deref().filter(|t| !local_ref && is_local(t)) {
+        return Ok(mk(Source::Unverifiable {
+            why: format!("the registry version's tarball is local ({t}): no registry vouches for it"),
+        }));
+    }
     Ok(mk(registry_source(name, version.as_deref(), r.tarball.as_deref(), r.integrity.as_deref(), regs)?))
+}
+
+/// Whether a tarball reference names local files (what `registry_source` lists as the user's).
+fn is_local(t: &str) -> bool {
+    t.starts_with("file:") || t.starts_with("link:") || t.starts_with('.') || t.starts_with('/')
 }

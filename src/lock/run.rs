@@ -372,6 +372,21 @@ fn artifact_name(e: &Entry) -> String {
     }
 }
 
+/// `SUBJECT_MISMATCH` unless the distribution file name `file` reads as `package` (PEP 503
+/// names) at `version` (PEP 440, when the lock gives one).
+fn file_is_package(file: &str, package: &str, version: Option<&str>) -> Result<(), Error> {
+    let readings = crate::subject::readings(file);
+    let ok = readings.iter().any(|r| r.has_name(package) && version.is_none_or(|v| r.has_version(v)));
+    if ok {
+        return Ok(());
+    }
+    let want = match version {
+        Some(v) => format!("{package} {v}"),
+        None => package.to_owned(),
+    };
+    Err(error::subject(format!("expected a file of the lock entry's package {want}; found {file:?}")).at("name"))
+}
+
 fn judge(policy: &Policy, e: &Entry, g: Gathered) -> EntryResult {
     let mut r = EntryResult {
         entry: e.clone(),
@@ -383,6 +398,16 @@ fn judge(policy: &Policy, e: &Entry, g: Gathered) -> EntryResult {
         notes: Vec::new(),
     };
     let name = artifact_name(e);
+    // The lock's pins, the policy's per-package pins and the subject binding are all keyed by
+    // package: a file that is not the entry's package (another project's file listed under this
+    // name, which an index can serve and an installer copy) would be judged as that other
+    // package, and the pins recorded for this one would never speak.
+    if let Source::Index { .. } = &e.source {
+        if let Err(err) = file_is_package(&name, &e.name, e.version.as_deref()) {
+            r.error = Some(err);
+            return r;
+        }
+    }
     // No attestation: passes only where neither the policy nor the lock asks anything of it.
     let unattested = |mut r: EntryResult, err: Error| {
         if e.publishers.is_empty() && policy.asks_nothing_of(&name) {

@@ -129,6 +129,10 @@ fn package_lock_entries() {
         "node_modules/g": {"version": "1.0.0", "resolved": "git+ssh://git@github.com/o/g.git#abc"},
         "node_modules/f": {"version": "1.0.0", "resolved": "file:../f.tgz"},
         "node_modules/nohash": {"version": "1.0.0", "resolved": "https://registry.npmjs.org/nohash/-/nohash-1.0.0.tgz"},
+        // `inBundle` outside a package's own node_modules: no tarball carries it (npm fetches it),
+        // so it is not passed as bundled.
+        "node_modules/top": {"version": "1.0.0", "inBundle": true, "integrity": SRI0},
+        "node_modules/gone/node_modules/orphan": {"version": "1.0.0", "inBundle": true, "integrity": SRI0},
     }));
     let rc = "registry=https://npm.corp.example/\n@s:registry=https://scoped.example/npm/\n";
     let lock = parse(text.as_bytes(), "package-lock.json", &Options { npmrc: Some(rc.into()), ..opts() }).unwrap();
@@ -141,6 +145,8 @@ fn package_lock_entries() {
     );
     assert!(matches!(by("real"), Source::Registry { .. }));
     assert!(matches!(by("bundled"), Source::Local { .. }));
+    assert!(matches!(by("top"), Source::Registry { .. }), "{:?}", by("top"));
+    assert!(matches!(by("orphan"), Source::Registry { .. }), "{:?}", by("orphan"));
     assert!(matches!(by("ws"), Source::Local { .. }));
     assert!(matches!(by("packages/ws"), Source::Local { .. }));
     assert!(matches!(by("g"), Source::Unverifiable { .. }));
@@ -161,6 +167,11 @@ fn package_lock_refusals() {
             .unwrap_or_else(|| panic!("accepted: {}", &t[..t.len().min(80)]))
     };
     assert!(bad(r#"{"lockfileVersion": 1, "dependencies": {}}"#).message.contains("--lockfile-version 3"));
+    // Without `packages`, npm reads a version 2 lock's `dependencies` (the version 1 section) and
+    // installs from it: a lock without `packages` verifies nothing and must not pass.
+    let v1_only = r#"{"lockfileVersion": 2, "dependencies": {"x": {"version": "1.0.0", "resolved": "https://evil.example/x.tgz"}}}"#;
+    assert_eq!(bad(v1_only).status, Status::LockInvalid);
+    assert_eq!(bad(r#"{"lockfileVersion": 3}"#).status, Status::LockInvalid);
     assert_eq!(bad("[").status, Status::LockInvalid);
     // A name or version that would step out of the attestations URL's path.
     let evil = package_lock(
@@ -169,6 +180,25 @@ fn package_lock_refusals() {
     assert_eq!(bad(&evil).status, Status::LockInvalid);
     let evil = package_lock(serde_json::json!({"node_modules/x": {"version": "1.0.0/../../y", "integrity": SRI0}}));
     assert_eq!(bad(&evil).status, Status::LockInvalid);
+    // npm and pnpm (ssri) accept a tarball matching ANY hash of the strongest algorithm: a second
+    // sha512 (copied from a registry's `dist.integrity`) would let another tarball in while only
+    // the first is verified.
+    let sri1 = format!("sha512-{}A==", "B".repeat(85));
+    let two = package_lock(
+        serde_json::json!({"node_modules/x": {"version": "1.0.0", "integrity": format!("{SRI0} {sri1}")}}),
+    );
+    assert_eq!(bad(&two).status, Status::LockInvalid);
+    let two =
+        format!("lockfileVersion: '9.0'\npackages:\n  x@1.0.0:\n    resolution: {{integrity: '{SRI0} {sri1}'}}\n");
+    assert_eq!(
+        parse(two.as_bytes(), "pnpm-lock.yaml", &opts()).map(|l| l.entries.len()).unwrap_err().status,
+        Status::LockInvalid
+    );
+    // The same digest twice is one pin.
+    let same = package_lock(
+        serde_json::json!({"node_modules/x": {"version": "1.0.0", "integrity": format!("{SRI0} {SRI0}")}}),
+    );
+    assert!(parse(same.as_bytes(), "package-lock.json", &opts()).is_ok());
     let short = package_lock(serde_json::json!({"node_modules/x": {"version": "1.0.0", "integrity": "sha512-AAAA"}}));
     assert_eq!(bad(&short).status, Status::LockInvalid);
     let creds = package_lock(
@@ -203,6 +233,28 @@ fn pnpm_lock_entries() {
     assert!(matches!(by("d").source, Source::Local { .. }));
     assert!(matches!(by("g").source, Source::Unverifiable { why } if why.contains("sha512")));
     assert!(matches!(by("h").source, Source::Unverifiable { why } if why.contains("git")));
+}
+
+/// A registry version's `tarball:` is the registry's `dist.tarball`, copied: a `file:` (or other
+/// local) tarball there is not the user's own file, and is not passed as one (pnpm would install
+/// it from disk). Only a key whose reference is itself local is the user's.
+#[test]
+fn pnpm_registry_version_with_a_local_tarball_is_not_listed_as_local() {
+    let text = format!(
+        "lockfileVersion: '9.0'\npackages:\n  e@1.0.0:\n    resolution: {{integrity: {SRI0}, tarball: 'file:../../x.tgz'}}\n  f@link:../f:\n    resolution: {{integrity: {SRI0}, tarball: 'link:../f'}}\n  t@file:t.tgz:\n    resolution: {{integrity: {SRI0}, tarball: 'file:t.tgz'}}\n    version: 1.0.0\n"
+    );
+    let lock = parse(text.as_bytes(), "pnpm-lock.yaml", &opts()).unwrap();
+    let by = |n: &str| lock.entries.iter().find(|e| e.name == n).unwrap_or_else(|| panic!("{n}")).clone();
+    assert!(
+        matches!(by("e").source, Source::Unverifiable { why } if why.contains("file:../../x.tgz")),
+        "{:?}",
+        by("e")
+    );
+    assert!(matches!(by("f").source, Source::Local { .. }), "{:?}", by("f"));
+    assert!(matches!(by("t").source, Source::Local { .. }), "{:?}", by("t"));
+    let dir = "lockfileVersion: '9.0'\npackages:\n  e@1.0.0:\n    resolution: {directory: ../../x, type: directory}\n";
+    let lock = parse(dir.as_bytes(), "pnpm-lock.yaml", &opts()).unwrap();
+    assert!(matches!(&lock.entries[0].source, Source::Unverifiable { .. }), "{:?}", lock.entries[0]);
 }
 
 #[test]

@@ -132,7 +132,12 @@ def verify(
     from ._policy import _take_result
 
     out = ResultP()
-    lib.domainsig_lock_verify(policy._handle(), data, len(data), opts, len(opts), fetch_fn(trampoline), None, ctypes.byref(out))
+    # Counted as in use, so a `close()` from another thread waits for this call (Policy._acquire).
+    handle = policy._acquire()
+    try:
+        lib.domainsig_lock_verify(handle, data, len(data), opts, len(opts), fetch_fn(trampoline), None, ctypes.byref(out))
+    finally:
+        policy._release()
     for e in raised:
         if isinstance(e, (KeyboardInterrupt, SystemExit)) or (isinstance(e, TypeError) and "fetch must return" in str(e)):
             raise e

@@ -353,3 +353,24 @@ def test_the_fast_option_reading_agrees_with_pips_parser(monkeypatch, args):
     assert pylock_gate._fast_options(["-r", "pylock.toml", "--targ", "/t"]) is None
     monkeypatch.setenv("PIP_TARGET", "/elsewhere")
     assert pylock_gate._fast_options(args) is None
+
+
+def test_a_locked_file_of_another_project_is_refused(tmp_path, serve):
+    # A lock entry's pins are keyed by its name: another project's file listed under that name (an
+    # index's page, copied into the lock) would be judged as the other project, and the identities
+    # recorded for this name would never speak. The file must be the entry's package.
+    index = serve({"attrs": {WHEEL: [(RFC8785 / "artifact").read_bytes(), provenance(RFC8785)]}})
+    data = (RFC8785 / "artifact").read_bytes()
+    (tmp_path / "pylock.toml").write_text(f"""lock-version = "1.0"
+created-by = "some-other-locker"
+
+[[packages]]
+name = "attrs"
+version = "0.1.2"
+index = "{index.url}"
+wheels = [{{ name = "{WHEEL}", url = "http://127.0.0.1:{index.port}/files/{WHEEL}", hashes = {{ sha256 = "{hashlib.sha256(data).hexdigest()}" }} }}]
+attestation-identities = [{{ kind = "Other", issuer = "https://github.com/login/oauth", san = "someone@example.com" }}]
+""")
+    p = warn_policy()
+    p["identities"] = [{"issuer": "https://github.com/login/oauth", "san": "william@yossarian.net"}]
+    refused(*install(tmp_path, index, p), "attrs", WHEEL)

@@ -115,6 +115,29 @@ def recorded_identities(pkg: Dict[str, Any], where: str) -> List[Dict[str, Any]]
     return out
 
 
+def _check_project(filename: str, name: str, where: str) -> None:
+    """A file must be the entry's own project's: the lock's identities and the policy's pins are
+    keyed by project, and another project's file listed under this name (an index's page, copied
+    into the lock) would be judged as that project, out of reach of the pins recorded here. A wheel
+    or sdist name must read as the entry's name; an archive's only when it reads as a project at all
+    (an unreadable name matches no attestation's subject)."""
+    from pip._vendor.packaging.utils import (  # type: ignore[import-not-found,unused-ignore]
+        canonicalize_name,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
+    is_archive = where.endswith(".archive")
+    try:
+        project = (parse_wheel_filename(filename) if filename.endswith(".whl") else parse_sdist_filename(filename))[0]
+    except Exception:
+        if is_archive:
+            return
+        raise GateError(f"{where}: {filename!r} is not a distribution file name") from None
+    if canonicalize_name(project) != canonicalize_name(name):
+        raise GateError(f"{where}: {filename!r} is a file of {project}, not of the entry's package {name}")
+
+
 def _file(entry: int, pkg: Dict[str, Any], f: Any, where: str) -> LockedFile:
     if not isinstance(f, dict):
         raise GateError(f"{where}: not a table")
@@ -125,6 +148,7 @@ def _file(entry: int, pkg: Dict[str, Any], f: Any, where: str) -> LockedFile:
     filename = _str(f.get("name")) or last
     if not plain_filename(filename):
         raise GateError(f"{where}: {filename!r} is not a plain file name")
+    _check_project(filename, str(pkg.get("name", "")), where)
     hashes = f.get("hashes")
     sha = hashes.get("sha256") if isinstance(hashes, dict) else None
     if sha is not None and not (isinstance(sha, str) and re.fullmatch(r"[0-9a-fA-F]{64}", sha)):
