@@ -455,6 +455,16 @@ fn collect(
     others: &mut usize,
 ) -> Result<()> {
     for n in t.targets.keys() {
+        // A name is printed by hosts and the CLI and becomes a path: a control character (an
+        // escape sequence that rewrites the user's terminal) has no business in one, as tough
+        // already refuses it in a role name.
+        if let Some(c) = n.raw().chars().find(|c| c.is_control()) {
+            return Err(error::tuf_refused(format!(
+                "the repository lists a target named {:?}, which holds the control character {c:?}; a target \
+                 name must be printable",
+                n.raw()
+            )));
+        }
         if (!in_bin || asked.contains(n)) && out.insert(n.clone()) && !asked.contains(n) {
             *others += 1;
             limits::check("targets in one TUF repository", limits::MAX_TUF_TARGETS, *others)?;
