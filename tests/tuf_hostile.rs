@@ -799,3 +799,34 @@ fn cli_status_escapes_control_characters() {
     assert!(stdout.contains("\\u{1b}]0;x\\u{7}trusted_root.json"), "{stdout}");
     assert!(!out.stdout.contains(&0x1b) && !out.stdout.contains(&0x07), "an escape reached the terminal");
 }
+
+/// Review leftover 2: a server that answers 403 to everything (an expired token) ends the root
+/// walk, as python-tuf's does; the 403 for `timestamp.json` then came out as TUF_REFUSED (exit
+/// 1), though nothing was refused by verification. It is a fetch failure naming the URL.
+#[test]
+fn a_server_that_answers_not_found_to_everything_is_a_fetch_failure() {
+    let site = Site::new("all-403");
+    let s = Spec::new();
+    let cfg = site.cfg(s.build().0, "https://tuf.test/".into());
+    let e = tuf::update(&cfg, &Mem(BTreeMap::new())).expect_err("nothing is served");
+    assert_eq!(e.status, Status::TufFetch, "{e}");
+    assert!(e.message.starts_with("cannot reach https://tuf.test/timestamp.json: "), "{e}");
+    assert!(e.message.contains("HTTP 404 or 403"), "{e}");
+    // The CLI: exit 2 (network), not 1 (refused).
+    let empty = site.dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    s.write(&site.repo);
+    let (base, h, stop) = serve(empty, 403);
+    let out = Command::new(env!("CARGO_BIN_EXE_domainsig"))
+        .args(["trust", "update", "--repo", &base, "--root"])
+        .arg(site.repo.join("1.root.json"))
+        .arg("--cache")
+        .arg(&site.cache)
+        .output()
+        .unwrap();
+    stop.send(()).unwrap();
+    h.join().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("cannot reach {base}timestamp.json")), "{err}");
+}

@@ -548,6 +548,17 @@ fn refusal(e: tough::error::Error) -> Error {
             let reason = reason.strip_prefix(&format!("{url}: ")).unwrap_or(&reason);
             error::tuf_fetch(format!("cannot reach {url}: {reason}"))
         }
+        // The root walk ends on "not found" (python-tuf's rule); anywhere else it means the
+        // server, or a token it no longer accepts, did not give the file: nothing was verified,
+        // so nothing was refused.
+        T::Transport { url, source, .. } if source.kind() == tough::TransportErrorKind::FileNotFound => {
+            let why = if url.scheme() == "file" {
+                "no such file"
+            } else {
+                "the server answers that it does not exist (HTTP 404 or 403)"
+            };
+            error::tuf_fetch(format!("cannot reach {url}: {why}"))
+        }
         T::DatastoreCreate { .. }
         | T::DatastoreInit { .. }
         | T::DatastoreOpen { .. }
