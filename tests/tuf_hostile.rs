@@ -830,3 +830,24 @@ fn a_server_that_answers_not_found_to_everything_is_a_fetch_failure() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains(&format!("cannot reach {base}timestamp.json")), "{err}");
 }
+
+/// Review leftover 3: a refused first update removed the repository's folder it created, but not
+/// the cache folder (nor its parents) it had created above it: an empty `--cache` folder stayed.
+#[test]
+fn a_refused_first_update_leaves_no_folder_behind() {
+    let site = Site::new("no-trace");
+    let mut s = Spec::new();
+    s.files.push(("bad\u{7f}name".into(), b"{}".to_vec()));
+    let root = s.write(&site.repo);
+    let fresh = site.dir.join("fresh");
+    let mut cfg = site.cfg(root, site.repo.to_string_lossy().into_owned());
+    cfg.cache = fresh.join("cache");
+    let e = tuf::update(&cfg, &NoNetwork).expect_err("a target name with a control character");
+    assert_eq!(e.status, Status::TufRefused, "{e}");
+    assert!(!fresh.exists(), "a refused first update left {} behind", fresh.display());
+    // A folder that existed before stays.
+    std::fs::create_dir_all(&cfg.cache).unwrap();
+    tuf::update(&cfg, &NoNetwork).expect_err("still refused");
+    assert_eq!(std::fs::read_dir(&cfg.cache).unwrap().count(), 0, "the repository's folder is gone");
+    assert!(cfg.cache.is_dir(), "the existing cache folder stays");
+}

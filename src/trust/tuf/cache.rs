@@ -214,6 +214,9 @@ pub(crate) fn live(repo_dir: &Path) -> Result<Option<PathBuf>> {
 pub(crate) struct Stage {
     repo_dir: PathBuf,
     created_repo_dir: bool,
+    /// Folders above `repo_dir` (the cache folder, its parents) this update created, deepest
+    /// first: a refused first update removes them too, when it left them empty.
+    created_above: Vec<PathBuf>,
     pub(crate) dir: PathBuf,
     /// The live generation when this one began: what it was verified against.
     began_with: Option<String>,
@@ -228,6 +231,12 @@ impl Stage {
         let io = |p: &Path, e: std::io::Error| error::tuf_cache(format!("cannot create {}: {e}", p.display()));
         check_cache_root(repo_dir)?;
         let created_repo_dir = std::fs::symlink_metadata(repo_dir).is_err();
+        let created_above: Vec<PathBuf> = repo_dir
+            .ancestors()
+            .skip(1)
+            .take_while(|p| !p.as_os_str().is_empty() && std::fs::symlink_metadata(p).is_err())
+            .map(Path::to_path_buf)
+            .collect();
         create_private(repo_dir).map_err(|e| io(repo_dir, e))?;
         check_repo_dir(repo_dir)?;
         let (dir, held, began_with) = {
@@ -242,6 +251,7 @@ impl Stage {
         let stage = Stage {
             repo_dir: repo_dir.to_owned(),
             created_repo_dir,
+            created_above,
             dir,
             began_with: began_with.clone(),
             _held: held,
@@ -357,6 +367,9 @@ impl Drop for Stage {
                     }
                 }
                 let _ = std::fs::remove_dir(&self.repo_dir);
+                for p in &self.created_above {
+                    let _ = std::fs::remove_dir(p);
+                }
             }
         }
     }
