@@ -851,3 +851,26 @@ fn a_refused_first_update_leaves_no_folder_behind() {
     assert_eq!(std::fs::read_dir(&cfg.cache).unwrap().count(), 0, "the repository's folder is gone");
     assert!(cfg.cache.is_dir(), "the existing cache folder stays");
 }
+
+/// Review leftover 4: the roots a cache verified (`roots.json`), which a given bootstrap root is
+/// compared with, were read as "none" when the file was larger than the metadata limit or not
+/// JSON, so the comparison silently passed. Such a file now fails closed with TUF_CACHE.
+#[test]
+fn an_unreadable_roots_file_fails_closed() {
+    let site = Site::new("roots-file");
+    let s = Spec::new();
+    let r = site.update(&s).expect("a sane repository");
+    let repo_dir = PathBuf::from(&r.cache);
+    let live = std::fs::read_to_string(repo_dir.join("current")).unwrap();
+    let roots = repo_dir.join(live.trim()).join("roots.json");
+    let text = std::fs::read_to_string(&roots).unwrap();
+    let cfg = site.cfg(s.build().0, site.repo.to_string_lossy().into_owned());
+    for bad in [format!("{text}{}", " ".repeat(MAX_TUF_METADATA_BYTES as usize)), "{".to_owned()] {
+        std::fs::write(&roots, bad).unwrap();
+        let e = tuf::update(&cfg, &NoNetwork).expect_err("the cache's roots cannot be read");
+        assert_eq!(e.status, Status::TufCache, "{e}");
+        assert!(e.message.contains("roots.json"), "{e}");
+        let e = tuf::cached_target(&cfg, "trusted_root.json", tuf::unix_now()).expect_err("nor here");
+        assert_eq!(e.status, Status::TufCache, "{e}");
+    }
+}

@@ -401,18 +401,31 @@ fn root_id(bytes: &[u8]) -> Option<(u64, String)> {
 }
 
 /// The roots generation `generation` trusted or bootstrapped from: version -> [`root_id`] digest.
-fn roots_of(generation: &Path) -> BTreeMap<u64, String> {
-    read_bounded(&generation.join(ROOTS), crate::limits::MAX_TUF_METADATA_BYTES)
-        .ok()
-        .flatten()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default()
+/// None recorded (a generation made before roots were kept) is an empty map; a file too large or
+/// not readable is TUF_CACHE: read as empty, every given bootstrap root would pass the
+/// comparison with what the cache verified.
+fn roots_of(generation: &Path) -> Result<BTreeMap<u64, String>> {
+    let p = generation.join(ROOTS);
+    let bad = |why: String| {
+        error::tuf_cache(format!(
+            "the roots this cache verified cannot be read ({why}), so a given bootstrap root cannot be compared \
+             with them; delete {} and update again",
+            generation.parent().unwrap_or(generation).display()
+        ))
+    };
+    let Some(b) = read_bounded(&p, crate::limits::MAX_TUF_METADATA_BYTES).map_err(|e| bad(e.message))? else {
+        return Ok(BTreeMap::new());
+    };
+    serde_json::from_slice(&b).map_err(|e| bad(format!("{} is not a map of versions to digests: {e}", p.display())))
 }
 
 /// Records in `generation` the roots of `previous` plus `roots` (the bootstrap root of a first
 /// update, the root this update ended on).
 pub(crate) fn remember_roots(generation: &Path, previous: Option<&Path>, roots: &[&[u8]]) -> Result<()> {
-    let mut all = previous.map(roots_of).unwrap_or_default();
+    let mut all = match previous {
+        Some(p) => roots_of(p)?,
+        None => BTreeMap::new(),
+    };
     all.extend(roots.iter().filter_map(|r| root_id(r)));
     let json = serde_json::to_vec(&all).map_err(|e| error::internal(e.to_string()))?;
     write_atomic(&generation.join(ROOTS), &json)
@@ -422,7 +435,7 @@ pub(crate) fn remember_roots(generation: &Path, previous: Option<&Path>, roots: 
 /// under a version number the cache holds. The cache's trusted root is never replaced by a given
 /// one; a given root the cache cannot compare (a version it never held) changes nothing.
 pub(crate) fn check_given_root(given: &[u8], live: &Path, repo: &str) -> Result<()> {
-    let mut known = roots_of(live);
+    let mut known = roots_of(live)?;
     if let Some(r) = read_bounded(&live.join("metadata").join("root.json"), crate::limits::MAX_TUF_METADATA_BYTES)?
         .as_deref()
         .and_then(root_id)
