@@ -50,7 +50,13 @@ fn key(seed: u8) -> (Ed25519KeyPair, String, Value) {
 
 fn sign(signed: &Value, seed: u8) -> Vec<u8> {
     let (pair, id, _) = key(seed);
-    let sig = hex(pair.sign(&serde_json::to_vec(signed).unwrap()).as_ref());
+    // Canonical JSON (what tough verifies) writes control characters as they are, where
+    // serde_json escapes them; the two this file's names use are put back.
+    let canonical = String::from_utf8(serde_json::to_vec(signed).unwrap())
+        .unwrap()
+        .replace("\\u001b", "\u{1b}")
+        .replace("\\u0007", "\u{7}");
+    let sig = hex(pair.sign(canonical.as_bytes()).as_ref());
     serde_json::to_vec(&json!({"signatures": [{"keyid": id, "sig": sig}], "signed": signed})).unwrap()
 }
 
@@ -743,4 +749,128 @@ fn bytes_taken_from_the_cache_count_against_the_budget() {
     assert_eq!(e.status, Status::TufRefused, "{e}");
     assert!(e.message.contains("per update"), "{e}");
     assert_eq!(digest(&site.cache), before, "a refused update changed the cache: {e}");
+}
+
+/// Review leftover 1: a target named with an escape sequence (here one that sets the terminal's
+/// title) was verified, cached and printed raw by `trust update` and `trust status`. A target
+/// name with a control character is now refused, as tough refuses one in a role name.
+#[test]
+fn a_target_name_with_a_control_character_is_refused() {
+    let site = Site::new("ctl-target");
+    let mut s = Spec::new();
+    s.files.push(("\u{1b}]0;x\u{7}a".into(), b"{}".to_vec()));
+    let e = site.refused(&s, Status::TufRefused, "control character");
+    assert!(e.message.contains("\\u{1b}]0;x\\u{7}a"), "the name is shown escaped: {e}");
+    let out = Command::new(env!("CARGO_BIN_EXE_domainsig"))
+        .args(["trust", "update", "--repo"])
+        .arg(&site.repo)
+        .arg("--root")
+        .arg(site.repo.join("1.root.json"))
+        .arg("--cache")
+        .arg(&site.cache)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!out.stdout.contains(&0x1b) && !out.stderr.contains(&0x1b), "an escape reached the terminal");
+}
+
+/// Review leftover 1: whatever else `trust status` prints from the cache (written by an earlier
+/// update, or by anyone who can write the folder) reaches the terminal with its control
+/// characters escaped.
+#[test]
+fn cli_status_escapes_control_characters() {
+    let site = Site::new("ctl-status");
+    let s = Spec::new();
+    let r = site.update(&s).expect("a sane repository");
+    let repo_dir = PathBuf::from(&r.cache);
+    let live = std::fs::read_to_string(repo_dir.join("current")).unwrap();
+    let report = repo_dir.join(live.trim()).join("report.json");
+    let text = std::fs::read_to_string(&report).unwrap();
+    std::fs::write(&report, text.replace("\"trusted_root.json\"", "\"\\u001b]0;x\\u0007trusted_root.json\"")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_domainsig"))
+        .args(["trust", "status", "--repo"])
+        .arg(&site.repo)
+        .arg("--cache")
+        .arg(&site.cache)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("\\u{1b}]0;x\\u{7}trusted_root.json"), "{stdout}");
+    assert!(!out.stdout.contains(&0x1b) && !out.stdout.contains(&0x07), "an escape reached the terminal");
+}
+
+/// Review leftover 2: a server that answers 403 to everything (an expired token) ends the root
+/// walk, as python-tuf's does; the 403 for `timestamp.json` then came out as TUF_REFUSED (exit
+/// 1), though nothing was refused by verification. It is a fetch failure naming the URL.
+#[test]
+fn a_server_that_answers_not_found_to_everything_is_a_fetch_failure() {
+    let site = Site::new("all-403");
+    let s = Spec::new();
+    let cfg = site.cfg(s.build().0, "https://tuf.test/".into());
+    let e = tuf::update(&cfg, &Mem(BTreeMap::new())).expect_err("nothing is served");
+    assert_eq!(e.status, Status::TufFetch, "{e}");
+    assert!(e.message.starts_with("cannot reach https://tuf.test/timestamp.json: "), "{e}");
+    assert!(e.message.contains("HTTP 404 or 403"), "{e}");
+    // The CLI: exit 2 (network), not 1 (refused).
+    let empty = site.dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    s.write(&site.repo);
+    let (base, h, stop) = serve(empty, 403);
+    let out = Command::new(env!("CARGO_BIN_EXE_domainsig"))
+        .args(["trust", "update", "--repo", &base, "--root"])
+        .arg(site.repo.join("1.root.json"))
+        .arg("--cache")
+        .arg(&site.cache)
+        .output()
+        .unwrap();
+    stop.send(()).unwrap();
+    h.join().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("cannot reach {base}timestamp.json")), "{err}");
+}
+
+/// Review leftover 3: a refused first update removed the repository's folder it created, but not
+/// the cache folder (nor its parents) it had created above it: an empty `--cache` folder stayed.
+#[test]
+fn a_refused_first_update_leaves_no_folder_behind() {
+    let site = Site::new("no-trace");
+    let mut s = Spec::new();
+    s.files.push(("bad\u{7f}name".into(), b"{}".to_vec()));
+    let root = s.write(&site.repo);
+    let fresh = site.dir.join("fresh");
+    let mut cfg = site.cfg(root, site.repo.to_string_lossy().into_owned());
+    cfg.cache = fresh.join("cache");
+    let e = tuf::update(&cfg, &NoNetwork).expect_err("a target name with a control character");
+    assert_eq!(e.status, Status::TufRefused, "{e}");
+    assert!(!fresh.exists(), "a refused first update left {} behind", fresh.display());
+    // A folder that existed before stays.
+    std::fs::create_dir_all(&cfg.cache).unwrap();
+    tuf::update(&cfg, &NoNetwork).expect_err("still refused");
+    assert_eq!(std::fs::read_dir(&cfg.cache).unwrap().count(), 0, "the repository's folder is gone");
+    assert!(cfg.cache.is_dir(), "the existing cache folder stays");
+}
+
+/// Review leftover 4: the roots a cache verified (`roots.json`), which a given bootstrap root is
+/// compared with, were read as "none" when the file was larger than the metadata limit or not
+/// JSON, so the comparison silently passed. Such a file now fails closed with TUF_CACHE.
+#[test]
+fn an_unreadable_roots_file_fails_closed() {
+    let site = Site::new("roots-file");
+    let s = Spec::new();
+    let r = site.update(&s).expect("a sane repository");
+    let repo_dir = PathBuf::from(&r.cache);
+    let live = std::fs::read_to_string(repo_dir.join("current")).unwrap();
+    let roots = repo_dir.join(live.trim()).join("roots.json");
+    let text = std::fs::read_to_string(&roots).unwrap();
+    let cfg = site.cfg(s.build().0, site.repo.to_string_lossy().into_owned());
+    for bad in [format!("{text}{}", " ".repeat(MAX_TUF_METADATA_BYTES as usize)), "{".to_owned()] {
+        std::fs::write(&roots, bad).unwrap();
+        let e = tuf::update(&cfg, &NoNetwork).expect_err("the cache's roots cannot be read");
+        assert_eq!(e.status, Status::TufCache, "{e}");
+        assert!(e.message.contains("roots.json"), "{e}");
+        let e = tuf::cached_target(&cfg, "trusted_root.json", tuf::unix_now()).expect_err("nor here");
+        assert_eq!(e.status, Status::TufCache, "{e}");
+    }
 }

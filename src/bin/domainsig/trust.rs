@@ -61,13 +61,13 @@ fn update(args: &[String]) -> Result<ExitCode, Usage> {
             } else {
                 print_report(&r);
                 for c in &r.changed {
-                    println!("changed: {c}");
+                    println!("changed: {}", printable(c, false));
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!("domainsig: {e}");
+            eprintln!("domainsig: {}", printable(&e.to_string(), true));
             Ok(match e.status {
                 Status::TufRefused | Status::TufExpired => ExitCode::from(1),
                 _ => ExitCode::from(2),
@@ -89,13 +89,29 @@ fn status(args: &[String]) -> Result<ExitCode, Usage> {
             Ok(if r.roles.iter().any(|x| x.expired) { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Err(e) => {
-            eprintln!("domainsig: {e}");
+            eprintln!("domainsig: {}", printable(&e.to_string(), true));
             Ok(ExitCode::from(2))
         }
     }
 }
 
+/// `s` with every control character (an escape sequence would rewrite the user's terminal) shown
+/// as `\u{..}`; `lines` keeps line breaks, which multi-line messages use. Names come from
+/// repository metadata and the cache, both written by someone else.
+fn printable(s: &str, lines: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() && !(lines && c == '\n') {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn print_report(r: &tuf::Report) {
+    let r = &printable_report(r);
     println!("repository {} ({}), cache {}", r.repository, r.url, r.cache);
     println!("verified at {}", r.verified_at);
     for role in &r.roles {
@@ -123,6 +139,29 @@ fn print_report(r: &tuf::Report) {
             earliest.unwrap_or("?")
         );
     }
+}
+
+/// A copy of `r` with every string [`printable`].
+fn printable_report(r: &tuf::Report) -> tuf::Report {
+    let p = |s: &String| printable(s, false);
+    let mut r = r.clone();
+    for s in [&mut r.repository, &mut r.url, &mut r.cache, &mut r.verified_at] {
+        *s = p(s);
+    }
+    for role in &mut r.roles {
+        role.role = p(&role.role);
+        role.expires = p(&role.expires);
+    }
+    for t in &mut r.targets {
+        t.name = p(&t.name);
+        t.sha256 = p(&t.sha256);
+        t.role = p(&t.role);
+        t.domain = t.domain.as_ref().map(p);
+    }
+    for s in r.changed.iter_mut().chain(r.asked.iter_mut()) {
+        *s = p(s);
+    }
+    r
 }
 
 /// The CLI's network. Local repositories never reach it (the library reads them itself).

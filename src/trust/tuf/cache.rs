@@ -214,6 +214,9 @@ pub(crate) fn live(repo_dir: &Path) -> Result<Option<PathBuf>> {
 pub(crate) struct Stage {
     repo_dir: PathBuf,
     created_repo_dir: bool,
+    /// Folders above `repo_dir` (the cache folder, its parents) this update created, deepest
+    /// first: a refused first update removes them too, when it left them empty.
+    created_above: Vec<PathBuf>,
     pub(crate) dir: PathBuf,
     /// The live generation when this one began: what it was verified against.
     began_with: Option<String>,
@@ -228,6 +231,12 @@ impl Stage {
         let io = |p: &Path, e: std::io::Error| error::tuf_cache(format!("cannot create {}: {e}", p.display()));
         check_cache_root(repo_dir)?;
         let created_repo_dir = std::fs::symlink_metadata(repo_dir).is_err();
+        let created_above: Vec<PathBuf> = repo_dir
+            .ancestors()
+            .skip(1)
+            .take_while(|p| !p.as_os_str().is_empty() && std::fs::symlink_metadata(p).is_err())
+            .map(Path::to_path_buf)
+            .collect();
         create_private(repo_dir).map_err(|e| io(repo_dir, e))?;
         check_repo_dir(repo_dir)?;
         let (dir, held, began_with) = {
@@ -242,6 +251,7 @@ impl Stage {
         let stage = Stage {
             repo_dir: repo_dir.to_owned(),
             created_repo_dir,
+            created_above,
             dir,
             began_with: began_with.clone(),
             _held: held,
@@ -357,6 +367,9 @@ impl Drop for Stage {
                     }
                 }
                 let _ = std::fs::remove_dir(&self.repo_dir);
+                for p in &self.created_above {
+                    let _ = std::fs::remove_dir(p);
+                }
             }
         }
     }
@@ -388,18 +401,31 @@ fn root_id(bytes: &[u8]) -> Option<(u64, String)> {
 }
 
 /// The roots generation `generation` trusted or bootstrapped from: version -> [`root_id`] digest.
-fn roots_of(generation: &Path) -> BTreeMap<u64, String> {
-    read_bounded(&generation.join(ROOTS), crate::limits::MAX_TUF_METADATA_BYTES)
-        .ok()
-        .flatten()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default()
+/// None recorded (a generation made before roots were kept) is an empty map; a file too large or
+/// not readable is TUF_CACHE: read as empty, every given bootstrap root would pass the
+/// comparison with what the cache verified.
+fn roots_of(generation: &Path) -> Result<BTreeMap<u64, String>> {
+    let p = generation.join(ROOTS);
+    let bad = |why: String| {
+        error::tuf_cache(format!(
+            "the roots this cache verified cannot be read ({why}), so a given bootstrap root cannot be compared \
+             with them; delete {} and update again",
+            generation.parent().unwrap_or(generation).display()
+        ))
+    };
+    let Some(b) = read_bounded(&p, crate::limits::MAX_TUF_METADATA_BYTES).map_err(|e| bad(e.message))? else {
+        return Ok(BTreeMap::new());
+    };
+    serde_json::from_slice(&b).map_err(|e| bad(format!("{} is not a map of versions to digests: {e}", p.display())))
 }
 
 /// Records in `generation` the roots of `previous` plus `roots` (the bootstrap root of a first
 /// update, the root this update ended on).
 pub(crate) fn remember_roots(generation: &Path, previous: Option<&Path>, roots: &[&[u8]]) -> Result<()> {
-    let mut all = previous.map(roots_of).unwrap_or_default();
+    let mut all = match previous {
+        Some(p) => roots_of(p)?,
+        None => BTreeMap::new(),
+    };
     all.extend(roots.iter().filter_map(|r| root_id(r)));
     let json = serde_json::to_vec(&all).map_err(|e| error::internal(e.to_string()))?;
     write_atomic(&generation.join(ROOTS), &json)
@@ -409,7 +435,7 @@ pub(crate) fn remember_roots(generation: &Path, previous: Option<&Path>, roots: 
 /// under a version number the cache holds. The cache's trusted root is never replaced by a given
 /// one; a given root the cache cannot compare (a version it never held) changes nothing.
 pub(crate) fn check_given_root(given: &[u8], live: &Path, repo: &str) -> Result<()> {
-    let mut known = roots_of(live);
+    let mut known = roots_of(live)?;
     if let Some(r) = read_bounded(&live.join("metadata").join("root.json"), crate::limits::MAX_TUF_METADATA_BYTES)?
         .as_deref()
         .and_then(root_id)

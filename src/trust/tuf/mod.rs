@@ -455,6 +455,16 @@ fn collect(
     others: &mut usize,
 ) -> Result<()> {
     for n in t.targets.keys() {
+        // A name is printed by hosts and the CLI and becomes a path: a control character (an
+        // escape sequence that rewrites the user's terminal) has no business in one, as tough
+        // already refuses it in a role name.
+        if let Some(c) = n.raw().chars().find(|c| c.is_control()) {
+            return Err(error::tuf_refused(format!(
+                "the repository lists a target named {:?}, which holds the control character {c:?}; a target \
+                 name must be printable",
+                n.raw()
+            )));
+        }
         if (!in_bin || asked.contains(n)) && out.insert(n.clone()) && !asked.contains(n) {
             *others += 1;
             limits::check("targets in one TUF repository", limits::MAX_TUF_TARGETS, *others)?;
@@ -537,6 +547,17 @@ fn refusal(e: tough::error::Error) -> Error {
             // The C door's messages already start with the URL.
             let reason = reason.strip_prefix(&format!("{url}: ")).unwrap_or(&reason);
             error::tuf_fetch(format!("cannot reach {url}: {reason}"))
+        }
+        // The root walk ends on "not found" (python-tuf's rule); anywhere else it means the
+        // server, or a token it no longer accepts, did not give the file: nothing was verified,
+        // so nothing was refused.
+        T::Transport { url, source, .. } if source.kind() == tough::TransportErrorKind::FileNotFound => {
+            let why = if url.scheme() == "file" {
+                "no such file"
+            } else {
+                "the server answers that it does not exist (HTTP 404 or 403)"
+            };
+            error::tuf_fetch(format!("cannot reach {url}: {why}"))
         }
         T::DatastoreCreate { .. }
         | T::DatastoreInit { .. }
