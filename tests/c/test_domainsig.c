@@ -462,6 +462,8 @@ static void test_policy_from_file(void) {
     unlink(root);
     unlink(path);
     rmdir(dir);
+}
+
 /* The real GitLab-published sdist: its publisher in the result JSON, pinned back, and min_age
  * against its verified signing time (2024-11-19) at the library's clock. */
 #define GITLAB "pypi-attestations--gitlab_oidc_project-0.0.3-publish"
