@@ -63,6 +63,9 @@ def npm_cases() -> list[dict]:
 def serve(r: dict[str, bytes]) -> ThreadingHTTPServer:
     class H(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle on, the body waits for the client's
+        # delayed ACK (~40 ms a response on Linux), which timed this server rather than the client.
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:  # noqa: N802
             body = r.get(self.path)
