@@ -15,7 +15,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const native = require('./addon.js').load();
-const { dispatcher } = require('./trust');
+const { dispatcher, watchExit } = require('./trust');
 
 /** The Accept header of every lock request (src/lock/mod.rs ACCEPT). */
 const ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.integrity.v1+json, application/json;q=0.9';
@@ -79,6 +79,8 @@ async function verify(lockfile, policy, opts = {}) {
   const npmrc = path.join(path.dirname(path.resolve(file)), '.npmrc');
   if (fs.existsSync(npmrc) && fs.statSync(npmrc).isFile()) options.npmrc = fs.readFileSync(npmrc, 'utf8').slice(0, 1 << 20);
   const problems = [];
+  // Its fetches wait on the main thread like an update's: process.exit must be able to fail them.
+  watchExit();
   const raw = await native.lockVerify(policy._handle, readBounded(file), JSON.stringify(options), dispatcher(fetchFn, problems));
   const details = raw.json ? JSON.parse(raw.json) : {};
   if (details.report) return details.report;

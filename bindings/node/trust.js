@@ -222,5 +222,5 @@ async function status(opts = {}) {
   return settle(await native.trustStatus(config), []);
 }
 
-// `dispatcher` is shared with the lock door (lock.js).
-module.exports = { update, status, trustedRoot, defaultFetch, dispatcher };
+// `dispatcher` and `watchExit` are shared with the lock door (lock.js), which uses the same fetch bridge.
+module.exports = { update, status, trustedRoot, defaultFetch, dispatcher, watchExit };

@@ -43,11 +43,18 @@ typedef struct {
 
 typedef struct done_slot done_slot;
 
-/* One URL in flight: lives on the waiting pool thread's stack until `settled`, and on the
- * `inflight` list (guarded by inflight_mu) while it waits. */
+/* One URL in flight, on the heap and shared by two owners: the pool thread waiting in
+ * fetch_on_main, and the item queued in the thread-safe function until call_js receives it.
+ * Whichever lets go last frees it (`refs`). A request can be settled (by done(), or by teardown's
+ * settle_all) while its item is still queued; the pool thread then returns, and `url` and `reply`
+ * (the library's, valid only while fetch_on_main runs) must no longer be read: call_js checks
+ * `settled` first. It is on the `inflight` list (guarded by inflight_mu) while the pool thread waits.
+ * Only the environment's own thread settles a request (done_cb, call_js, settle_all), so an open
+ * request that thread sees stays open, and its pool thread waiting, until that thread settles it. */
 typedef struct fetch_req {
     uv_mutex_t mu;
     uv_cond_t cv;
+    int refs; /* guarded by mu */
     int settled;
     int32_t rc;
     const char *url;
@@ -96,6 +103,24 @@ static void settle(fetch_req *req, int32_t rc) {
     uv_mutex_unlock(&req->mu);
 }
 
+/* Lets go of one owner's share of `req`; the last owner frees it. */
+static void req_unref(fetch_req *req) {
+    uv_mutex_lock(&req->mu);
+    int left = --req->refs;
+    uv_mutex_unlock(&req->mu);
+    if (left > 0) return;
+    uv_cond_destroy(&req->cv);
+    uv_mutex_destroy(&req->mu);
+    free(req);
+}
+
+static int req_settled(fetch_req *req) {
+    uv_mutex_lock(&req->mu);
+    int settled = req->settled;
+    uv_mutex_unlock(&req->mu);
+    return settled;
+}
+
 static void slot_finalize(napi_env env, void *data, void *hint) {
     (void)env;
     (void)hint;
@@ -136,16 +161,8 @@ static napi_value done_cb(napi_env env, napi_callback_info info) {
     return NULL;
 }
 
-/* Runs on the main thread for each queued URL. `env` is NULL when Node is tearing the function
- * down: the pool thread must still be woken. */
-static void call_js(napi_env env, napi_value dispatch, void *context, void *data) {
-    (void)context;
-    fetch_req *req = data;
-    if (!env || !dispatch) {
-        domainsig_fetch_reply_fail(req->reply, "Node is shutting down");
-        settle(req, DOMAINSIG_FETCH_FAILED);
-        return;
-    }
+/* Hands one open request to the JavaScript dispatcher with a done() function that settles it. */
+static void call_dispatch(napi_env env, napi_value dispatch, fetch_req *req) {
     done_slot *slot = malloc(sizeof *slot);
     napi_value argv[3], undefined, ignored;
     if (!slot) {
@@ -179,48 +196,87 @@ static void call_js(napi_env env, napi_value dispatch, void *context, void *data
     }
 }
 
+/* Runs on the main thread for each queued URL. Node's doc/api/n-api.md: call_js_cb "is invoked on
+ * the main thread once for each value that was placed into the queue by a successful call to
+ * napi_call_threadsafe_function()", with env "NULL if the thread-safe function is being torn down
+ * and data may need to be freed" (napi_threadsafe_function_call_js; src/node_api.cc drains the
+ * queue with call_js_cb(nullptr, nullptr, context, item)). So each item is let go of here, once.
+ * An item can also arrive with a real env after trustShutdown settled it: a worker's teardown
+ * (Environment::CleanupHandles) runs its loop, and so the thread-safe function's async handle,
+ * after process.exit's 'exit' listener. A settled request is only let go of (its pool thread has
+ * moved on: url and reply are gone); an open one with no env is failed, waking its pool thread. */
+static void call_js(napi_env env, napi_value dispatch, void *context, void *data) {
+    (void)context;
+    fetch_req *req = data;
+    if (req_settled(req)) {
+        req_unref(req);
+        return;
+    }
+    if (!env || !dispatch) {
+        domainsig_fetch_reply_fail(req->reply, "Node is shutting down");
+        settle(req, DOMAINSIG_FETCH_FAILED);
+        req_unref(req);
+        return;
+    }
+    call_dispatch(env, dispatch, req);
+    req_unref(req);
+}
+
 /* The library's domainsig_fetch_fn, on the pool thread: post to the main thread and wait. */
 static int32_t fetch_on_main(void *user_data, const char *url, size_t max_len, domainsig_fetch_reply *reply) {
     trust_job *job = user_data;
-    fetch_req req;
-    memset(&req, 0, sizeof req);
-    req.url = url;
-    req.max_len = max_len;
-    req.reply = reply;
-    req.rc = DOMAINSIG_FETCH_FAILED;
-    if (uv_mutex_init(&req.mu) != 0) return DOMAINSIG_FETCH_FAILED;
-    if (uv_cond_init(&req.cv) != 0) {
-        uv_mutex_destroy(&req.mu);
+    fetch_req *req = calloc(1, sizeof *req);
+    if (!req) return DOMAINSIG_FETCH_FAILED;
+    req->url = url;
+    req->max_len = max_len;
+    req->reply = reply;
+    req->rc = DOMAINSIG_FETCH_FAILED;
+    req->refs = 1; /* this thread's */
+    if (uv_mutex_init(&req->mu) != 0) {
+        free(req);
         return DOMAINSIG_FETCH_FAILED;
     }
-    req.state = job->state;
+    if (uv_cond_init(&req->cv) != 0) {
+        uv_mutex_destroy(&req->mu);
+        free(req);
+        return DOMAINSIG_FETCH_FAILED;
+    }
+    req->state = job->state;
     uv_mutex_lock(&inflight_mu);
     int exiting = job->state->exiting;
     if (!exiting) {
-        req.next = inflight;
-        inflight = &req;
+        req->next = inflight;
+        inflight = req;
     }
     uv_mutex_unlock(&inflight_mu);
-    if (!exiting && napi_call_threadsafe_function(job->tsfn, &req, napi_tsfn_blocking) == napi_ok) {
-        uv_mutex_lock(&req.mu);
-        while (!req.settled) uv_cond_wait(&req.cv, &req.mu);
-        uv_mutex_unlock(&req.mu);
-    } else {
-        domainsig_fetch_reply_fail(reply, "Node is exiting");
+    int queued = 0;
+    if (!exiting) {
+        req->refs = 2; /* and the queued item's, which call_js lets go of */
+        queued = napi_call_threadsafe_function(job->tsfn, req, napi_tsfn_blocking) == napi_ok;
+        if (!queued) req->refs = 1;
+    }
+    if (queued) {
+        uv_mutex_lock(&req->mu);
+        while (!req->settled) uv_cond_wait(&req->cv, &req->mu);
+        uv_mutex_unlock(&req->mu);
     }
     if (!exiting) {
         uv_mutex_lock(&inflight_mu);
         for (fetch_req **p = &inflight; *p; p = &(*p)->next) {
-            if (*p == &req) {
-                *p = req.next;
+            if (*p == req) {
+                *p = req->next;
                 break;
             }
         }
         uv_mutex_unlock(&inflight_mu);
     }
-    uv_cond_destroy(&req.cv);
-    uv_mutex_destroy(&req.mu);
-    return req.rc;
+    /* Off the list, settle_all no longer reaches `reply`: failing it here cannot race with it. */
+    if (!queued) domainsig_fetch_reply_fail(reply, "Node is exiting");
+    uv_mutex_lock(&req->mu);
+    int32_t rc = queued ? req->rc : DOMAINSIG_FETCH_FAILED;
+    uv_mutex_unlock(&req->mu);
+    req_unref(req);
+    return rc;
 }
 
 /* On the main thread, when `state`'s environment is exiting: fail every fetch it has not settled
