@@ -1,7 +1,9 @@
 //! Lockfiles: every pinned artifact of a lock, proven signed by the right publisher for the right
 //! index, by the digest the lock pins, without downloading the artifact.
 //!
-//!     lock bytes ─► parse (one file per format) ─► entries ─► plan (URLs) ─► host fetches ─► verify
+//! ```text
+//! lock bytes ─► parse (one file per format) ─► entries ─► plan (URLs) ─► host fetches ─► verify
+//! ```
 //!
 //! Parsing and planning are pure: a lockfile is untrusted input (everything an installer copied
 //! from an index into it is as hostile as the index), so it is size-bounded here and nesting is
