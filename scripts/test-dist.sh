@@ -159,7 +159,7 @@ grep "libdomainsig.so.$major => $cprefix/lib/" "$work/c_gate.ldd" >/dev/null \
 # --- venv and npm project made now; everything from here runs without a toolchain -----------------
 py=$(command -v python3.11 || command -v python3)
 "$py" -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install -q pytest   # the package's own test suite runs on the wheel too
+"$work/venv/bin/python" -m pip install -q pytest "pip>=26" flit_core  # as test-python.sh: the gate tests run the pip users get; flit_core builds the GitLab sdist
 mkdir -p "$work/app"
 (cd "$work/app" && npm init -y >/dev/null)
 
