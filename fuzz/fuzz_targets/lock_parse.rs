@@ -18,7 +18,7 @@ impl Fetcher for Nothing {
 fn policy() -> &'static domainsig::Policy {
     static P: OnceLock<domainsig::Policy> = OnceLock::new();
     P.get_or_init(|| {
-        domainsig::Policy::from_json(br#"{"version": 1, "domains": {"mode": "warn"}}"#, None).expect("policy")
+        domainsig::Policy::from_json(br#"{"version": 1, "first_sight": true, "domains": {"mode": "warn"}}"#, None).expect("policy")
     })
 }
 
