@@ -428,7 +428,11 @@ const char *domainsig_version(void);
  * through the host's network, verifying every file before it reaches the cache.
  *
  * `config_json` is `{"tuf": "public-good" | "staging" | {"repo": URL_OR_DIR, "root":
- * PATH_OR_INLINE_ROOT_JSON}, "cache": DIR}` (the words a policy's `trusted_root` takes). A
+ * PATH_OR_INLINE_ROOT_JSON}, "cache": DIR}` (the words a policy's `trusted_root` takes), plus,
+ * to look up projects in an index's publisher map (docs/publisher-map.md), `"search": {"index":
+ * "pypi.org", "packages": ["attrs", ...], "ecosystem": "pypi" | "npm"}`: only the hashed bins
+ * those names fall in are fetched, and every name once searched is searched again by later
+ * updates of the same cache (at most 4,096 in all). A
  * repository that is a local directory or a `file://` URL is read by the library itself; for an
  * `http(s)` repository the library calls `fetch(user_data, url, max_len, reply)` for each file it
  * needs (see `domainsig_fetch_fn`). `fetch` may be NULL when the repository is local.

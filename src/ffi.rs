@@ -822,6 +822,24 @@ unsafe fn trust_config_arg(json: *const u8, len: usize) -> Result<TufConfig, Err
     TufConfig::from_json(bytes).map_err(|e| e.at("config_json"))
 }
 
+/// Reads `domainsig_trust_update`'s configuration: the trust configuration, plus an optional
+/// `"search"` naming the publisher map entries to look for (`trust update --index --packages`).
+///
+/// # Safety
+/// A non-NULL `json` must point to `len` readable bytes valid for the call.
+unsafe fn trust_update_arg(json: *const u8, len: usize) -> Result<(TufConfig, Vec<String>), Error> {
+    // SAFETY: forwarded from this function's contract.
+    let bytes = unsafe { bytes_arg(json, len, "config_json") }?;
+    let mut v: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| error::policy_invalid(format!("TUF configuration is not JSON: {e}")).at("config_json"))?;
+    let wanted = match v.as_object_mut().and_then(|o| o.remove("search")) {
+        Some(search) => crate::trust::publisher_map::wanted_from_value(&search)?,
+        None => Vec::new(),
+    };
+    let config = TufConfig::from_value(&v, None).map_err(|e| e.at("config_json"))?;
+    Ok((config, wanted))
+}
+
 /// Stores `result`'s pointer in `*out` and returns its status.
 ///
 /// # Safety
@@ -838,7 +856,11 @@ unsafe fn give_result(result: Box<domainsig_result>, out: *mut *mut domainsig_re
 /// through the host's network, verifying every file before it reaches the cache.
 ///
 /// `config_json` is `{"tuf": "public-good" | "staging" | {"repo": URL_OR_DIR, "root":
-/// PATH_OR_INLINE_ROOT_JSON}, "cache": DIR}` (the words a policy's `trusted_root` takes). A
+/// PATH_OR_INLINE_ROOT_JSON}, "cache": DIR}` (the words a policy's `trusted_root` takes), plus,
+/// to look up projects in an index's publisher map (docs/publisher-map.md), `"search": {"index":
+/// "pypi.org", "packages": ["attrs", ...], "ecosystem": "pypi" | "npm"}`: only the hashed bins
+/// those names fall in are fetched, and every name once searched is searched again by later
+/// updates of the same cache (at most 4,096 in all). A
 /// repository that is a local directory or a `file://` URL is read by the library itself; for an
 /// `http(s)` repository the library calls `fetch(user_data, url, max_len, reply)` for each file it
 /// needs (see `domainsig_fetch_fn`). `fetch` may be NULL when the repository is local.
@@ -871,8 +893,8 @@ pub unsafe extern "C" fn domainsig_trust_update(
         let fetcher = HostFetcher { fetch, user_data };
         let outcome = trust_guarded(|| {
             // SAFETY: the caller's contract covers `config_json` for the duration of this call.
-            let config = unsafe { trust_config_arg(config_json, len) }?;
-            tuf::update(&config, &fetcher)
+            let (config, wanted) = unsafe { trust_update_arg(config_json, len) }?;
+            tuf::update_for(&config, &fetcher, &wanted)
         });
         // SAFETY: `result` is non-NULL and writable.
         unsafe { give_result(trust_result(outcome), result) }

@@ -26,6 +26,10 @@ const GITLAB: &str =
     r#"{"kind": "GitLab", "repository": "facutuesca/gitlab-oidc-project", "workflow_filepath": ".gitlab-ci.yml"}"#;
 const OTHER: &str =
     r#"{"kind": "GitLab", "repository": "evil/gitlab-oidc-project", "workflow_filepath": ".gitlab-ci.yml"}"#;
+/// The real publishers of the npm packages in tests/npm (derived from their provenance certificates).
+const SIGSTORE_JS: &str = r#"{"kind": "GitHub", "repository": "sigstore/sigstore-js", "workflow": "publish.yml"}"#;
+const TUF_JS: &str = r#"{"kind": "GitHub", "repository": "theupdateframework/tuf-js", "workflow": "publish.yml"}"#;
+const OTHER_GITHUB: &str = r#"{"kind": "GitHub", "repository": "evil/fork", "workflow": "publish.yml"}"#;
 const PROJECT: &str = "gitlab-oidc-project";
 const FILE: &str = "gitlab_oidc_project-0.0.3.tar.gz";
 
@@ -62,6 +66,10 @@ fn bin_of(name: &str) -> usize {
     usize::from_str_radix(&sha256(name.as_bytes())[..1], 16).unwrap()
 }
 
+/// The npm registry's delegation: the role index after `test.pypi.org`, `pypi.org` and its 16 bins.
+const NPM_ROLE: usize = 18;
+const NPM_ROLE_NAME: &str = "registry.npmjs.org";
+
 #[derive(Clone)]
 struct Role {
     name: String,
@@ -77,8 +85,8 @@ struct Role {
     children: Vec<usize>,
 }
 
-/// A repository: top-level targets delegates `pypi.org` (paths `pypi.org/*`) and
-/// `test.pypi.org`; `pypi.org` delegates 16 hashed bins `pypi.org-bin-X` (prefix X).
+/// A repository: top-level targets delegates `pypi.org` (paths `pypi.org/*`), `test.pypi.org`
+/// and `registry.npmjs.org`; `pypi.org` delegates 16 hashed bins `pypi.org-bin-X` (prefix X).
 #[derive(Clone)]
 struct Spec {
     version: u64,
@@ -112,6 +120,8 @@ impl Spec {
             s.roles.push(role(&format!("pypi.org-bin-{b:x}"), vec![format!("{b:x}")], true, 20 + b));
             s.roles[1].children.push(2 + b as usize);
         }
+        s.roles.push(role(NPM_ROLE_NAME, vec!["registry.npmjs.org/*".into()], false, 11));
+        s.top.push(NPM_ROLE);
         s
     }
 
@@ -122,7 +132,11 @@ impl Spec {
     /// Lists `project`'s entry in the bin its name hashes to.
     fn put(&mut self, index: &str, project: &str, publishers: &[&str]) -> &mut Self {
         let name = format!("{index}/publishers/{project}.json");
-        let r = if index == "pypi.org" { 2 + bin_of(&name) } else { 0 };
+        let r = match index {
+            "pypi.org" => 2 + bin_of(&name),
+            NPM_ROLE_NAME => NPM_ROLE,
+            _ => 0,
+        };
         self.roles[r].files.push((name, entry(publishers)));
         self
     }
@@ -625,38 +639,75 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-/// tests/tuf/publisher-map: a repository whose map names the real publisher of
-/// gitlab_oidc_project-0.0.3.tar.gz, signed with the fixed-seed keys above (valid until 2099) and
-/// rebuilt here byte for byte (Ed25519 signatures are deterministic). Regenerate with
-/// `DOMAINSIG_WRITE_PUBMAP_FIXTURE=1 cargo test --test publisher_map fixture`.
-#[test]
-fn fixture_is_rebuilt_byte_for_byte_and_verifies_the_real_file() {
-    let fixture = manifest().join("tests/tuf/publisher-map");
-    let site = Site::new("fixture");
+/// The map of the committed fixtures: PyPI's entry for gitlab-oidc-project and npm's entries for
+/// sigstore and tuf-js, naming `publishers` in that order.
+fn fixture_spec(publishers: [&str; 3]) -> Spec {
     let mut spec = Spec::new();
-    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    spec.put("pypi.org", PROJECT, &[publishers[0]]);
+    spec.put(NPM_ROLE_NAME, "sigstore", &[publishers[1]]);
+    spec.put(NPM_ROLE_NAME, "tuf-js", &[publishers[2]]);
+    spec
+}
+
+/// Checks that `fixture` is what `spec` signs, byte for byte (rewriting it first when
+/// DOMAINSIG_WRITE_PUBMAP_FIXTURE is set); returns the bootstrap root.
+fn rebuilt(site: &Site, spec: &Spec, fixture: &Path) -> Vec<u8> {
     let root = spec.write(&site.repo);
     if std::env::var_os("DOMAINSIG_WRITE_PUBMAP_FIXTURE").is_some() {
-        let _ = std::fs::remove_dir_all(&fixture);
+        let _ = std::fs::remove_dir_all(fixture);
         for (rel, b) in files(&site.repo) {
             let p = fixture.join(rel);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, b).unwrap();
         }
     }
-    assert_eq!(files(&site.repo), files(&fixture), "tests/tuf/publisher-map differs from what this test signs");
-    // From the committed repository, with no identity in the policy.
-    let cfg = TufConfig {
-        repo: Repo::Custom { url_or_dir: fixture.to_string_lossy().into_owned(), root: Some(root) },
-        cache: site.cache.clone(),
-        expiry: Expiry::Enforce,
-    };
-    tuf::update_for(&cfg, &NoNetwork, &[format!("pypi.org/publishers/{PROJECT}.json")]).unwrap();
-    let p = json!({"version": 1,
-        "trusted_root": {"path": manifest().join("tests/vectors/_roots/public-good-production.trusted_root.json")},
-        "domains": {"mode": "warn"},
-        "publishers_from": [{"tuf": {"repo": fixture}, "cache": site.cache, "index": "pypi.org"}]});
-    let p = Policy::from_json(p.to_string().as_bytes(), None).unwrap();
-    let o = verify_real(&p, "pypi.org");
-    assert!(o.is_ok(), "{}", o.to_json());
+    assert_eq!(files(&site.repo), files(fixture), "{} differs from what this test signs", fixture.display());
+    root
+}
+
+/// tests/tuf/publisher-map: a repository whose map names the real publishers of
+/// gitlab_oidc_project-0.0.3.tar.gz (pypi.org) and of sigstore 1.0.0 and tuf-js 1.0.0
+/// (registry.npmjs.org), signed with the fixed-seed keys above (valid until 2099) and rebuilt here
+/// byte for byte (Ed25519 signatures are deterministic); tests/tuf/publisher-map-other is the same
+/// repository naming other publishers for the same projects, for the gates' refusals.
+/// Regenerate with `DOMAINSIG_WRITE_PUBMAP_FIXTURE=1 cargo test --test publisher_map fixture`.
+#[test]
+fn fixtures_are_rebuilt_byte_for_byte_and_judge_the_real_files() {
+    for (folder, publishers, pass) in [
+        ("publisher-map", [GITLAB, SIGSTORE_JS, TUF_JS], true),
+        ("publisher-map-other", [OTHER, OTHER_GITHUB, OTHER_GITHUB], false),
+    ] {
+        let fixture = manifest().join("tests/tuf").join(folder);
+        let site = Site::new(folder);
+        let root = rebuilt(&site, &fixture_spec(publishers), &fixture);
+        // From the committed repository, with no identity in the policy.
+        let cfg = TufConfig {
+            repo: Repo::Custom { url_or_dir: fixture.to_string_lossy().into_owned(), root: Some(root) },
+            cache: site.cache.clone(),
+            expiry: Expiry::Enforce,
+        };
+        tuf::update_for(&cfg, &NoNetwork, &[format!("pypi.org/publishers/{PROJECT}.json")]).unwrap();
+        let p = json!({"version": 1,
+            "trusted_root": {"path": manifest().join("tests/vectors/_roots/public-good-production.trusted_root.json")},
+            "domains": {"mode": "warn"},
+            "publishers_from": [{"tuf": {"repo": fixture}, "cache": site.cache, "index": "pypi.org"}]});
+        let p = Policy::from_json(p.to_string().as_bytes(), None).unwrap();
+        let o = verify_real(&p, "pypi.org");
+        assert_eq!(o.is_ok(), pass, "{folder}: {}", o.to_json());
+        if !pass {
+            assert_eq!(o.status(), Status::IdentityMismatch, "{}", o.to_json());
+        }
+        // npm's entries, through the delegation named after the registry.
+        let wanted = domainsig::trust::publisher_map::wanted(
+            NPM_ROLE_NAME,
+            domainsig::subject::Ecosystem::Npm,
+            &["sigstore", "tuf-js"],
+        )
+        .unwrap();
+        let r = tuf::update_for(&cfg, &NoNetwork, &wanted).unwrap();
+        for w in &wanted {
+            let t = r.targets.iter().find(|t| &t.name == w).unwrap_or_else(|| panic!("{folder}: {w} not found"));
+            assert_eq!(t.domain.as_deref(), Some(NPM_ROLE_NAME), "{folder}: {w}");
+        }
+    }
 }

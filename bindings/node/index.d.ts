@@ -111,6 +111,16 @@ export interface TrustOptions {
 /** Fetches one URL: the body (at most `maxLen` bytes), or null when the server says 404/403. */
 export type TrustFetch = (url: string, maxLen: number) => Promise<Buffer | Uint8Array | null> | Buffer | Uint8Array | null;
 
+/** Publisher map entries to look up in an update (docs/publisher-map.md): only their bins are fetched. */
+export interface TrustSearch {
+  /** The index whose map is searched: `pypi.org`, `registry.npmjs.org`. */
+  index: string;
+  /** Project names as the ecosystem writes them (PEP 503 normalised for PyPI by the library). */
+  packages: string[];
+  /** How names compare; `pypi` when left out. */
+  ecosystem?: 'pypi' | 'npm';
+}
+
 export interface TrustRole { role: string; version: number; expires: string; expired: boolean }
 export interface TrustTarget { name: string; length: number; sha256: string; role: string }
 
@@ -129,7 +139,7 @@ export interface TrustReport {
 
 export declare namespace trust {
   /** Updates the cache on the libuv pool, fetching on the main thread (global fetch by default). */
-  function update(opts?: TrustOptions & { fetch?: TrustFetch | null }): Promise<TrustReport>;
+  function update(opts?: TrustOptions & { fetch?: TrustFetch | null; search?: TrustSearch | null }): Promise<TrustReport>;
   /** What the cache holds, without fetching. */
   function status(opts?: TrustOptions): Promise<TrustReport>;
   /** The `{tuf, cache}` value for a policy's `trusted_root`. */

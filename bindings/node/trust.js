@@ -208,7 +208,15 @@ function settle(raw, problems) {
  * VerificationError (TUF_REFUSED, TUF_EXPIRED, TUF_FETCH...) and leaves the cache as it was.
  */
 async function update(opts = {}) {
-  const config = JSON.stringify(trustedRoot(opts));
+  const { search, ...where } = opts;
+  const base = trustedRoot(where);
+  if (search !== undefined && search !== null) {
+    // {index, packages, ecosystem}: the publisher map entries to look up (docs/publisher-map.md);
+    // the library checks every field.
+    if (typeof search !== 'object' || Array.isArray(search)) throw typeError(`search must be an object {index, packages, ecosystem}, not ${kind(search)}`);
+    base.search = search;
+  }
+  const config = JSON.stringify(base);
   const fetchFn = opts.fetch === undefined || opts.fetch === null ? defaultFetch : opts.fetch;
   if (typeof fetchFn !== 'function') throw typeError(`fetch must be a function, not ${kind(opts.fetch)}`);
   const problems = [];

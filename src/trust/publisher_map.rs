@@ -204,3 +204,38 @@ pub fn wanted(index: &str, ecosystem: crate::subject::Ecosystem, projects: &[&st
         })
         .collect()
 }
+
+/// The entry target names a trust update's `"search"` object asks for:
+/// `{"index": "pypi.org", "packages": ["attrs", ...], "ecosystem": "pypi" | "npm"}` (`ecosystem`
+/// optional, `pypi` by default), the JSON form of `trust update --index --packages --ecosystem`
+/// that the C, Python and Node doors and the install gates use.
+pub fn wanted_from_value(v: &Value) -> Result<Vec<String>> {
+    let bad = |field: &str, msg: String| error::invalid_argument(msg).at(format!("search{field}"));
+    let o = v.as_object().ok_or_else(|| {
+        bad("", format!("expected {{\"index\": DOMAIN, \"packages\": [NAME, ...], \"ecosystem\"?}}, found {v}"))
+    })?;
+    if let Some(k) = o.keys().find(|k| !matches!(k.as_str(), "index" | "packages" | "ecosystem")) {
+        return Err(bad(&format!(".{k}"), format!("unknown key {k:?}: a search takes index, packages and ecosystem")));
+    }
+    let index = o
+        .get("index")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad(".index", "expected the index's host name as a string".into()))?;
+    let ecosystem = match o.get("ecosystem") {
+        None => crate::subject::Ecosystem::Pypi,
+        Some(Value::String(s)) if s == "pypi" => crate::subject::Ecosystem::Pypi,
+        Some(Value::String(s)) if s == "npm" => crate::subject::Ecosystem::Npm,
+        Some(other) => return Err(bad(".ecosystem", format!("expected \"pypi\" or \"npm\", found {other}"))),
+    };
+    let list = o
+        .get("packages")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad(".packages", "expected an array of package names".into()))?;
+    crate::limits::check("packages in one publisher map search", crate::limits::MAX_TUF_MAP_NAMES, list.len())?;
+    let names = list
+        .iter()
+        .enumerate()
+        .map(|(i, n)| n.as_str().ok_or_else(|| bad(&format!(".packages[{i}]"), format!("expected a name, found {n}"))))
+        .collect::<Result<Vec<&str>>>()?;
+    wanted(index, ecosystem, &names).map_err(|e| e.at("search"))
+}

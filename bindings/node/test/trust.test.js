@@ -130,3 +130,17 @@ test('a custom repository is bootstrapped once: later updates and policies need 
   const r = await policyFor(withoutRoot).verify({ artifact, bundle, indexDomain: 'pypi.org' });
   assert.strictEqual(r.code, 'OK');
 });
+
+test('search fetches the asked projects of a publisher map, and is remembered', async () => {
+  const fixture = path.join(repo, 'tests', 'tuf', 'publisher-map');
+  const cache = path.join(work, 'cache-map');
+  const report = await trust.update({ repoDir: fixture, rootPath: path.join(fixture, '1.root.json'), cache,
+    search: { index: 'pypi.org', packages: ['GitLab.OIDC_Project', 'absent'] } });
+  assert.deepStrictEqual(report.asked, ['pypi.org/publishers/absent.json', 'pypi.org/publishers/gitlab-oidc-project.json']);
+  assert.deepStrictEqual(report.targets.filter((t) => t.name.includes('/publishers/')).map((t) => t.name),
+    ['pypi.org/publishers/gitlab-oidc-project.json']);
+  assert.deepStrictEqual((await trust.update({ repoDir: fixture, cache })).asked, report.asked);
+  await assert.rejects(trust.update({ repoDir: fixture, cache, search: { index: 'pypi.org', packages: [1] } }),
+    (e) => e instanceof VerificationError && e.code === 'INVALID_ARGUMENT' && /packages\[0\]/.test(e.details.field));
+  await assert.rejects(trust.update({ repoDir: fixture, cache, search: ['x'] }), TypeError);
+});

@@ -189,8 +189,14 @@ def update(
     root: Optional[Root] = None,
     cache: Optional[Cache] = None,
     fetch: Optional[Fetch] = None,
+    *,
+    search: Optional[Dict[str, Any]] = None,
 ) -> Dict[str, Any]:
     """Brings the cached copy of ``repo`` up to date, verifying every file (TUF 1.0 client workflow).
+
+    ``search`` (``{"index": "pypi.org", "packages": [...], "ecosystem": "pypi" | "npm"}``) also
+    looks these projects up in the index's publisher map (docs/publisher-map.md), fetching only
+    the hashed bins their names fall in; names once searched are searched by every later update.
 
     Returns the report (each role's version and expiry, each target with its SHA-256, what
     changed). Raises :class:`VerificationError` (``TUF_REFUSED``, ``TUF_EXPIRED``, ``TUF_FETCH``...)
@@ -201,7 +207,12 @@ def update(
         fetch = urllib_fetch
     elif not callable(fetch):
         raise TypeError(f"fetch must be callable, not {type(fetch).__name__}")
-    config = _config_bytes(trusted_root(repo, root, cache))
+    where = trusted_root(repo, root, cache)
+    if search is not None:
+        if not isinstance(search, dict):
+            raise TypeError(f"search must be a dict {{index, packages, ecosystem}}, not {type(search).__name__}")
+        where["search"] = search  # the library checks every field
+    config = _config_bytes(where)
     lib, fetch_fn = _lib()
     raised: List[BaseException] = []
 

@@ -165,3 +165,18 @@ def test_custom_repository_is_bootstrapped_once(served, tmp_path):
     assert again["targets"] == first["targets"]
     assert trust.status(**without_root)["targets"] == first["targets"]
     assert verify_happy(**without_root).ok
+
+
+def test_search_fetches_the_asked_projects_of_a_publisher_map(tmp_path):
+    fixture = REPO / "tests" / "tuf" / "publisher-map"
+    report = trust.update(fixture, fixture / "1.root.json", tmp_path,
+                          search={"index": "pypi.org", "packages": ["GitLab.OIDC_Project", "absent"]})
+    assert report["asked"] == ["pypi.org/publishers/absent.json", "pypi.org/publishers/gitlab-oidc-project.json"]
+    assert [t["name"] for t in report["targets"] if "/publishers/" in t["name"]] == ["pypi.org/publishers/gitlab-oidc-project.json"]
+    # Remembered: a later update without a search still searches them.
+    assert trust.update(fixture, None, tmp_path)["asked"] == report["asked"]
+    with pytest.raises(domainsig.VerificationError) as e:
+        trust.update(fixture, None, tmp_path, search={"index": "pypi.org", "packages": ["x"], "extra": 1})
+    assert e.value.code == "INVALID_ARGUMENT" and "search.extra" in str(e.value.details.get("field"))
+    with pytest.raises(TypeError, match="search must be a dict"):
+        trust.update(fixture, None, tmp_path, search=["x"])
