@@ -711,3 +711,260 @@ fn fixtures_are_rebuilt_byte_for_byte_and_judge_the_real_files() {
         }
     }
 }
+
+/// Runs the CLI: exit code, stdout, stderr.
+fn cli(args: &[&str]) -> (Option<i32>, String, String) {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_domainsig")).args(args).output().unwrap();
+    (o.status.code(), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// A pylock.toml of `packages`: (name as the lock spells it, files it locks).
+fn pylock(packages: &[(&str, usize)]) -> String {
+    let mut s = String::from("lock-version = \"1.0\"\ncreated-by = \"test\"\n");
+    for (i, (name, files)) in packages.iter().enumerate() {
+        s += &format!("\n[[packages]]\nname = \"{name}\"\nversion = \"1.0\"\n");
+        for f in 0..*files {
+            s += &format!(
+                "[[packages.wheels]]\nname = \"{}-1.0-py3-none-any{f}.whl\"\nurl = \"https://files.example/{i}/{f}.whl\"\n\
+                 hashes = {{sha256 = \"{}\"}}\n",
+                name.replace('-', "_"),
+                sha256(format!("{i}/{f}").as_bytes())
+            );
+        }
+        if *files == 0 {
+            s += "[packages.vcs]\ntype = \"git\"\nurl = \"https://git.example/x\"\ncommit-id = \"0123456789abcdef0123456789abcdef01234567\"\n";
+        }
+    }
+    s
+}
+
+#[test]
+fn cli_update_with_a_lock_searches_exactly_its_packages_and_fetches_only_their_bins() {
+    let site = Site::new("cli-lock");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    for i in 0..40 {
+        spec.put("pypi.org", &format!("project-{i}"), &[OTHER]);
+    }
+    let root_file = site.dir.join("root.json");
+    std::fs::write(&root_file, spec.write(&site.repo)).unwrap();
+    // The lock: the project under another spelling, one with two wheels, one locked from git,
+    // one the map does not know; `--packages` adds one more.
+    let lock_names = ["gitlab-oidc-project", "project-3", "project-7", "not-in-the-map"];
+    let want: BTreeMap<String, ()> =
+        lock_names.iter().chain(&["project-11"]).map(|n| (format!("pypi.org/publishers/{n}.json"), ())).collect();
+    let bins: std::collections::BTreeSet<usize> = want.keys().map(|n| bin_of(n)).collect();
+    assert!(bins.len() < 16, "the test needs a bin no name hashes to");
+    // Every other bin is gone from the repository: an update that fetched one fails.
+    for b in (0..16).filter(|b| !bins.contains(b)) {
+        std::fs::remove_file(site.repo.join(format!("1.pypi.org-bin-{b:x}.json"))).unwrap();
+    }
+    let lock = site.dir.join("pylock.toml");
+    std::fs::write(
+        &lock,
+        pylock(&[("Gitlab.OIDC_Project", 1), ("project-3", 2), ("project-7", 0), ("Not_In_The_Map", 1)]),
+    )
+    .unwrap();
+    let (repo, cache) = (site.repo.to_str().unwrap(), site.cache.to_str().unwrap());
+    let base = ["trust", "update", "--repo", repo, "--root", root_file.to_str().unwrap(), "--cache", cache];
+    let args: Vec<&str> = base
+        .iter()
+        .copied()
+        .chain(["--index", "pypi.org", "--lock", lock.to_str().unwrap(), "--packages", "project-11", "--json"])
+        .collect();
+    let (code, out, err) = cli(&args);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    let asked: BTreeMap<String, ()> =
+        r["asked"].as_array().unwrap().iter().map(|n| (n.as_str().unwrap().to_owned(), ())).collect();
+    assert_eq!(asked, want, "{out}");
+    let loaded: std::collections::BTreeSet<usize> = r["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["role"].as_str().unwrap().strip_prefix("pypi.org-bin-"))
+        .map(|b| usize::from_str_radix(b, 16).unwrap())
+        .collect();
+    assert_eq!(loaded, bins, "{out}");
+    let found: Vec<&str> = r["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .filter(|n| n.contains("/publishers/"))
+        .collect();
+    let in_map: Vec<String> = ["gitlab-oidc-project", "project-11", "project-3", "project-7"]
+        .iter()
+        .map(|n| format!("pypi.org/publishers/{n}.json"))
+        .collect();
+    assert_eq!(found, in_map, "{out}");
+    // The map answers for the lock's project.
+    assert!(verify_real(&site.policy("pypi.org", json!({})).unwrap(), "pypi.org").is_ok());
+}
+
+#[test]
+fn cli_update_with_an_npm_lock_searches_its_registry_names() {
+    let site = Site::new("cli-npm-lock");
+    let mut spec = Spec::new();
+    spec.put(NPM_ROLE_NAME, "sigstore", &[SIGSTORE_JS]);
+    let root_file = site.dir.join("root.json");
+    std::fs::write(&root_file, spec.write(&site.repo)).unwrap();
+    let integrity = |s: &str| format!("sha512-{}", base64_sha512(s));
+    let lock = json!({"name": "app", "lockfileVersion": 3, "packages": {
+        "": {"name": "app", "version": "1.0.0"},
+        "node_modules/sigstore": {"version": "1.0.0",
+            "resolved": "https://registry.npmjs.org/sigstore/-/sigstore-1.0.0.tgz", "integrity": integrity("a")},
+        "node_modules/@tufjs/models": {"version": "1.0.0",
+            "resolved": "https://registry.npmjs.org/@tufjs/models/-/models-1.0.0.tgz", "integrity": integrity("b")},
+        "node_modules/mine": {"resolved": "packages/mine", "link": true},
+        "packages/mine": {"name": "mine", "version": "0.0.1"}}});
+    let dir = site.dir.join("app");
+    std::fs::create_dir_all(&dir).unwrap();
+    let lock_file = dir.join("package-lock.json");
+    std::fs::write(&lock_file, lock.to_string()).unwrap();
+    let (code, out, err) = cli(&[
+        "trust",
+        "update",
+        "--repo",
+        site.repo.to_str().unwrap(),
+        "--root",
+        root_file.to_str().unwrap(),
+        "--cache",
+        site.cache.to_str().unwrap(),
+        "--index",
+        NPM_ROLE_NAME,
+        "--lock",
+        lock_file.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    // npm names as written, scoped ones included; the linked workspace folder comes from no registry.
+    assert_eq!(
+        r["asked"],
+        json!(["registry.npmjs.org/publishers/@tufjs/models.json", "registry.npmjs.org/publishers/sigstore.json"]),
+        "{out}"
+    );
+    // --ecosystem is the lock's kind, never the user's.
+    let (code, _, err) = cli(&[
+        "trust",
+        "update",
+        "--repo",
+        site.repo.to_str().unwrap(),
+        "--cache",
+        site.cache.to_str().unwrap(),
+        "--index",
+        NPM_ROLE_NAME,
+        "--lock",
+        lock_file.to_str().unwrap(),
+        "--ecosystem",
+        "pypi",
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--ecosystem is for --packages"), "{err}");
+}
+
+fn base64_sha512(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA512, s.as_bytes()))
+}
+
+#[test]
+fn cli_update_refuses_a_malformed_lock_with_the_parsers_message_and_leaves_the_cache() {
+    let site = Site::new("cli-bad-lock");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &[PROJECT]).unwrap();
+    let before = digest(&site.cache);
+    let (repo, cache) = (site.repo.to_str().unwrap(), site.cache.to_str().unwrap());
+    let bad = [
+        ("pylock.toml", "lock-version = \"2.0\"\n".to_owned(), "expected lock-version 1.x"),
+        ("pylock.toml", "lock-version = \n".to_owned(), "found a TOML error"),
+        ("package-lock.json", r#"{"lockfileVersion": 1}"#.to_owned(), "expected lockfileVersion 2 or 3"),
+        ("pnpm-lock.yaml", "lockfileVersion: '5.4'\n".to_owned(), "pnpm-lock.yaml"),
+        ("requirements.txt", "attrs==1\n".to_owned(), "expected a lockfile named pylock.toml"),
+        // A name no index serves (a path segment ".."): refused, not searched.
+        ("pylock.toml", pylock(&[("a/../b", 0)]), "is not a package name"),
+    ];
+    for (i, (name, text, words)) in bad.iter().enumerate() {
+        let d = site.dir.join(format!("bad{i}"));
+        std::fs::create_dir_all(&d).unwrap();
+        let f = d.join(name);
+        std::fs::write(&f, text).unwrap();
+        let (code, out, err) = cli(&[
+            "trust",
+            "update",
+            "--repo",
+            repo,
+            "--cache",
+            cache,
+            "--index",
+            "pypi.org",
+            "--lock",
+            f.to_str().unwrap(),
+        ]);
+        assert_eq!(code, Some(2), "{name}: {out}{err}");
+        assert!(err.contains(words) && err.contains(f.to_str().unwrap()), "{name}: expected {words:?} in: {err}");
+        assert_eq!(digest(&site.cache), before, "{name}: a refused lock changed the cache");
+    }
+    // Above the lockfile size limit: refused before it is parsed.
+    let f = site.dir.join("big").join("pylock.toml");
+    std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+    std::fs::write(&f, vec![b' '; domainsig::limits::MAX_LOCK_BYTES + 1]).unwrap();
+    let (code, _, err) = cli(&[
+        "trust",
+        "update",
+        "--repo",
+        repo,
+        "--cache",
+        cache,
+        "--index",
+        "pypi.org",
+        "--lock",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("LIMIT_EXCEEDED") || err.contains("limit"), "{err}");
+    assert_eq!(digest(&site.cache), before);
+}
+
+#[test]
+fn a_long_lived_cache_forgets_the_least_recently_asked_names_instead_of_refusing() {
+    use domainsig::trust::publisher_map::{Lookup, PublisherMap};
+    let site = Site::new("forget");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    let cap = domainsig::limits::MAX_TUF_MAP_NAMES;
+    // Months of use: one project asked for long ago, then the cap's worth of others.
+    site.update(&spec, &[PROJECT]).unwrap();
+    let many: Vec<String> = (0..cap - 1).map(|i| format!("p-{i}")).collect();
+    let many_refs: Vec<&str> = many.iter().map(String::as_str).collect();
+    let r = site.update(&spec, &many_refs).unwrap();
+    assert_eq!(r.asked.len(), cap);
+    assert_eq!(r.asked.last().map(String::as_str), Some("pypi.org/publishers/gitlab-oidc-project.json"));
+    // One more distinct name: the update succeeds, keeps what was asked for, drops the oldest.
+    let r = site.update(&spec, &["attrs"]).unwrap();
+    assert_eq!(r.asked.len(), cap, "{:?}", r.changed);
+    assert_eq!(r.asked[0], "pypi.org/publishers/attrs.json");
+    assert!(!r.asked.iter().any(|n| n.contains(PROJECT)), "the least recently asked name is dropped");
+    assert!(r.changed.iter().any(|c| c.contains("1 publisher map names asked for least recently")), "{:?}", r.changed);
+    let index = domainsig::domain::normalize("pypi.org").unwrap();
+    let map = PublisherMap::load(&site.cfg(), &index, tuf::unix_now()).unwrap();
+    assert!(matches!(map.lookup(PROJECT), Lookup::NotSearched));
+    assert!(matches!(map.lookup("attrs"), Lookup::NoClaim));
+    assert!(matches!(map.lookup("p-0"), Lookup::NoClaim));
+    // A gate that misses the dropped name asks for it again: it comes back, the next oldest goes.
+    let r = site.update(&spec, &[PROJECT]).unwrap();
+    assert_eq!(r.asked[0], "pypi.org/publishers/gitlab-oidc-project.json");
+    assert_eq!(r.asked.len(), cap);
+    assert!(verify_real(&site.policy("pypi.org", json!({})).unwrap(), "pypi.org").is_ok());
+    // A refresh asks for nothing new and forgets nothing.
+    let again = site.update(&spec, &[]).unwrap();
+    assert_eq!(again.asked, r.asked);
+    // Only one request of more than the cap is refused, and the cache keeps its state.
+    let too_many: Vec<String> = (0..=cap).map(|i| format!("q-{i}")).collect();
+    let too_many: Vec<&str> = too_many.iter().map(String::as_str).collect();
+    let e = site.refused(&spec, &too_many, Status::LimitExceeded, "publisher map names asked for in one TUF update");
+    assert!(e.message.contains(&cap.to_string()), "{e}");
+}

@@ -193,7 +193,18 @@ pub fn wanted(index: &str, ecosystem: crate::subject::Ecosystem, projects: &[&st
                 crate::subject::Ecosystem::Pypi => crate::subject::canonicalize_pypi_name(p),
                 _ => (*p).to_owned(),
             };
-            let ok = !name.is_empty()
+            // A PyPI name is ASCII letters, digits, '.', '_' and '-', starting and ending with a
+            // letter or digit ("Names and normalization", "Name format": the regex
+            // `^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])\Z`, case-insensitive;
+            // https://packaging.python.org/en/latest/specifications/name-normalization/). A lock
+            // copies names from the index, so a '/' there would otherwise address another
+            // folder of the map.
+            let pypi_ok = ecosystem != crate::subject::Ecosystem::Pypi
+                || (p.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+                    && p.starts_with(|c: char| c.is_ascii_alphanumeric())
+                    && p.ends_with(|c: char| c.is_ascii_alphanumeric()));
+            let ok = pypi_ok
+                && !name.is_empty()
                 && name.len() <= 214
                 && !name.split('/').any(|s| s.is_empty() || s == "." || s == "..")
                 && name.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
@@ -238,4 +249,32 @@ pub fn wanted_from_value(v: &Value) -> Result<Vec<String>> {
         .map(|(i, n)| n.as_str().ok_or_else(|| bad(&format!(".packages[{i}]"), format!("expected a name, found {n}"))))
         .collect::<Result<Vec<&str>>>()?;
     wanted(index, ecosystem, &names).map_err(|e| e.at("search"))
+}
+
+/// The entry target names of the packages `lock` installs, for `trust update --lock`: the
+/// ecosystem is the lock's (pylock.toml is PyPI's; package-lock.json, npm-shrinkwrap.json and
+/// pnpm-lock.yaml are npm's), the names are its entries' names, each once, in the lock's order.
+/// Entries that are the user's own files (`file:`, `link:`, workspace) come from no index, so
+/// no map speaks for them and they are not searched.
+///
+/// `lock` is a lockfile parsed by [`crate::lock::parse`], which bounded its size, entry count and
+/// names: the lock is as hostile as the index its entries were copied from.
+pub fn wanted_from_lock(index: &str, lock: &crate::lock::Lock) -> Result<Vec<String>> {
+    let ecosystem = match lock.format {
+        crate::lock::Format::Pylock => crate::subject::Ecosystem::Pypi,
+        crate::lock::Format::PackageLock | crate::lock::Format::Pnpm => crate::subject::Ecosystem::Npm,
+    };
+    let names: Vec<&str> = lock
+        .entries
+        .iter()
+        .filter(|e| !matches!(e.source, crate::lock::Source::Local { .. }))
+        .map(|e| e.name.as_str())
+        .collect();
+    // A package locked as several files (wheels, an sdist) and names that normalise alike
+    // (`Foo_Bar`, `foo-bar`) are one search.
+    let mut seen = BTreeSet::new();
+    let targets: Vec<String> =
+        wanted(index, ecosystem, &names)?.into_iter().filter(|t| seen.insert(t.clone())).collect();
+    crate::limits::check("packages in one publisher map search", crate::limits::MAX_TUF_MAP_NAMES, targets.len())?;
+    Ok(targets)
 }

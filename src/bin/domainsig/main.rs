@@ -23,9 +23,11 @@ usage:
                    (pylock.toml, package-lock.json, npm-shrinkwrap.json or pnpm-lock.yaml)
   domainsig explain-policy POLICY.json
   domainsig trust update [--repo public-good|staging|URL|DIR] [--root BOOTSTRAP_ROOT.json] [--cache DIR]
-                   [--index DOMAIN --packages NAME,NAME... [--ecosystem pypi|npm]]
-                   (--packages: also search the index's publisher map for these projects, fetching
-                   only their hashed bins; docs/publisher-map.md)
+                   [--index DOMAIN [--packages NAME,NAME... [--ecosystem pypi|npm]] [--lock LOCKFILE]...]
+                   (--packages, --lock: also search the index's publisher map for these projects, or
+                   every package a lockfile installs, fetching only their hashed bins; --lock may be
+                   repeated, its ecosystem is the lock's kind: pylock.toml is pypi, package-lock.json,
+                   npm-shrinkwrap.json and pnpm-lock.yaml are npm; docs/publisher-map.md)
   domainsig trust status [--repo public-good|staging|URL|DIR] [--root BOOTSTRAP_ROOT.json] [--cache DIR] [--json]
   domainsig --version
 
@@ -106,6 +108,11 @@ impl Args {
 
     fn get(&self, k: &str) -> Option<&str> {
         self.pairs.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of an option that may be given more than once, in order.
+    fn all(&self, k: &str) -> Vec<&str> {
+        self.pairs.iter().filter(|(n, _)| n == k).map(|(_, v)| v.as_str()).collect()
     }
 
     fn need(&self, k: &str) -> Result<&str, Usage> {

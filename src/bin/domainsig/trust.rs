@@ -39,21 +39,40 @@ fn config(a: &Args) -> Result<TufConfig, Usage> {
 }
 
 fn update(args: &[String]) -> Result<ExitCode, Usage> {
-    let a = Args::parse(args, &["--repo", "--root", "--cache", "--index", "--packages", "--ecosystem"], &["--json"])?;
+    let a = Args::parse(
+        args,
+        &["--repo", "--root", "--cache", "--index", "--packages", "--ecosystem", "--lock"],
+        &["--json"],
+    )?;
     let cfg = config(&a)?;
-    let wanted = match (a.get("--index"), a.get("--packages")) {
-        (Some(index), Some(list)) => {
-            let eco = match a.get("--ecosystem").unwrap_or("pypi") {
-                "pypi" => domainsig::subject::Ecosystem::Pypi,
-                "npm" => domainsig::subject::Ecosystem::Npm,
-                other => return Err(Usage(format!("--ecosystem takes pypi or npm, not {other:?}"))),
-            };
-            let names: Vec<&str> = list.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
-            domainsig::trust::publisher_map::wanted(index, eco, &names).map_err(|e| Usage(e.to_string()))?
+    let locks = a.all("--lock");
+    let asks = a.get("--packages").is_some() || !locks.is_empty();
+    let index = match a.get("--index") {
+        Some(index) if asks => Some(index),
+        None if !asks && a.get("--ecosystem").is_none() => None,
+        _ => {
+            return Err(Usage(
+                "--index and --packages go together, or --index and --lock (--ecosystem with --packages)".to_owned(),
+            ));
         }
-        (None, None) if a.get("--ecosystem").is_none() => Vec::new(),
-        _ => return Err(Usage("--index and --packages go together (--ecosystem with them)".to_owned())),
     };
+    let mut wanted = Vec::new();
+    if let (Some(index), Some(list)) = (index, a.get("--packages")) {
+        let eco = match a.get("--ecosystem").unwrap_or("pypi") {
+            "pypi" => domainsig::subject::Ecosystem::Pypi,
+            "npm" => domainsig::subject::Ecosystem::Npm,
+            other => return Err(Usage(format!("--ecosystem takes pypi or npm, not {other:?}"))),
+        };
+        let names: Vec<&str> = list.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
+        wanted = domainsig::trust::publisher_map::wanted(index, eco, &names).map_err(|e| Usage(e.to_string()))?;
+    } else if a.get("--ecosystem").is_some() {
+        return Err(Usage("--ecosystem is for --packages; a lock's ecosystem is its kind".to_owned()));
+    }
+    if let Some(index) = index {
+        for path in locks {
+            wanted.extend(lock_names(index, path)?);
+        }
+    }
     match tuf::update_for(&cfg, &Https, &wanted) {
         Ok(r) => {
             if a.flag("--json") {
@@ -74,6 +93,18 @@ fn update(args: &[String]) -> Result<ExitCode, Usage> {
             })
         }
     }
+}
+
+/// The map entries a lockfile's packages need: read with the bound and parsed by the parser
+/// `verify-lock` uses, so a malformed or oversized lock is refused with its message before
+/// anything is fetched (the cache is not touched).
+fn lock_names(index: &str, path: &str) -> Result<Vec<String>, Usage> {
+    let refused = |e: domainsig::Error| Usage(printable(&format!("{path}: {e}"), true));
+    let bytes = super::read(path, domainsig::limits::MAX_LOCK_BYTES, "lockfile")?;
+    // Names only: registries (`--registry`, `.npmrc`) decide where files come from, not which
+    // packages are installed, so the defaults serve.
+    let lock = domainsig::lock::parse(&bytes, path, &domainsig::lock::Options::default()).map_err(refused)?;
+    domainsig::trust::publisher_map::wanted_from_lock(index, &lock).map_err(refused)
 }
 
 fn status(args: &[String]) -> Result<ExitCode, Usage> {
@@ -123,6 +154,8 @@ fn print_report(r: &tuf::Report) {
     }
     // Publisher maps: per index, the delegation's version and expiry, and what was searched.
     let mut indexes: Vec<&str> = r.asked.iter().filter_map(|n| n.split_once('/').map(|(i, _)| i)).collect();
+    // `asked` is in the order names were asked for, not sorted.
+    indexes.sort_unstable();
     indexes.dedup();
     for index in indexes {
         let prefix = format!("{index}/publishers/");

@@ -58,7 +58,9 @@ pub fn update(cfg: &TufConfig, fetcher: &dyn Fetcher) -> Result<Report> {
 }
 
 /// As [`update`], also searching the repository for the target names in `wanted` (publisher map
-/// entries, `pypi.org/publishers/attrs.json`), and for those the previous state searched: a role
+/// entries, `pypi.org/publishers/attrs.json`), and for those the previous state searched (the
+/// most recently asked for, [`limits::MAX_TUF_MAP_NAMES`] names in all; only more than that in
+/// `wanted` is refused): a role
 /// delegated by `path_hash_prefixes` (a hashed bin) is fetched only when a wanted name hashes
 /// into it, and of a bin's targets only the wanted ones are downloaded. The report's `asked`
 /// lists every name searched, found or not; only for those can the cache say "no entry".
@@ -86,14 +88,11 @@ pub fn update_for(cfg: &TufConfig, fetcher: &dyn Fetcher, wanted: &[String]) -> 
         None => cfg.bootstrap_root().ok_or_else(|| not_cached(cfg))?.to_vec(),
     };
     let bootstrap = if live.is_none() { Some(root.clone()) } else { None };
-    let mut asked: std::collections::BTreeSet<String> = wanted.iter().cloned().collect();
-    asked.extend(previous.iter().flat_map(|r| r.asked.iter().cloned()));
-    limits::check("publisher map names searched in one TUF update", limits::MAX_TUF_MAP_NAMES, asked.len())?;
+    let (asked, forgotten) = remembered(wanted, previous.as_ref().map_or(&[][..], |r| r.asked.as_slice()))?;
     for n in &asked {
         TargetName::new(n.as_str())
             .map_err(|e| error::invalid_argument(format!("{n:?} is not a TUF target name: {e}")))?;
     }
-    let asked: Vec<String> = asked.into_iter().collect();
     let asked_for_load = asked.clone();
     let (tx, rx) = mpsc::channel();
     let meta_dir = stage.dir.join("metadata");
@@ -124,6 +123,16 @@ pub fn update_for(cfg: &TufConfig, fetcher: &dyn Fetcher, wanted: &[String]) -> 
         report.targets.push(t);
     }
     report.changed = changes(previous.as_ref(), &report);
+    if !forgotten.is_empty() {
+        let shown: Vec<&str> = forgotten.iter().take(8).map(String::as_str).collect();
+        report.changed.push(format!(
+            "{} publisher map names asked for least recently are no longer searched (a cache remembers {}): {}{}",
+            forgotten.len(),
+            limits::MAX_TUF_MAP_NAMES,
+            shown.join(", "),
+            if forgotten.len() > shown.len() { ", ..." } else { "" }
+        ));
+    }
     let json = serde_json::to_vec_pretty(&report).map_err(|e| error::internal(e.to_string()))?;
     // Every later read and update reads report.json back with this limit: a larger one, once
     // published, would block them all until the cache is deleted by hand. Role and target names
@@ -142,6 +151,30 @@ pub fn update_for(cfg: &TufConfig, fetcher: &dyn Fetcher, wanted: &[String]) -> 
     stage.publish()?;
     report.mark_expired(now());
     Ok(report)
+}
+
+/// The names an update searches, most recently asked for first, and those it forgets: `wanted`
+/// (each once, in the caller's order), then the names earlier updates asked for (`previous`,
+/// already in that order) up to [`limits::MAX_TUF_MAP_NAMES`] in all.
+///
+/// Only `wanted` above the limit is refused. Refusing the union instead would, once a long-lived
+/// cache had been asked for that many distinct packages over months, refuse every later update of
+/// it. A forgotten name is one the map again has "never searched" (`TUF_MISSING`), which names the
+/// `trust update` that asks for it again.
+fn remembered(wanted: &[String], previous: &[String]) -> Result<(Vec<String>, Vec<String>)> {
+    let mut seen = std::collections::BTreeSet::new();
+    let asked: Vec<String> = wanted.iter().filter(|n| seen.insert(n.as_str())).cloned().collect();
+    limits::check("publisher map names asked for in one TUF update", limits::MAX_TUF_MAP_NAMES, asked.len())?;
+    let mut asked = asked;
+    let mut forgotten = Vec::new();
+    for n in previous.iter().filter(|n| seen.insert(n.as_str())) {
+        if asked.len() < limits::MAX_TUF_MAP_NAMES {
+            asked.push(n.clone());
+        } else {
+            forgotten.push(n.clone());
+        }
+    }
+    Ok((asked, forgotten))
 }
 
 /// The cache's state for `cfg`'s repository, with expiry recomputed now. Never fetches.

@@ -24,8 +24,10 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changed: Vec<String>,
     /// Target names TUF's search was run for through hashed bins (publisher map entries), found
-    /// or not: `trust update --packages` adds to them, every later update keeps them. A name not
-    /// listed here was never looked for, so its absence from `targets` says nothing.
+    /// or not, most recently asked for first: `trust update --packages` adds to them, later
+    /// updates keep them, up to `limits::MAX_TUF_MAP_NAMES` (the least recently asked for are
+    /// dropped first). A name not listed here was not looked for, so its absence from `targets`
+    /// says nothing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub asked: Vec<String>,
 }
