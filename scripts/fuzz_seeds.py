@@ -55,5 +55,21 @@ if target == "trust_root_parse":
         seeds.append(json.dumps({"keys": [{"keyid": k["keyId"], "key": k["publicKey"]["rawBytes"], "expires": None,
                                             "keytype": "ecdsa-sha2-nistp256", "scheme": "ecdsa-sha2-nistp256"}
                                            for k in keys["keys"]]}).encode())
+if target == "publisher_map":
+    # The first byte picks: 0 an entry file, 1 a trust update's "search", 2 a pylock.toml, 3 an
+    # npm lock (package-lock.json or pnpm-lock.yaml by the input's length).
+    tuf = vectors.parent / "tuf"
+    for f in sorted(tuf.glob("publisher-map*/targets/*/publishers/*.json")):
+        seeds.append(b"\x00" + f.read_bytes())
+    for s in [{"index": "pypi.org", "packages": ["attrs", "Gitlab.OIDC_Project"]},
+              {"index": "registry.npmjs.org", "packages": ["sigstore", "@tufjs/models"], "ecosystem": "npm"},
+              {"index": "https://test.pypi.org/simple/", "packages": []}]:
+        seeds.append(b"\x01" + json.dumps(s).encode())
+    seeds.append(b"\x02" + b'lock-version = "1.0"\n[[packages]]\nname = "attrs"\nversion = "1"\n'
+                 b'[[packages.wheels]]\nurl = "https://files.example/attrs-1-py3-none-any.whl"\n'
+                 b'hashes = {sha256 = "' + b"0" * 64 + b'"}\n')
+    seeds.append(b"\x03" + json.dumps({"lockfileVersion": 3, "packages": {"": {}, "node_modules/sigstore": {
+        "version": "1.0.0", "resolved": "https://registry.npmjs.org/sigstore/-/sigstore-1.0.0.tgz",
+        "integrity": "sha512-" + base64.b64encode(b"\0" * 64).decode()}}}).encode())
 for s in seeds:
     (out / hashlib.sha256(s).hexdigest()[:16]).write_bytes(s)
