@@ -35,7 +35,10 @@ seed() { # seed TARGET: vectors' relevant files into a fresh corpus (plus commit
       # signed delegation trees (tag 0xD7): a 255-role chain, 70 roles under targets, a small mixed tree
       printf '\xd7\xff\xff' >"$dir/tree-chain"
       python3 -c 'import sys; sys.stdout.buffer.write(b"\xd7" + b"\x00\x82" * 70)' >"$dir/tree-wide"
-      printf '\xd7\x00\x00\x01\x01\x02\x06\x00\x04\xff\x09' >"$dir/tree-mixed" ;;
+      printf '\xd7\x00\x00\x01\x01\x02\x06\x00\x04\xff\x09' >"$dir/tree-mixed"
+      # the same shapes delegated by hash prefix (tag 0xD8), the update asking for map entries
+      printf '\xd8\x00\x00\x00\x02\x01\x82\x01\x83\x02\x84\xff\x03' >"$dir/bins-mixed"
+      python3 -c 'import sys; sys.stdout.buffer.write(b"\xd8" + b"\x00\x82" * 20 + b"\x01\x82" * 20)' >"$dir/bins-wide" ;;
     *) python3 scripts/fuzz_seeds.py "$t" "$dir" ;;
   esac
 }

@@ -9,12 +9,19 @@
 //!   with fixed keys, so the tree gets past signature checks and reaches tough's delegation
 //!   loading: depth, role count and role names, hostile ones included.
 //!
+//! - Hashed trees (input starting with byte 0xD8): the same trees, each delegation made by
+//!   `path_hash_prefixes` (one hex digit or none, from the input) and every role listing
+//!   publisher map entries `<segment>/publishers/pK.json`; the update asks for a fixed set of
+//!   such names, so tough's lazy hashed bins (vendor/tough/PATCHES.md, patch 4) decide which
+//!   roles to load.
+//!
 //! Any input must end in a refusal or a published state, never a panic, a stack overflow or a
-//! hang; a published state never has more delegated roles than the limit.
+//! hang; a published state never has more delegated roles than the limit, and a map entry in it
+//! was found through the top-level delegation its first path segment names.
 #![no_main]
 
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
-use domainsig::limits::MAX_TUF_DELEGATED_ROLES;
+use domainsig::limits::{MAX_TUF_DELEGATED_ROLES, MAX_TUF_DELEGATION_DEPTH};
 use domainsig::trust::tuf::{self, Expiry, Fetched, Fetcher, Repo, TufConfig};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
@@ -68,6 +75,17 @@ fn split(data: &[u8]) -> Vec<&[u8]> {
 }
 
 const TREE: u8 = 0xD7;
+const HASHED_TREE: u8 = 0xD8;
+/// Segments of the map entries hashed trees list and ask for.
+const SEGMENTS: &[&str] = &["registry.npmjs.org", "a", "b", "evil.example"];
+/// Entries per segment: enough that a one-digit hash prefix covers a few of each.
+const ENTRIES: usize = 32;
+
+/// The hash prefix of role `i` in a hashed tree: one hex digit, or none (every hash) for every
+/// 17th role; two roles may share one.
+fn prefix(i: usize) -> String {
+    if i % 17 == 16 { String::new() } else { format!("{:x}", i % 16) }
+}
 const FUTURE: &str = "2099-01-01T00:00:00Z";
 /// Role names the tree draws from: plain domains, and every kind the client must refuse.
 const NAMES: &[&str] = &[
@@ -149,7 +167,7 @@ fn encoded(name: &str) -> String {
 /// A signed repository from the input: after the tag, byte pairs (parent, name) add one role
 /// each, delegated from top-level targets (parent 0) or from role `parent - 1`; a pair whose
 /// parent byte is 0xFF instead adds a chain of `name` roles, each delegated from the one before.
-fn tree(data: &[u8]) -> HashMap<String, Vec<u8>> {
+fn tree(data: &[u8], hashed: bool) -> HashMap<String, Vec<u8>> {
     let mut roles: Vec<(String, Option<usize>)> = Vec::new();
     for pair in data.chunks(2) {
         let (p, n) = (pair[0], pair.get(1).copied().unwrap_or(0));
@@ -175,35 +193,64 @@ fn tree(data: &[u8]) -> HashMap<String, Vec<u8>> {
     let (_, did, djson) = key(5);
     let mut files = HashMap::new();
     let mut meta = BTreeMap::new();
-    let body = |name: Option<&str>, children: Vec<&String>| {
-        let listed = match name {
+    let entry = json!({"length": 2, "hashes": {"sha256": sha256(b"{}")}});
+    let body = |name: Option<&str>, own: Option<usize>, children: Vec<(usize, &String)>| {
+        let mut listed = match name {
+            // A bin lists only what its prefix covers: the map entries below.
+            Some(_) if hashed => json!({}),
             Some(n) => {
                 let t = format!("{}/keys.json", n.split('/').next().unwrap_or_default());
-                json!({t: {"length": 2, "hashes": {"sha256": sha256(b"{}")}}})
+                json!({t: entry.clone()})
             }
             None => json!({}),
         };
+        // A role lists the entries of the segment its name is, those its prefix covers (the
+        // others tough refuses: "Target file not delegated").
+        if let (true, Some(n), Some(i)) = (hashed, name, own) {
+            let seg = n.split('/').next().unwrap_or_default();
+            for k in (0..ENTRIES).filter(|_| SEGMENTS.contains(&seg)) {
+                let t = format!("{seg}/publishers/p{k}.json");
+                if sha256(t.as_bytes()).starts_with(&prefix(i)) {
+                    listed[t] = entry.clone();
+                }
+            }
+        }
         let mut t = json!({"_type": "targets", "spec_version": "1.0.31", "version": 1, "expires": FUTURE,
                            "targets": listed});
         if !children.is_empty() {
             let rs: Vec<Value> = children
                 .iter()
-                .map(|c| json!({"name": c, "keyids": [did], "threshold": 1, "paths": ["*"], "terminating": false}))
+                .map(|(i, c)| {
+                    let mut d = json!({"name": c, "keyids": [did], "threshold": 1, "terminating": false});
+                    if hashed {
+                        d["path_hash_prefixes"] = json!([prefix(*i)]);
+                    } else {
+                        d["paths"] = json!(["*"]);
+                    }
+                    d
+                })
                 .collect();
             t["delegations"] = json!({"keys": {did.clone(): djson.clone()}, "roles": rs});
         }
         t
     };
-    let children_of = |i: Option<usize>| roles.iter().filter(|(_, p)| *p == i).map(|(n, _)| n).collect::<Vec<_>>();
+    let children_of = |i: Option<usize>| {
+        roles.iter().enumerate().filter(|(_, (_, p))| *p == i).map(|(j, (n, _))| (j, n)).collect::<Vec<_>>()
+    };
     for (i, (name, _)) in roles.iter().enumerate() {
-        let signed = sign(&body(Some(name), children_of(Some(i))), 5);
+        let signed = sign(&body(Some(name), Some(i), children_of(Some(i))), 5);
         meta.insert(format!("{name}.json"), json!({"version": 1}));
         files.insert(format!("1.{}.json", encoded(name)), signed);
         let dir = name.split('/').next().unwrap_or_default();
         files.insert(format!("targets/{}/{}.keys.json", encoded(dir), sha256(b"{}")), b"{}".to_vec());
     }
+    for seg in SEGMENTS.iter().filter(|_| hashed) {
+        for k in 0..ENTRIES {
+            files.insert(format!("targets/{seg}/publishers/{}.p{k}.json", sha256(b"{}")), b"{}".to_vec());
+        }
+    }
     meta.insert("targets.json".into(), json!({"version": 1}));
-    files.insert("1.targets.json".into(), sign(&body(None, children_of(None)), 4));
+    files.insert("1.targets.json".into(), sign(&body(None, None, children_of(None)), 4));
     let snapshot =
         sign(&json!({"_type": "snapshot", "spec_version": "1.0.31", "version": 1, "expires": FUTURE, "meta": meta}), 3);
     let timestamp = sign(
@@ -236,8 +283,23 @@ fuzz_target!(|data: &[u8]| {
     if let Some(rest) = data.strip_prefix(&[TREE]) {
         let repo = Repo::Custom { url_or_dir: "https://tuf.fuzz.invalid/".into(), root: Some(TREE_ROOT.clone()) };
         let cfg = TufConfig { repo, cache: CACHE.clone(), expiry: Expiry::Enforce };
-        if let Ok(r) = tuf::update(&cfg, &Tree(tree(rest))) {
+        if let Ok(r) = tuf::update(&cfg, &Tree(tree(rest, false))) {
             assert!(r.roles.len() as u64 <= 4 + MAX_TUF_DELEGATED_ROLES, "{} roles published", r.roles.len());
+        }
+        return;
+    }
+    if let Some(rest) = data.strip_prefix(&[HASHED_TREE]) {
+        let repo = Repo::Custom { url_or_dir: "https://tuf.fuzz.invalid/".into(), root: Some(TREE_ROOT.clone()) };
+        let cfg = TufConfig { repo, cache: CACHE.clone(), expiry: Expiry::Enforce };
+        let wanted: Vec<String> =
+            SEGMENTS.iter().flat_map(|seg| (0..ENTRIES).map(move |k| format!("{seg}/publishers/p{k}.json"))).collect();
+        if let Ok(r) = tuf::update_for(&cfg, &Tree(tree(rest, true)), &wanted) {
+            let most = 4 + MAX_TUF_DELEGATED_ROLES + wanted.len() as u64 * MAX_TUF_DELEGATION_DEPTH;
+            assert!(r.roles.len() as u64 <= most, "{} roles published", r.roles.len());
+            for t in r.targets.iter().filter(|t| wanted.contains(&t.name)) {
+                let seg = t.name.split('/').next();
+                assert_eq!(t.domain.as_deref(), seg, "{} published, found through {}", t.name, t.role);
+            }
         }
         return;
     }
