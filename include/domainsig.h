@@ -525,8 +525,10 @@ enum domainsig_status domainsig_fetch_reply_fail(struct domainsig_fetch_reply *r
  * is read as saying nothing, and the Integrity API is asked instead).
  *
  * `options_json` is `{"file_name": "pylock.toml", "index_url": URL, "registry": URL, "npmrc":
- * TEXT_OF_THE_NPMRC_BESIDE_THE_LOCK, "jobs": N}`: `file_name` tells the format; the others are
- * optional (`jobs`: verification threads, 0 = one per core).
+ * TEXT_OF_THE_NPMRC_BESIDE_THE_LOCK, "trust_file": TEXT_OF_DOMAINSIG_PUBLISHERS_JSON, "jobs": N}`:
+ * `file_name` tells the format; the others are optional (`trust_file`: the npm gate's
+ * `domainsig-publishers.json` beside a package-lock.json, whose recorded publishers are pins;
+ * `jobs`: verification threads, 0 = one per core).
  *
  * Returns `DOMAINSIG_OK` when nothing was refused; the status of the first refused entry when one
  * was; or the input's status (`DOMAINSIG_LOCK_INVALID`, `DOMAINSIG_LIMIT_EXCEEDED`, ...) when the

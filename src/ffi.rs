@@ -1039,6 +1039,7 @@ struct LockOptions {
     index_url: Option<String>,
     registry: Option<String>,
     npmrc: Option<String>,
+    trust_file: Option<String>,
     #[serde(default)]
     jobs: usize,
 }
@@ -1053,8 +1054,10 @@ struct LockOptions {
 /// is read as saying nothing, and the Integrity API is asked instead).
 ///
 /// `options_json` is `{"file_name": "pylock.toml", "index_url": URL, "registry": URL, "npmrc":
-/// TEXT_OF_THE_NPMRC_BESIDE_THE_LOCK, "jobs": N}`: `file_name` tells the format; the others are
-/// optional (`jobs`: verification threads, 0 = one per core).
+/// TEXT_OF_THE_NPMRC_BESIDE_THE_LOCK, "trust_file": TEXT_OF_DOMAINSIG_PUBLISHERS_JSON, "jobs": N}`:
+/// `file_name` tells the format; the others are optional (`trust_file`: the npm gate's
+/// `domainsig-publishers.json` beside a package-lock.json, whose recorded publishers are pins;
+/// `jobs`: verification threads, 0 = one per core).
 ///
 /// Returns `DOMAINSIG_OK` when nothing was refused; the status of the first refused entry when one
 /// was; or the input's status (`DOMAINSIG_LOCK_INVALID`, `DOMAINSIG_LIMIT_EXCEEDED`, ...) when the
@@ -1097,7 +1100,12 @@ pub unsafe extern "C" fn domainsig_lock_verify(
             let (bytes, opts) = unsafe { (bytes_arg(lock, lock_len, "lock")?, bytes_arg(options_json, options_len, "options_json")?) };
             let opts: LockOptions = serde_json::from_slice(opts)
                 .map_err(|e| error::invalid_argument(format!("expected lock options JSON; found: {e}")).at("options_json"))?;
-            let lock_opts = crate::lock::Options { index_url: opts.index_url, registry: opts.registry, npmrc: opts.npmrc };
+            let lock_opts = crate::lock::Options {
+                index_url: opts.index_url,
+                registry: opts.registry,
+                npmrc: opts.npmrc,
+                trust_file: opts.trust_file,
+            };
             let parsed = crate::lock::parse(bytes, &opts.file_name, &lock_opts)?;
             Ok(crate::lock::verify(policy, &parsed, &fetcher, opts.jobs, &|_| {}))
         }))

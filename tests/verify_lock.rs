@@ -439,3 +439,71 @@ workflow = "pypi-package.yml"
     assert_eq!(e["status"], "SUBJECT_MISMATCH", "{r:#}");
     assert!(e["message"].as_str().unwrap().contains("attrs"), "{r:#}");
 }
+
+/// The npm gate's trust file (docs/lock.md) as it writes it: `publisher` recorded for sigstore.
+fn trust_file(publisher: Value) -> String {
+    json!({"version": 1, "packages": {"sigstore": [{"since": "1.0.0", "publisher": publisher}]}}).to_string()
+}
+
+/// npm's lockfile has no field for a publisher, so the npm gate keeps who published each package
+/// in domainsig-publishers.json beside package-lock.json; verify-lock holds the lock to it as the
+/// gate does, as it holds a pylock.toml to its attestation-identities.
+#[test]
+fn package_lock_is_held_to_the_npm_trust_file_beside_it() {
+    let srv = npm_registry();
+    let reg = srv.base();
+    let tgz = format!("{reg}sigstore/-/sigstore-1.0.0.tgz");
+    let real = json!({"kind": "GitHub", "repository": "sigstore/sigstore-js", "workflow": "publish.yml"});
+    let other = json!({"kind": "GitHub", "repository": "evil/fork", "workflow": "publish.yml"});
+    let run = |tag: &str, trust: Option<&str>| {
+        let d = tempdir(tag);
+        let lock = write(&d, "package-lock.json", &package_lock(&tgz, &sri("npm-cli--sigstore-1.0.0")));
+        if let Some(t) = trust {
+            write(&d, "domainsig-publishers.json", t);
+        }
+        verify_lock(&lock, &npm_policy(&d, srv.port), &["--registry", &reg])
+    };
+    let sigstore =
+        |r: &Value| r["entries"].as_array().unwrap().iter().find(|e| e["name"] == "sigstore").cloned().unwrap();
+
+    // Recorded as its real publisher: verified, the pin shown.
+    let (code, r) = run("trust-same", Some(&trust_file(real.clone())));
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(sigstore(&r)["verdict"], "verified", "{r:#}");
+    assert_eq!(sigstore(&r)["pinned_publishers"], json!([real]), "{r:#}");
+
+    // Recorded as another publisher: the policy accepts the signer, the trust file does not.
+    let (code, r) = run("trust-other", Some(&trust_file(other)));
+    assert_eq!(code, 1, "{r:#}");
+    let e = sigstore(&r);
+    assert_eq!(e["status"], "IDENTITY_MISMATCH", "{r:#}");
+    let m = e["message"].as_str().unwrap();
+    assert!(m.contains("domainsig-publishers.json") && m.contains("evil/fork"), "{m}");
+
+    // A trust file that is not the gate's is an input error, never read as "no pins".
+    for (bad, words) in [
+        (r#"{"version": 2, "packages": {}}"#.to_owned(), "expected version 1"),
+        (r#"{"version": 1, "packages": {"sigstore": []}}"#.to_owned(), "packages[\"sigstore\"]"),
+        (trust_file(json!({"kind": "Gitea", "repository": "x"})), "publisher"),
+        ("not json".to_owned(), "domainsig-publishers.json"),
+    ] {
+        let (code, r) = run("trust-bad", Some(&bad));
+        assert_eq!(code, 2, "{bad}: {r:#}");
+        let err = r["stderr"].as_str().unwrap_or_default();
+        assert!(err.contains("LOCK_INVALID") && err.contains(words), "{bad}: expected {words:?} in {err}");
+    }
+
+    // The library: the trust file belongs to package-lock.json only, and local entries get no pins.
+    let lock = package_lock(&tgz, &sri("npm-cli--sigstore-1.0.0"));
+    let opts = domainsig::lock::Options { trust_file: Some(trust_file(real.clone())), ..Default::default() };
+    let parsed = domainsig::lock::parse(lock.as_bytes(), "package-lock.json", &opts).unwrap();
+    for e in &parsed.entries {
+        let want = if e.name == "sigstore" { 1 } else { 0 };
+        assert_eq!(e.publishers.len(), want, "{e:?}");
+    }
+    let e =
+        domainsig::lock::parse(pylock("https://pypi.org/simple/", SDIST_SHA256, "").as_bytes(), "pylock.toml", &opts)
+            .unwrap_err();
+    assert_eq!(e.status, domainsig::Status::LockInvalid, "{e}");
+    assert!(e.message.contains("domainsig-publishers.json"), "{e}");
+}

@@ -48,10 +48,10 @@ async function defaultFetch(url, maxLen) {
   return Buffer.concat(chunks, total);
 }
 
-function readBounded(file) {
+function readBounded(file, limit = MAX_LOCK_BYTES + 1) {
   const fd = fs.openSync(file, 'r');
   try {
-    const buf = Buffer.alloc(MAX_LOCK_BYTES + 1);
+    const buf = Buffer.alloc(limit);
     let n = 0;
     for (;;) {
       const r = fs.readSync(fd, buf, n, buf.length - n, null);
@@ -66,7 +66,8 @@ function readBounded(file) {
 /**
  * Verifies every artifact `lockfile` pins under `policy`. Options: `indexUrl` (pylock entries
  * without packages.index), `registry` (npm; else the .npmrc beside the lock, else npm's), `fetch`,
- * `jobs` (verification threads; fetches run one at a time).
+ * `jobs` (verification threads; fetches run one at a time). A package-lock.json's
+ * domainsig-publishers.json beside it (the npm gate's trust file) pins its recorded packages.
  */
 async function verify(lockfile, policy, opts = {}) {
   const { VerificationError } = require('./index');
@@ -78,6 +79,12 @@ async function verify(lockfile, policy, opts = {}) {
   if (opts.registry) options.registry = String(opts.registry);
   const npmrc = path.join(path.dirname(path.resolve(file)), '.npmrc');
   if (fs.existsSync(npmrc) && fs.statSync(npmrc).isFile()) options.npmrc = fs.readFileSync(npmrc, 'utf8').slice(0, 1 << 20);
+  // The npm gate's trust file beside a package-lock.json: its recorded publishers are pins (docs/lock.md).
+  const trust = path.join(path.dirname(path.resolve(file)), 'domainsig-publishers.json');
+  if (['package-lock.json', 'npm-shrinkwrap.json'].includes(options.file_name) && fs.existsSync(trust) && fs.statSync(trust).isFile()) {
+    // One byte over the library's bound, so an oversized file is LIMIT_EXCEEDED, never cut short.
+    options.trust_file = readBounded(trust, (16 << 20) + 1).toString('utf8');
+  }
   const problems = [];
   // Its fetches wait on the main thread like an update's: process.exit must be able to fail them.
   watchExit();

@@ -20,6 +20,7 @@ pub mod npmrc;
 pub mod pnpm;
 pub mod pylock;
 mod run;
+pub mod trustfile;
 
 pub use crate::trust::tuf::{Fetched, Fetcher};
 pub use run::{EntryResult, Report, Verdict, verify, verify_parallel};
@@ -92,6 +93,11 @@ pub struct Options {
     /// npm locks: the text of the `.npmrc` beside the lockfile, if any (`registry=` and
     /// `@scope:registry=` lines are read; see [`npmrc`]).
     pub npmrc: Option<String>,
+    /// package-lock.json and npm-shrinkwrap.json: the text of the npm gate's trust file beside
+    /// the lockfile ([`trustfile::FILE_NAME`]), if any; its recorded publishers are their
+    /// packages' pins. Refused with another lock format (its publishers are pylock.toml's
+    /// `attestation-identities`; pnpm has no gate that writes one).
+    pub trust_file: Option<String>,
 }
 
 /// One locked artifact and what can be verified about it.
@@ -105,8 +111,9 @@ pub struct Entry {
     pub file: Option<String>,
     /// What the lock pins, and where its attestation is.
     pub source: Source,
-    /// Publisher objects the lock pins for this package (pylock `attestation-identities`): each
-    /// is a PEP 740 publisher object, a JSON object with at least `kind`.
+    /// Publisher objects the lock pins for this package (pylock `attestation-identities`, or the
+    /// npm trust file's entry for it): each is a PEP 740 publisher object, a JSON object with at
+    /// least `kind`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub publishers: Vec<serde_json::Map<String, serde_json::Value>>,
 }
@@ -179,13 +186,23 @@ pub fn parse_as(format: Format, bytes: &[u8], opts: &Options) -> Result<Lock> {
     }
     let text = std::str::from_utf8(bytes)
         .map_err(|e| error::lock_invalid(format!("expected a UTF-8 {}; found invalid UTF-8: {e}", format.name())))?;
-    let entries = match format {
+    if opts.trust_file.is_some() && format != Format::PackageLock {
+        return Err(error::lock_invalid(format!(
+            "{} is the npm gate's file beside package-lock.json; a {} records no publishers there",
+            trustfile::FILE_NAME,
+            format.name()
+        )));
+    }
+    let mut entries = match format {
         Format::Pylock => pylock::parse(text, opts.index_url.as_deref().unwrap_or(DEFAULT_INDEX_URL))?,
         Format::PackageLock => npm::parse(text, &npmrc::Registries::new(opts)?)?,
         Format::Pnpm => pnpm::parse(text, &npmrc::Registries::new(opts)?)?,
     };
     if entries.len() > limits::MAX_LOCK_ENTRIES {
         return Err(limits::exceeded("lockfile entries", limits::MAX_LOCK_ENTRIES, entries.len()));
+    }
+    if let Some(t) = &opts.trust_file {
+        trustfile::apply(t, &mut entries)?;
     }
     Ok(Lock { format, entries })
 }

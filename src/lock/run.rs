@@ -136,7 +136,7 @@ pub fn verify(
     let pages = Pages::default();
     let gathered: Vec<Gathered> = lock.entries.iter().map(|e| gather(e, fetcher, &pages)).collect();
     let items: Vec<(&Entry, Gathered)> = lock.entries.iter().zip(gathered).collect();
-    let entries = parallel(&items, jobs, progress, |(e, _)| *e, |(e, g)| judge(policy, e, g.clone()));
+    let entries = parallel(&items, jobs, progress, |(e, _)| *e, |(e, g)| judge(policy, lock.format, e, g.clone()));
     Report { format: lock.format, entries }
 }
 
@@ -150,7 +150,8 @@ pub fn verify_parallel(
     progress: &(dyn Fn(usize) + Sync),
 ) -> Report {
     let pages = Pages::default();
-    let entries = parallel(&lock.entries, jobs, progress, |e| e, |e| judge(policy, e, gather(e, fetcher, &pages)));
+    let entries =
+        parallel(&lock.entries, jobs, progress, |e| e, |e| judge(policy, lock.format, e, gather(e, fetcher, &pages)));
     Report { format: lock.format, entries }
 }
 
@@ -387,7 +388,16 @@ fn file_is_package(file: &str, package: &str, version: Option<&str>) -> Result<(
     Err(error::subject(format!("expected a file of the lock entry's package {want}; found {file:?}")).at("name"))
 }
 
-fn judge(policy: &Policy, e: &Entry, g: Gathered) -> EntryResult {
+/// How a refusal names the lock's pins for a package.
+fn pin_source(format: Format) -> &'static str {
+    match format {
+        Format::Pylock => "pylock.toml attestation-identities",
+        // Only package-lock.json carries the npm gate's trust file (lock::Options::trust_file).
+        Format::PackageLock | Format::Pnpm => super::trustfile::FILE_NAME,
+    }
+}
+
+fn judge(policy: &Policy, format: Format, e: &Entry, g: Gathered) -> EntryResult {
     let mut r = EntryResult {
         entry: e.clone(),
         index: None,
@@ -471,7 +481,7 @@ fn judge(policy: &Policy, e: &Entry, g: Gathered) -> EntryResult {
                     .collect();
                 match pubs {
                     Ok(p) => {
-                        pinned = policy.with_pin_source(&e.name, "pylock.toml attestation-identities", p);
+                        pinned = policy.with_pin_source(&e.name, pin_source(format), p);
                         &pinned
                     }
                     Err(err) => {

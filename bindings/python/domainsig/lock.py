@@ -87,8 +87,10 @@ def verify(
     """Verifies every artifact ``lockfile`` pins under ``policy`` and returns the report.
 
     ``index_url`` serves pylock entries without ``packages.index`` (default PyPI); ``registry``
-    is the npm registry (default npm's, or the ``.npmrc`` beside the lockfile). ``jobs`` bounds
-    the verification threads (0: one per core); fetches run one at a time on this thread.
+    is the npm registry (default npm's, or the ``.npmrc`` beside the lockfile). A
+    package-lock.json's ``domainsig-publishers.json`` beside it (the npm gate's trust file) pins
+    its recorded packages. ``jobs`` bounds the verification threads (0: one per core); fetches run
+    one at a time on this thread.
     """
     if fetch is None:
         fetch = urllib_fetch
@@ -106,6 +108,12 @@ def verify(
     if os.path.isfile(npmrc):
         with open(npmrc, "rb") as f:
             options["npmrc"] = f.read(1 << 20).decode("utf-8", "replace")
+    # The npm gate's trust file beside a package-lock.json: its recorded publishers are pins
+    # (docs/lock.md). One byte over the library's bound, so an oversized file is LIMIT_EXCEEDED.
+    trust = os.path.join(os.path.dirname(os.path.abspath(path)), "domainsig-publishers.json")
+    if options["file_name"] in ("package-lock.json", "npm-shrinkwrap.json") and os.path.isfile(trust):
+        with open(trust, "rb") as f:
+            options["trust_file"] = f.read((16 << 20) + 1).decode("utf-8", "replace")
     opts = json.dumps(options).encode()
     lib, fetch_fn = _lib()
     raised: List[BaseException] = []

@@ -114,3 +114,44 @@ def test_a_malformed_lock_raises_lock_invalid(tmp_path):
         lock.verify(p, policy())
     assert e.value.code == "LOCK_INVALID"
     assert e.value.status == 70
+
+
+NPM = REPO / "tests" / "npm"
+NPM_KEYS = NPM / "_keys" / "160677eb6e1c7083c89b166b20f8fe4e837fb71181506aff1991b80b89184f7d.keys.json"
+
+
+def test_a_package_lock_is_held_to_the_npm_trust_file_beside_it(tmp_path):
+    import base64
+    import hashlib
+
+    tgz = (NPM / "npm-cli--sigstore-1.0.0" / "artifact.tgz").read_bytes()
+    doc = (NPM / "npm-cli--sigstore-1.0.0" / "attestations.json").read_bytes()
+    integrity = "sha512-" + base64.b64encode(hashlib.sha512(tgz).digest()).decode()
+    (tmp_path / "package-lock.json").write_text(json.dumps({
+        "name": "app", "lockfileVersion": 3, "packages": {
+            "": {"name": "app"},
+            "node_modules/sigstore": {"version": "1.0.0", "integrity": integrity,
+                                      "resolved": "https://registry.npmjs.org/sigstore/-/sigstore-1.0.0.tgz"}}}))
+    npm_policy = domainsig.Policy.from_dict({
+        "version": 1,
+        "trusted_root": {"path": str(ROOT)},
+        "identities": [{"issuer": "https://token.actions.githubusercontent.com",
+                        "san_regex": "https://github\\.com/sigstore/sigstore-js/.*"}],
+        "keys": [{"path": str(NPM_KEYS), "usage": "npm:attestations", "domain": "registry.npmjs.org"}],
+        "domains": {"mode": "require"},
+    })
+
+    def fetch(url, max_len):
+        return doc if url.endswith("/-/npm/v1/attestations/sigstore@1.0.0") else None
+
+    def recorded(repository):
+        publisher = {"kind": "GitHub", "repository": repository, "workflow": "publish.yml"}
+        (tmp_path / "domainsig-publishers.json").write_text(json.dumps(
+            {"version": 1, "packages": {"sigstore": [{"since": "1.0.0", "publisher": publisher}]}}))
+        return lock.verify(tmp_path / "package-lock.json", npm_policy, fetch=fetch)
+
+    assert recorded("sigstore/sigstore-js")["ok"]
+    report = recorded("evil/fork")
+    assert not report["ok"], report
+    assert report["entries"][0]["status"] == "IDENTITY_MISMATCH"
+    assert "domainsig-publishers.json" in report["entries"][0]["message"]

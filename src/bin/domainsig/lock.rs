@@ -40,10 +40,24 @@ pub(crate) fn run(args: &[String]) -> Result<ExitCode, Usage> {
         ),
         None => None,
     };
+    // The npm gate's trust file beside a package-lock.json: its recorded publishers are pins, as
+    // the gate holds them (docs/lock.md).
+    let trust = Path::new(path)
+        .parent()
+        .map(|d| d.join(lock::trustfile::FILE_NAME))
+        .filter(|p| p.is_file() && lock::Format::from_file_name(path) == Some(lock::Format::PackageLock));
+    let trust_file = match trust {
+        Some(p) => Some(
+            String::from_utf8(read(&p.to_string_lossy(), lock::trustfile::MAX_BYTES, lock::trustfile::FILE_NAME)?)
+                .map_err(|_| Usage(format!("{} is not UTF-8 text", p.display())))?,
+        ),
+        None => None,
+    };
     let opts = lock::Options {
         index_url: a.get("--index-url").map(str::to_owned),
         registry: a.get("--registry").map(str::to_owned),
         npmrc,
+        trust_file,
     };
     let parsed = lock::parse(&bytes, path, &opts).map_err(|e| Usage(format!("{path}: {e}")))?;
     let total = parsed.entries.len();
