@@ -55,6 +55,13 @@ if target == "trust_root_parse":
         seeds.append(json.dumps({"keys": [{"keyid": k["keyId"], "key": k["publicKey"]["rawBytes"], "expires": None,
                                             "keytype": "ecdsa-sha2-nistp256", "scheme": "ecdsa-sha2-nistp256"}
                                            for k in keys["keys"]]}).encode())
+if target == "lock_parse":
+    # 0xF0: an npm trust file (domainsig-publishers.json) beside the target's fixed lock.
+    seeds.append(b"\xf0" + json.dumps({"version": 1, "packages": {
+        "sigstore": [{"since": "1.0.0", "publisher": {"kind": "GitHub", "repository": "sigstore/sigstore-js",
+                                                       "workflow": "publish.yml"}}],
+        "mine": [{"since": "0.1.0", "publisher": {"kind": "GitLab", "repository": "me/mine",
+                                                   "workflow_filepath": ".gitlab-ci.yml"}}]}}).encode())
 if target == "publisher_map":
     # The first byte picks: 0 an entry file, 1 a trust update's "search", 2 a pylock.toml, 3 an
     # npm lock (package-lock.json or pnpm-lock.yaml by the input's length).

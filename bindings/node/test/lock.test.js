@@ -80,3 +80,36 @@ test('a malformed lock rejects with LOCK_INVALID', async () => {
   fs.writeFileSync(file, 'lock-version = "9"\n');
   await assert.rejects(lock.verify(file, policy()), (e) => e instanceof VerificationError && e.code === 'LOCK_INVALID' && e.status === 70);
 });
+
+test('a package-lock.json is held to the npm trust file beside it', async () => {
+  const crypto = require('node:crypto');
+  const npm = path.join(repo, 'tests', 'npm');
+  const tgz = fs.readFileSync(path.join(npm, 'npm-cli--sigstore-1.0.0', 'artifact.tgz'));
+  const doc = fs.readFileSync(path.join(npm, 'npm-cli--sigstore-1.0.0', 'attestations.json'));
+  const dir = fs.mkdtempSync(path.join(work, 'npm'));
+  const file = path.join(dir, 'package-lock.json');
+  fs.writeFileSync(file, JSON.stringify({ name: 'app', lockfileVersion: 3, packages: {
+    '': { name: 'app' },
+    'node_modules/sigstore': { version: '1.0.0', resolved: 'https://registry.npmjs.org/sigstore/-/sigstore-1.0.0.tgz',
+      integrity: `sha512-${crypto.createHash('sha512').update(tgz).digest('base64')}` },
+  } }));
+  const npmPolicy = Policy.fromJSON({
+    version: 1,
+    trusted_root: { path: path.join(repo, 'tests', 'vectors', '_roots', 'public-good-production.trusted_root.json') },
+    identities: [{ issuer: 'https://token.actions.githubusercontent.com', san_regex: 'https://github\\.com/sigstore/sigstore-js/.*' }],
+    keys: [{ path: path.join(npm, '_keys', '160677eb6e1c7083c89b166b20f8fe4e837fb71181506aff1991b80b89184f7d.keys.json'), usage: 'npm:attestations', domain: 'registry.npmjs.org' }],
+    domains: { mode: 'require' },
+  });
+  const fetchFn = async (url) => (url.endsWith('/-/npm/v1/attestations/sigstore@1.0.0') ? doc : null);
+  const recorded = (repository) => {
+    const pub = { kind: 'GitHub', repository, workflow: 'publish.yml' };
+    fs.writeFileSync(path.join(dir, 'domainsig-publishers.json'), JSON.stringify({ version: 1, packages: { sigstore: [{ since: '1.0.0', publisher: pub }] } }));
+    return lock.verify(file, npmPolicy, { fetch: fetchFn });
+  };
+  const ok = await recorded('sigstore/sigstore-js');
+  assert.strictEqual(ok.ok, true, JSON.stringify(ok));
+  const report = await recorded('evil/fork');
+  assert.strictEqual(report.ok, false);
+  assert.strictEqual(report.entries[0].status, 'IDENTITY_MISMATCH', JSON.stringify(report));
+  assert.ok(report.entries[0].message.includes('domainsig-publishers.json'), report.entries[0].message);
+});

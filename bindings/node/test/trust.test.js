@@ -136,7 +136,8 @@ test('search fetches the asked projects of a publisher map, and is remembered', 
   const cache = path.join(work, 'cache-map');
   const report = await trust.update({ repoDir: fixture, rootPath: path.join(fixture, '1.root.json'), cache,
     search: { index: 'pypi.org', packages: ['GitLab.OIDC_Project', 'absent'] } });
-  assert.deepStrictEqual(report.asked, ['pypi.org/publishers/absent.json', 'pypi.org/publishers/gitlab-oidc-project.json']);
+  // Most recently asked first, in the order asked.
+  assert.deepStrictEqual(report.asked, ['pypi.org/publishers/gitlab-oidc-project.json', 'pypi.org/publishers/absent.json']);
   assert.deepStrictEqual(report.targets.filter((t) => t.name.includes('/publishers/')).map((t) => t.name),
     ['pypi.org/publishers/gitlab-oidc-project.json']);
   assert.deepStrictEqual((await trust.update({ repoDir: fixture, cache })).asked, report.asked);
