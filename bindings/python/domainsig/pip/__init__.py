@@ -15,6 +15,9 @@ docs/gates.md for what this trusts and what it does not.
 
 ``lock`` and ``install -r pylock.toml`` (:mod:`.pylock_gate`, :mod:`.pylock`, :mod:`.identities`)
 record and enforce each package's publishers in a PEP 751 lock: docs/lock.md.
+
+A policy with publisher maps (``publishers_from``): all three commands update each map for the
+names they resolved before the policy is compiled (:mod:`.maps`).
 """
 
 from __future__ import annotations
