@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from conftest import REPO
-from pip_index import (GITLAB, GITLAB_PUBLISHER, SDIST, environ, identities_in, install, lock, provenance,  # noqa: F401
+from pip_index import (GITLAB, GITLAB_PUBLISHER, SDIST, identities_in, install, lock, provenance,  # noqa: F401
                        refused, run, serve, warn_policy, write_policy)
 
 TUF = REPO / "tests" / "tuf"
@@ -163,7 +163,8 @@ def test_hostile_names_are_refused_before_any_update(tmp_path):
     # Names that normalise alike are searched once; a file name's project is searched too (the
     # library judges a file under it), a file name that is no plain name adds nothing.
     cs = [Candidate("Foo.Bar", "1", "u", "foo_bar-1.tar.gz"), Candidate("foo-bar", "1", "u", "Other-1-py3-none-any.whl"),
-          Candidate("x", "1", "u", "a/../b-1.tar.gz"), Candidate("mine", "1", "u", "mine-1.tar.gz", local=True)]
+          Candidate("x", "1", "u", "a/../b-1.tar.gz"), Candidate("x", "1", "u", "_x-1.tar.gz"),
+          Candidate("mine", "1", "u", "mine-1.tar.gz", local=True)]
     assert maps.searched_names(cs) == ["foo-bar", "other", "x"]
 
 

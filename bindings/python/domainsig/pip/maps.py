@@ -176,13 +176,15 @@ def _project_of(filename: str) -> Optional[str]:
         stem = filename.rsplit("-", 1)[0] if "-" in filename else ""
     else:
         return None
-    return stem if stem and re.fullmatch(r"[A-Za-z0-9._-]+", stem) else None
+    # A valid project name (the spec's regex, run with re.IGNORECASE: see _NAME), else nothing.
+    return stem if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?", stem) else None
 
 
 def refresh(policy: Mapping[str, Any], names: Sequence[str]) -> Said:
     """Updates every map of ``policy`` searching ``names`` (pip's names; the library normalises
-    them as PEP 503 does), then reads what each map said. Raises GateError when an update is
-    refused or a name cannot be searched: the install is refused, nothing was fetched into the cache."""
+    them as PEP 503 does), then reads what each map said. Raises GateError when a name cannot be
+    searched (before any update) or an update is refused (the library leaves that cache as it
+    was): the command then installs and locks nothing."""
     maps = specs(policy)
     said = Said(mirrors=_mirrors(policy), policy=dict(policy))
     if not maps:
