@@ -168,6 +168,15 @@ def test_hostile_names_are_refused_before_any_update(tmp_path):
     assert maps.searched_names(cs) == ["foo-bar", "other", "x"]
 
 
+def test_a_map_policy_the_library_would_refuse_is_refused_before_pip_runs(tmp_path):
+    # domains.mode "ignore" drops the index domain a map needs: a usage error (2), pip never runs.
+    policy = {"version": 1, "domains": {"mode": "ignore"},
+              "publishers_from": [{"tuf": {"repo": "tuf/x"}, "cache": "cache", "index": "pypi.org"}]}
+    r = run(tmp_path, "install", "--index-url", "http://127.0.0.1:9/simple/", "--policy", write_policy(tmp_path, policy),
+            "anything")
+    assert r.returncode == 2 and 'domains.mode "ignore"' in r.stderr, r.stderr
+
+
 def test_which_maps_govern_a_file_without_provenance():
     from domainsig.pip import maps
     from domainsig.pip.resolve import Candidate

@@ -102,6 +102,11 @@ def specs(policy: Mapping[str, Any]) -> List[MapSpec]:
         return []
     if not isinstance(raw, list):
         raise ValueError(f"publishers_from must be a list of maps, found {type(raw).__name__}")
+    domains = policy.get("domains")
+    if raw and isinstance(domains, dict) and domains.get("mode") == "ignore":
+        # The library refuses this too, but only once the maps are updated: said before pip runs.
+        raise ValueError("publishers_from: a publisher map governs only files fetched from its index, but "
+                         "domains.mode \"ignore\" drops the index domain; use \"require\" or \"warn\"")
     out = []
     for i, m in enumerate(raw):
         at = f"publishers_from[{i}]"
