@@ -32,6 +32,12 @@ pub const MAX_TUF_DELEGATED_ROLES: u64 = 64;
 /// Most publisher map entries (target names in hashed bins) one TUF cache searches: a lock of
 /// 4,096 packages. Each loads at most one role per delegation level.
 pub const MAX_TUF_MAP_NAMES: usize = 4096;
+/// Largest report.json a TUF cache writes and reads back (what a verified state holds: roles,
+/// targets, the publisher map names remembered). It grows with the remembered names, about
+/// 400 bytes each for a PyPI project with an entry and its bin (a target, a role, the name), so
+/// it is sized for [`MAX_TUF_MAP_NAMES`] of them with room to spare: a smaller bound would refuse
+/// every update of a long-lived cache once its names described more, as the name cap did.
+pub const MAX_TUF_REPORT_BYTES: u64 = 8 << 20;
 /// Most bytes fetched in one TUF update, metadata and targets together (an archived copy of
 /// Sigstore's public-good repository, every root version and target included, is under 400 KiB).
 pub const MAX_TUF_UPDATE_BYTES: u64 = 32 << 20;

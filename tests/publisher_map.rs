@@ -968,3 +968,24 @@ fn a_long_lived_cache_forgets_the_least_recently_asked_names_instead_of_refusing
     let e = site.refused(&spec, &too_many, Status::LimitExceeded, "publisher map names asked for in one TUF update");
     assert!(e.message.contains(&cap.to_string()), "{e}");
 }
+
+#[test]
+fn a_cache_remembering_names_whose_description_passes_a_mebibyte_still_updates() {
+    // report.json grows with the names a cache remembers (about 400 bytes each for a project with
+    // an entry and its bin); read back with the 1 MiB metadata limit, a cache that had been asked
+    // for about 2,700 such projects refused every later update. Long names reach that size
+    // without entries, which keeps this test cheap.
+    let site = Site::new("report-size");
+    let spec = Spec::new();
+    let long: Vec<String> =
+        (0..domainsig::limits::MAX_TUF_MAP_NAMES).map(|i| format!("{i:04}-{}", "n".repeat(230))).collect();
+    let long: Vec<&str> = long.iter().map(String::as_str).collect();
+    let r = site.update(&spec, &long).unwrap();
+    let json = serde_json::to_vec_pretty(&r).unwrap();
+    assert!(json.len() as u64 > 1 << 20, "the state takes {} bytes", json.len());
+    // Later updates, a refresh and a new name, still publish; a policy still reads the cache.
+    site.update(&spec, &[]).unwrap();
+    site.update(&spec, &[PROJECT]).unwrap();
+    assert!(site.policy("pypi.org", json!({"first_sight": true})).is_ok());
+    assert!(tuf::status(&site.cfg()).is_ok());
+}

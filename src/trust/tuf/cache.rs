@@ -327,7 +327,7 @@ impl Stage {
 fn not_older(ours: &Path, live: &Path) -> Result<()> {
     use crate::trust::tuf::report::Report;
     let read = |d: &Path| -> Result<Option<Report>> {
-        let Some(b) = read_bounded(&d.join("report.json"), crate::limits::MAX_TUF_METADATA_BYTES)? else {
+        let Some(b) = read_bounded(&d.join("report.json"), crate::limits::MAX_TUF_REPORT_BYTES)? else {
             return Ok(None);
         };
         serde_json::from_slice(&b)

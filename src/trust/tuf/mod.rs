@@ -137,14 +137,14 @@ pub fn update_for(cfg: &TufConfig, fetcher: &dyn Fetcher, wanted: &[String]) -> 
     // Every later read and update reads report.json back with this limit: a larger one, once
     // published, would block them all until the cache is deleted by hand. Role and target names
     // are repeated per target, so small metadata can describe a large state.
-    if json.len() as u64 > limits::MAX_TUF_METADATA_BYTES {
+    if json.len() as u64 > limits::MAX_TUF_REPORT_BYTES {
         return Err(error::tuf_refused(format!(
             "the verified state of {} takes {} bytes to describe (report.json), above the limit of {} the cache \
              reads back; the repository's role or target names are too long or too many, and the cache keeps \
              its previous state",
             report.repository,
             json.len(),
-            limits::MAX_TUF_METADATA_BYTES
+            limits::MAX_TUF_REPORT_BYTES
         )));
     }
     cache::write_atomic(&stage.dir.join("report.json"), &json)?;
@@ -264,7 +264,7 @@ fn not_cached(cfg: &TufConfig) -> Error {
 }
 
 fn read_report(gen_dir: &std::path::Path) -> Result<Option<Report>> {
-    let Some(b) = cache::read_bounded(&gen_dir.join("report.json"), limits::MAX_TUF_METADATA_BYTES)? else {
+    let Some(b) = cache::read_bounded(&gen_dir.join("report.json"), limits::MAX_TUF_REPORT_BYTES)? else {
         return Ok(None);
     };
     serde_json::from_slice(&b)
