@@ -1327,10 +1327,15 @@ mod tests {
         }
         // Adjacent is not overlapping.
         let apart: Vec<domainsig_request> = (0..2).map(|_| digest_request(garbage)).collect();
-        let mut results = vec![ptr::null_mut(); 2];
+        batch_then_free(p, &apart, Status::BundleMalformed);
+    }
+
+    /// Verifies `reqs` as one batch expecting `want`, then frees the results and the policy `p`.
+    fn batch_then_free(p: *mut domainsig_policy, reqs: &[domainsig_request], want: Status) {
+        let mut results = vec![ptr::null_mut(); reqs.len()];
         // SAFETY: valid arrays of the right length.
-        let st = unsafe { domainsig_verify_many(p, apart.as_ptr(), 2, results.as_mut_ptr()) };
-        assert_eq!(st, Status::BundleMalformed);
+        let st = unsafe { domainsig_verify_many(p, reqs.as_ptr(), reqs.len(), results.as_mut_ptr()) };
+        assert_eq!(st, want);
         // SAFETY: freeing what we own.
         unsafe {
             results.iter().for_each(|r| domainsig_result_free(*r));
@@ -1349,15 +1354,7 @@ mod tests {
         let st = unsafe { domainsig_verify_many(p, reqs.as_ptr(), n, results.as_mut_ptr()) };
         assert_eq!(st, Status::LimitExceeded);
         assert!(results.iter().all(|r| r.is_null()));
-        let mut results = vec![ptr::null_mut(); n - 1];
-        // SAFETY: valid arrays of the right length.
-        let st = unsafe { domainsig_verify_many(p, reqs.as_ptr(), n - 1, results.as_mut_ptr()) };
-        assert_eq!(st, Status::BundleMalformed);
-        // SAFETY: freeing what we own.
-        unsafe {
-            results.iter().for_each(|r| domainsig_result_free(*r));
-            domainsig_policy_free(p);
-        }
+        batch_then_free(p, &reqs[..n - 1], Status::BundleMalformed);
     }
 
     #[test]
