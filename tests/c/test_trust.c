@@ -146,23 +146,6 @@ static domainsig_status update(domainsig_fetch_fn fetch, void *user_data, char *
     return st;
 }
 
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        exit(2);
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) exit(2);
-    fclose(f);
-    buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
-}
-
 static domainsig_status verify_happy_path(const char *vectors, char *json_out, size_t cap) {
     char path[4096];
     size_t bundle_len, artifact_len;
