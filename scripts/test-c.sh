@@ -89,12 +89,7 @@ python3 tests/c/vector_manifest.py "$root/tests/vectors" "$out/vectors"
 
 # The example, as its README shows it: accepted once, refused for a changed artifact.
 v=$root/tests/vectors/conformance--happy-path-v0.3
-cat >"$out/policy.json" <<'JSON'
-{"version": 1, "trusted_root": "public-good",
- "identities": [{"issuer": "https://token.actions.githubusercontent.com",
-   "san": "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"}],
- "domains": {"mode": "ignore"}, "subject": {"require_name": false}}
-JSON
+happy_policy >"$out/policy.json"
 "${valgrind[@]}" "$out/c_gate" "$out/policy.json" "$v/bundle.sigstore.json" "$v/artifact" pypi.org
 printf 'tampered' >"$out/tampered"
 if "${valgrind[@]}" "$out/c_gate" "$out/policy.json" "$v/bundle.sigstore.json" "$out/tampered" pypi.org; then

@@ -112,12 +112,7 @@ sig[-1] ^= 0x01
 b["messageSignature"]["signature"] = base64.b64encode(bytes(sig)).decode()
 json.dump(b, open(sys.argv[2], "w"))
 PY
-cat >"$data/policy.json" <<'JSON'
-{"version": 1, "trusted_root": "public-good",
- "identities": [{"issuer": "https://token.actions.githubusercontent.com",
-   "san": "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"}],
- "domains": {"mode": "ignore"}, "subject": {"require_name": false}}
-JSON
+happy_policy >"$data/policy.json"
 
 # --- C: unpack, compile against it with pkg-config (the last step that may use a compiler) ---------
 mkdir -p "$work/c"
