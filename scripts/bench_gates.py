@@ -49,11 +49,16 @@ def small_wheel(name):
     return f"{name}-1.0-py3-none-any.whl", out.getvalue()
 
 
+def provenance():
+    """The PEP 740 provenance object of the real attestation."""
+    att = json.loads((CASE / "attestation.json").read_text())
+    return json.dumps({"version": 1, "attestation_bundles": [{"publisher": {"kind": "GitHub"}, "attestations": [att]}]}).encode()
+
+
 def serve_lock(n):
     """An index with rfc8785 (attested) and n-1 generated wheels (no provenance), and the lock."""
     data = (CASE / "artifact").read_bytes()
-    att = json.loads((CASE / "attestation.json").read_text())
-    prov = json.dumps({"version": 1, "attestation_bundles": [{"publisher": {"kind": "GitHub"}, "attestations": [att]}]}).encode()
+    prov = provenance()
     projects = {"rfc8785": (WHEEL, data, prov)}
     for i in range(1, n):
         fname, wheel = small_wheel(f"benchpkg{i:02d}")
@@ -68,22 +73,7 @@ def serve_lock(n):
         if p:
             routes[f"/files/{fname}.provenance"] = (p, "application/json")
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            body, ctype = routes.get(self.path.split("?")[0], (None, None))
-            if body is None:
-                return self.send_error(404)
-            self.send_response(200)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve_routes(routes)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     lock = ['lock-version = "1.0"', 'created-by = "bench_gates"', ""]
     for project, (fname, body, p) in sorted(projects.items()):
@@ -101,8 +91,7 @@ def verify_batch(n, runs):
     from domainsig import Policy
 
     policy = Policy.from_dict({"version": 1, "trusted_root": "staging", "first_sight": True, "domains": {"mode": "warn"}})
-    att = json.loads((CASE / "attestation.json").read_text())
-    prov = json.dumps({"version": 1, "attestation_bundles": [{"publisher": {"kind": "GitHub"}, "attestations": [att]}]}).encode()
+    prov = provenance()
     path = str(CASE / "artifact")
     xs = []
     for _ in range(runs):
@@ -154,14 +143,18 @@ def lock_rows(runs, env):
 
 def serve():
     data = (CASE / "artifact").read_bytes()
-    att = json.loads((CASE / "attestation.json").read_text())
-    prov = json.dumps({"version": 1, "attestation_bundles": [{"publisher": {"kind": "GitHub"}, "attestations": [att]}]}).encode()
+    prov = provenance()
     page = json.dumps({"meta": {"api-version": "1.1"}, "name": "rfc8785", "files": [
         {"filename": WHEEL, "url": f"../../files/{WHEEL}", "hashes": {"sha256": hashlib.sha256(data).hexdigest()},
          "provenance": f"../../files/{WHEEL}.provenance"}]}).encode()
     routes = {"/simple/rfc8785/": (page, "application/vnd.pypi.simple.v1+json"),
               f"/files/{WHEEL}": (data, "application/octet-stream"),
               f"/files/{WHEEL}.provenance": (prov, "application/json")}
+    return serve_routes(routes)
+
+
+def serve_routes(routes):
+    """An index on 127.0.0.1 serving `routes` (path -> (body, content type)), 404 for anything else."""
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):

@@ -4,16 +4,8 @@
 #   scripts/test-c.sh             run the tests
 #   scripts/test-c.sh --valgrind  run them under valgrind (0 errors and 0 leaks required)
 set -Eeuo pipefail
-cd "$(dirname "$0")/.."
-root=$(pwd)
-# A failing step names itself (set -e alone exits without a word).
-trap 'echo "test-c.sh: FAILED (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
-# CARGO_TARGET_DIR may be unset, relative (to the repository, where cargo runs) or absolute; steps
-# below run from other folders (pip's and npm's builds), so it is made absolute once, here.
-if [ -n "${CARGO_TARGET_DIR:-}" ]; then
-  case "$CARGO_TARGET_DIR" in /*) ;; *) export CARGO_TARGET_DIR=$root/$CARGO_TARGET_DIR ;; esac
-fi
-target_dir=${CARGO_TARGET_DIR:-$root/target}
+# root, target_dir and the failing-step trap.
+source "$(dirname "$0")/test-common.sh"
 # A fresh machine may lack the tools; as root on Debian, fetch them rather than skip the checks.
 need() {
   command -v "$1" >/dev/null && return 0
@@ -97,12 +89,7 @@ python3 tests/c/vector_manifest.py "$root/tests/vectors" "$out/vectors"
 
 # The example, as its README shows it: accepted once, refused for a changed artifact.
 v=$root/tests/vectors/conformance--happy-path-v0.3
-cat >"$out/policy.json" <<'JSON'
-{"version": 1, "trusted_root": "public-good",
- "identities": [{"issuer": "https://token.actions.githubusercontent.com",
-   "san": "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"}],
- "domains": {"mode": "ignore"}, "subject": {"require_name": false}}
-JSON
+happy_policy >"$out/policy.json"
 "${valgrind[@]}" "$out/c_gate" "$out/policy.json" "$v/bundle.sigstore.json" "$v/artifact" pypi.org
 printf 'tampered' >"$out/tampered"
 if "${valgrind[@]}" "$out/c_gate" "$out/policy.json" "$v/bundle.sigstore.json" "$out/tampered" pypi.org; then

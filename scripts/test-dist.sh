@@ -9,16 +9,8 @@
 # with one signature byte changed (refused, SIGNATURE_INVALID). Then the sdist is built from source
 # outside the repository, as on a user's machine with Rust.
 set -Eeuo pipefail
-cd "$(dirname "$0")/.."
-root=$(pwd)
-# A failing step names itself (set -e alone exits without a word).
-trap 'echo "test-dist.sh: FAILED (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
-# CARGO_TARGET_DIR may be unset, relative (to the repository, where cargo runs) or absolute; steps
-# below run from other folders (pip's and npm's builds), so it is made absolute once, here.
-if [ -n "${CARGO_TARGET_DIR:-}" ]; then
-  case "$CARGO_TARGET_DIR" in /*) ;; *) export CARGO_TARGET_DIR=$root/$CARGO_TARGET_DIR ;; esac
-fi
-target_dir=${CARGO_TARGET_DIR:-$root/target}
+# root, target_dir and the failing-step trap.
+source "$(dirname "$0")/test-common.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export npm_config_update_notifier=false npm_config_audit=false npm_config_fund=false
@@ -120,12 +112,7 @@ sig[-1] ^= 0x01
 b["messageSignature"]["signature"] = base64.b64encode(bytes(sig)).decode()
 json.dump(b, open(sys.argv[2], "w"))
 PY
-cat >"$data/policy.json" <<'JSON'
-{"version": 1, "trusted_root": "public-good",
- "identities": [{"issuer": "https://token.actions.githubusercontent.com",
-   "san": "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"}],
- "domains": {"mode": "ignore"}, "subject": {"require_name": false}}
-JSON
+happy_policy >"$data/policy.json"
 
 # --- C: unpack, compile against it with pkg-config (the last step that may use a compiler) ---------
 mkdir -p "$work/c"

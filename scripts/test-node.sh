@@ -3,16 +3,8 @@
 # addon with node-gyp against the installed Node headers and the freshly built libdomainsig), then
 # runs its `node --test` suite, the npm gate's end-to-end test and the npm_gate example from that project.
 set -Eeuo pipefail
-cd "$(dirname "$0")/.."
-root=$(pwd)
-# A failing step names itself (set -e alone exits without a word).
-trap 'echo "test-node.sh: FAILED (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
-# CARGO_TARGET_DIR may be unset, relative (to the repository, where cargo runs) or absolute; steps
-# below run from other folders (pip's and npm's builds), so it is made absolute once, here.
-if [ -n "${CARGO_TARGET_DIR:-}" ]; then
-  case "$CARGO_TARGET_DIR" in /*) ;; *) export CARGO_TARGET_DIR=$root/$CARGO_TARGET_DIR ;; esac
-fi
-target_dir=${CARGO_TARGET_DIR:-$root/target}
+# root, target_dir and the failing-step trap.
+source "$(dirname "$0")/test-common.sh"
 # Runs a noisy step with its output kept aside, and shows that output only when it fails.
 quiet() {
   local log

@@ -4,16 +4,8 @@
 # Uses the dev cargo profile to share the test build's artifacts; DOMAINSIG_PY_PROFILE=release to
 # build as a user would.
 set -Eeuo pipefail
-cd "$(dirname "$0")/.."
-root=$(pwd)
-# A failing step names itself (set -e alone exits without a word).
-trap 'echo "test-python.sh: FAILED (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
-# CARGO_TARGET_DIR may be unset, relative (to the repository, where cargo runs) or absolute; steps
-# below run from other folders (pip's and npm's builds), so it is made absolute once, here.
-if [ -n "${CARGO_TARGET_DIR:-}" ]; then
-  case "$CARGO_TARGET_DIR" in /*) ;; *) export CARGO_TARGET_DIR=$root/$CARGO_TARGET_DIR ;; esac
-fi
-target_dir=${CARGO_TARGET_DIR:-$root/target}
+# root, target_dir and the failing-step trap.
+source "$(dirname "$0")/test-common.sh"
 py=$(command -v python3.11 || command -v python3)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -108,13 +108,39 @@ macro_rules! ffi_boundary {
     };
 }
 
-/// Builds the result object for an outcome.
-fn make_result(outcome: &Outcome) -> Box<domainsig_result> {
-    let json = CString::new(outcome.to_json()).unwrap_or_else(|_| {
+/// The first lines of every export with a `result` out-pointer: a NULL `result` returns
+/// `DOMAINSIG_INVALID_ARGUMENT` and nothing else is done; otherwise `*result` is set to NULL first,
+/// so that even a caught panic leaves a defined value behind.
+macro_rules! clear_result {
+    ($result:ident) => {
+        if $result.is_null() {
+            return Status::InvalidArgument;
+        }
+        // SAFETY: non-NULL and, by the export's contract, writable.
+        unsafe { $result.write(ptr::null_mut()) };
+    };
+}
+
+/// A result's JSON text as a C string.
+fn result_json(text: String) -> CString {
+    CString::new(text).unwrap_or_else(|_| {
         // serde_json escapes every control character, so a NUL byte cannot appear in its output.
         CString::from(c"{\"status\":\"INTERNAL\",\"code\":99,\"family\":\"internal\"}")
+    })
+}
+
+/// Builds the result object for an outcome.
+fn make_result(outcome: &Outcome) -> Box<domainsig_result> {
+    Box::new(domainsig_result { status: outcome.status(), json: result_json(outcome.to_json()) })
+}
+
+/// Builds the result object of a call that reports (a trust update or status, a lock's
+/// verification): `status`, `code`, `family` and `report`.
+fn report_result(status: Status, report: impl serde::Serialize) -> Box<domainsig_result> {
+    let json = serde_json::json!({
+        "status": status.name(), "code": status.code(), "family": status.family().name(), "report": report,
     });
-    Box::new(domainsig_result { status: outcome.status(), json })
+    Box::new(domainsig_result { status, json: result_json(json.to_string()) })
 }
 
 /// Stores a result for `outcome` in `*out` and returns its status.
@@ -122,29 +148,33 @@ fn make_result(outcome: &Outcome) -> Box<domainsig_result> {
 /// # Safety
 /// `out` must be non-NULL and valid for writing one pointer.
 unsafe fn give(outcome: &Outcome, out: *mut *mut domainsig_result) -> Status {
-    let status = outcome.status();
-    // SAFETY: the caller guarantees `out` is non-NULL and writable; ownership of the Box passes to
-    // the C caller, who releases it with domainsig_result_free.
-    unsafe { out.write(Box::into_raw(make_result(outcome))) };
-    status
+    // SAFETY: forwarded from this function's contract.
+    unsafe { give_result(make_result(outcome), out) }
+}
+
+/// Runs `op`, turning a panic inside the library into an `INTERNAL` error that says what was
+/// being done (`doing`) and the panic's message, so the caller gets a result to log rather than
+/// only a status.
+fn guarded<R>(doing: &str, op: impl FnOnce() -> crate::Result<R>) -> crate::Result<R> {
+    catch_unwind(AssertUnwindSafe(op)).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        // As in ffi_boundary: a payload's Drop is foreign code; leak it rather than run it.
+        std::mem::forget(payload);
+        Err(error::internal(format!("domainsig panicked {doing}: {what}")))
+    })
 }
 
 fn null_argument(name: &str) -> Error {
     error::invalid_argument(format!("{name} is NULL")).at(name)
 }
 
-/// Runs a verification, turning a panic inside the library into an `INTERNAL` outcome that says so,
-/// so the caller gets a result to log rather than only a status.
+/// Runs a verification, turning a panic inside the library into an `INTERNAL` outcome ([`guarded`]).
 fn verify_guarded(policy: &Policy, req: &Request<'_>) -> Outcome {
-    catch_unwind(AssertUnwindSafe(|| policy.verify(req))).unwrap_or_else(|payload| {
-        let what = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        std::mem::forget(payload);
-        Outcome::refused(error::internal(format!("domainsig panicked while verifying: {what}")))
-    })
+    guarded("while verifying", || Ok(policy.verify(req))).unwrap_or_else(Outcome::refused)
 }
 
 /// Borrows `len` bytes at `p` (`what` names the argument in errors).
@@ -411,12 +441,7 @@ pub unsafe extern "C" fn domainsig_verify_bundle(
     result: *mut *mut domainsig_result,
 ) -> Status {
     ffi_boundary! {
-        if result.is_null() {
-            return Status::InvalidArgument;
-        }
-        // SAFETY: non-NULL and, by the caller's contract, writable. Written first so that even a
-        // caught panic leaves a defined value behind.
-        unsafe { result.write(ptr::null_mut()) };
+        clear_result!(result);
         let outcome = if policy.is_null() {
             Outcome::refused(null_argument("policy"))
         } else {
@@ -784,32 +809,9 @@ impl Fetcher for HostFetcher {
 /// `message`/`field` on failure.
 fn trust_result<R: serde::Serialize>(outcome: crate::Result<R>) -> Box<domainsig_result> {
     match outcome {
-        Ok(report) => {
-            let st = Status::Ok;
-            let json = serde_json::json!({
-                "status": st.name(), "code": st.code(), "family": st.family().name(), "report": report,
-            });
-            let text = CString::new(json.to_string()).unwrap_or_else(|_| {
-                // serde_json escapes every control character, so a NUL byte cannot appear.
-                CString::from(c"{\"status\":\"INTERNAL\",\"code\":99,\"family\":\"internal\"}")
-            });
-            Box::new(domainsig_result { status: st, json: text })
-        }
+        Ok(report) => report_result(Status::Ok, report),
         Err(e) => make_result(&Outcome::refused(e)),
     }
-}
-
-/// Runs a trust operation, turning a panic inside the library into an `INTERNAL` error that says so.
-fn trust_guarded<R>(op: impl FnOnce() -> crate::Result<R>) -> crate::Result<R> {
-    catch_unwind(AssertUnwindSafe(op)).unwrap_or_else(|payload| {
-        let what = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        std::mem::forget(payload);
-        Err(error::internal(format!("domainsig panicked during a trust update: {what}")))
-    })
 }
 
 /// Reads a trust configuration's JSON.
@@ -884,14 +886,9 @@ pub unsafe extern "C" fn domainsig_trust_update(
     result: *mut *mut domainsig_result,
 ) -> Status {
     ffi_boundary! {
-        if result.is_null() {
-            return Status::InvalidArgument;
-        }
-        // SAFETY: non-NULL and, by the caller's contract, writable. Written first so that even a
-        // caught panic leaves a defined value behind.
-        unsafe { result.write(ptr::null_mut()) };
+        clear_result!(result);
         let fetcher = HostFetcher { fetch, user_data };
-        let outcome = trust_guarded(|| {
+        let outcome = guarded("during a trust update", || {
             // SAFETY: the caller's contract covers `config_json` for the duration of this call.
             let (config, wanted) = unsafe { trust_update_arg(config_json, len) }?;
             tuf::update_for(&config, &fetcher, &wanted)
@@ -918,12 +915,8 @@ pub unsafe extern "C" fn domainsig_trust_status(
     result: *mut *mut domainsig_result,
 ) -> Status {
     ffi_boundary! {
-        if result.is_null() {
-            return Status::InvalidArgument;
-        }
-        // SAFETY: non-NULL and, by the caller's contract, writable.
-        unsafe { result.write(ptr::null_mut()) };
-        let outcome = trust_guarded(|| {
+        clear_result!(result);
+        let outcome = guarded("during a trust update", || {
             // SAFETY: the caller's contract covers `config_json` for the duration of this call.
             let config = unsafe { trust_config_arg(config_json, len) }?;
             tuf::status(&config)
@@ -1082,12 +1075,7 @@ pub unsafe extern "C" fn domainsig_lock_verify(
     result: *mut *mut domainsig_result,
 ) -> Status {
     ffi_boundary! {
-        if result.is_null() {
-            return Status::InvalidArgument;
-        }
-        // SAFETY: non-NULL and, by the caller's contract, writable. Written first so that even a
-        // caught panic leaves a defined value behind.
-        unsafe { result.write(ptr::null_mut()) };
+        clear_result!(result);
         if policy.is_null() {
             // SAFETY: `result` is non-NULL and writable.
             return unsafe { give(&Outcome::refused(null_argument("policy")), result) };
@@ -1095,7 +1083,7 @@ pub unsafe extern "C" fn domainsig_lock_verify(
         // SAFETY: non-NULL, from domainsig_policy_new and not freed (caller's contract).
         let policy = unsafe { &(*policy).policy };
         let fetcher = HostFetcher { fetch, user_data };
-        let report = catch_unwind(AssertUnwindSafe(|| -> crate::Result<crate::lock::Report> {
+        let report = guarded("while verifying a lock", || -> crate::Result<crate::lock::Report> {
             // SAFETY: the caller's contract covers both buffers for the duration of this call.
             let (bytes, opts) = unsafe { (bytes_arg(lock, lock_len, "lock")?, bytes_arg(options_json, options_len, "options_json")?) };
             let opts: LockOptions = serde_json::from_slice(opts)
@@ -1108,24 +1096,12 @@ pub unsafe extern "C" fn domainsig_lock_verify(
             };
             let parsed = crate::lock::parse(bytes, &opts.file_name, &lock_opts)?;
             Ok(crate::lock::verify(policy, &parsed, &fetcher, opts.jobs, &|_| {}))
-        }))
-        .unwrap_or_else(|payload| {
-            // As in ffi_boundary: a payload's Drop is foreign code; leak it rather than run it.
-            std::mem::forget(payload);
-            Err(error::internal("domainsig panicked while verifying a lock"))
         });
         let boxed = match report {
             Ok(r) => {
                 let st = r.entries.iter().map(|e| e.status()).find(|s| *s != Status::Ok).unwrap_or(Status::Ok);
                 let report: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap_or_default();
-                let json = serde_json::json!({
-                    "status": st.name(), "code": st.code(), "family": st.family().name(), "report": report,
-                });
-                let text = CString::new(json.to_string()).unwrap_or_else(|_| {
-                    // serde_json escapes every control character, so a NUL byte cannot appear.
-                    CString::from(c"{\"status\":\"INTERNAL\",\"code\":99,\"family\":\"internal\"}")
-                });
-                Box::new(domainsig_result { status: st, json: text })
+                report_result(st, report)
             }
             Err(e) => make_result(&Outcome::refused(e)),
         };
@@ -1359,10 +1335,15 @@ mod tests {
         }
         // Adjacent is not overlapping.
         let apart: Vec<domainsig_request> = (0..2).map(|_| digest_request(garbage)).collect();
-        let mut results = vec![ptr::null_mut(); 2];
+        batch_then_free(p, &apart, Status::BundleMalformed);
+    }
+
+    /// Verifies `reqs` as one batch expecting `want`, then frees the results and the policy `p`.
+    fn batch_then_free(p: *mut domainsig_policy, reqs: &[domainsig_request], want: Status) {
+        let mut results = vec![ptr::null_mut(); reqs.len()];
         // SAFETY: valid arrays of the right length.
-        let st = unsafe { domainsig_verify_many(p, apart.as_ptr(), 2, results.as_mut_ptr()) };
-        assert_eq!(st, Status::BundleMalformed);
+        let st = unsafe { domainsig_verify_many(p, reqs.as_ptr(), reqs.len(), results.as_mut_ptr()) };
+        assert_eq!(st, want);
         // SAFETY: freeing what we own.
         unsafe {
             results.iter().for_each(|r| domainsig_result_free(*r));
@@ -1381,15 +1362,7 @@ mod tests {
         let st = unsafe { domainsig_verify_many(p, reqs.as_ptr(), n, results.as_mut_ptr()) };
         assert_eq!(st, Status::LimitExceeded);
         assert!(results.iter().all(|r| r.is_null()));
-        let mut results = vec![ptr::null_mut(); n - 1];
-        // SAFETY: valid arrays of the right length.
-        let st = unsafe { domainsig_verify_many(p, reqs.as_ptr(), n - 1, results.as_mut_ptr()) };
-        assert_eq!(st, Status::BundleMalformed);
-        // SAFETY: freeing what we own.
-        unsafe {
-            results.iter().for_each(|r| domainsig_result_free(*r));
-            domainsig_policy_free(p);
-        }
+        batch_then_free(p, &reqs[..n - 1], Status::BundleMalformed);
     }
 
     #[test]

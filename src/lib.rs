@@ -33,6 +33,7 @@ pub mod intoto;
 pub mod json;
 pub mod limits;
 pub mod lock;
+mod parallel;
 pub mod policy;
 pub mod publisher;
 pub mod subject;
@@ -339,42 +340,9 @@ impl Policy {
     /// Work is handed out one item at a time from a shared counter, so a slow item (a huge
     /// artifact) does not hold back a whole pre-assigned slice.
     pub fn verify_many(&self, reqs: &[Request<'_>], jobs: usize, progress: &(dyn Fn(usize) + Sync)) -> Vec<Outcome> {
-        use std::sync::Mutex;
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let jobs = if jobs == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { jobs };
-        let jobs = jobs.clamp(1, reqs.len().max(1));
-        let next = AtomicUsize::new(0);
-        let done = AtomicUsize::new(0);
-        let slots: Vec<Mutex<Option<Outcome>>> = reqs.iter().map(|_| Mutex::new(None)).collect();
-        let work = || {
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(req) = reqs.get(i) else { break };
-                let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.verify(req)))
-                    .unwrap_or_else(|_| Outcome::refused(error::internal("verification panicked")));
-                if let Ok(mut slot) = slots[i].lock() {
-                    *slot = Some(out);
-                }
-                progress(done.fetch_add(1, Ordering::Relaxed) + 1);
-            }
-        };
-        if jobs == 1 {
-            work();
-        } else {
-            std::thread::scope(|s| {
-                for _ in 0..jobs {
-                    s.spawn(work);
-                }
-            });
-        }
-        slots
+        parallel::map(reqs, jobs, progress, |req| self.verify(req))
             .into_iter()
-            .map(|m| {
-                m.into_inner()
-                    .ok()
-                    .flatten()
-                    .unwrap_or_else(|| Outcome::refused(error::internal("batch item was not verified")))
-            })
+            .map(|out| out.unwrap_or_else(|| Outcome::refused(error::internal("verification panicked"))))
             .collect()
     }
 

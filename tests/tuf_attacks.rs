@@ -1,10 +1,9 @@
 //! Attacks on TUF repositories these tests sign with their own Ed25519 keys: each is refused with
 //! a specific status and message, and a refused update leaves the cache byte for byte as it was.
 //!
-//! The signer is test-only and small: canonical JSON here is serde_json's compact output with
-//! sorted keys, which equals OLPC canonical JSON for the ASCII, integer-only documents written here.
+//! Keys and canonical JSON are tests/support/tuf_repo.rs's.
 
-use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
+use aws_lc_rs::signature::KeyPair;
 use domainsig::Status;
 use domainsig::trust::tuf::{self, Expiry, NoNetwork, Repo, TufConfig};
 use serde_json::{Value, json};
@@ -13,38 +12,11 @@ use std::path::{Path, PathBuf};
 
 #[path = "support/tree.rs"]
 mod tree;
+#[path = "support/tuf_repo.rs"]
+mod tuf_repo;
 use tree::digest;
+use tuf_repo::{FUTURE, Key, canonical, hex, key, sha256, sign_keys as sign};
 
-struct Key {
-    pair: Ed25519KeyPair,
-    id: String,
-    json: Value,
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn sha256(b: &[u8]) -> String {
-    hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, b).as_ref())
-}
-
-fn key(seed: u8) -> Key {
-    let pair = Ed25519KeyPair::from_seed_unchecked(&[seed; 32]).unwrap();
-    let json =
-        json!({"keytype": "ed25519", "scheme": "ed25519", "keyval": {"public": hex(pair.public_key().as_ref())}});
-    let id = sha256(&serde_json::to_vec(&json).unwrap());
-    Key { pair, id, json }
-}
-
-fn sign(signed: &Value, keys: &[&Key]) -> Vec<u8> {
-    let msg = serde_json::to_vec(signed).unwrap();
-    let sigs: Vec<Value> =
-        keys.iter().map(|k| json!({"keyid": k.id, "sig": hex(k.pair.sign(&msg).as_ref())})).collect();
-    serde_json::to_vec(&json!({"signatures": sigs, "signed": signed})).unwrap()
-}
-
-const FUTURE: &str = "2099-01-01T00:00:00Z";
 const PAST: &str = "2001-01-01T00:00:00Z";
 
 /// One state of a test repository; `write` publishes it as a CDN would (consistent snapshots).
@@ -95,7 +67,7 @@ impl State {
 
     /// Signed by each of `seeds`, once under each keyid root lists it under.
     fn signed(&self, signed: &Value, seeds: &[u8]) -> Vec<u8> {
-        let msg = serde_json::to_vec(signed).unwrap();
+        let msg = canonical(signed);
         let sigs: Vec<Value> = seeds
             .iter()
             .flat_map(|s| {

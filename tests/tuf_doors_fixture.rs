@@ -13,37 +13,16 @@
 //! <https://theupdateframework.github.io/specification/latest/#document-formats>; key IDs are the
 //! SHA-256 of the key's canonical JSON (§4.2), the signed bytes the canonical JSON of `signed`.
 
-use aws_lc_rs::digest::{SHA256, digest};
-use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
+// Keys by seed and canonical JSON (the documents here are plain ASCII: no escaping rule differs).
+#[path = "support/tuf_repo.rs"]
+mod tuf_repo;
+use tuf_repo::{Key, canonical, hex, key, sha256};
+
 const EXPIRES: &str = "2099-01-01T00:00:00Z";
 const TRUSTED_ROOT: &str = "tests/tuf/sigstore-public-good/2026-08-21/targets/6494e21ea73fa7ee769f85f57d5a3e6a08725eae1e38c755fc3517c9e6bc0b66.trusted_root.json";
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// Canonical JSON for this repository's content: serde_json's map is sorted and its compact output
-/// has no whitespace; every string here is plain ASCII, so no escaping rule differs.
-fn canonical(v: &Value) -> Vec<u8> {
-    serde_json::to_vec(v).expect("JSON serialises")
-}
-
-struct Key {
-    pair: Ed25519KeyPair,
-    id: String,
-    public: Value,
-}
-
-fn key(seed: u8) -> Key {
-    let pair = Ed25519KeyPair::from_seed_unchecked(&[seed; 32]).expect("a 32-byte seed");
-    let public =
-        json!({"keytype": "ed25519", "scheme": "ed25519", "keyval": {"public": hex(pair.public_key().as_ref())}});
-    let id = hex(digest(&SHA256, &canonical(&public)).as_ref());
-    Key { pair, id, public }
-}
 
 fn sign(signed: Value, key: &Key) -> Vec<u8> {
     let sig = key.pair.sign(&canonical(&signed));
@@ -54,7 +33,7 @@ fn sign(signed: Value, key: &Key) -> Vec<u8> {
 }
 
 fn meta(bytes: &[u8], version: u64) -> Value {
-    json!({"version": version, "length": bytes.len(), "hashes": {"sha256": hex(digest(&SHA256, bytes).as_ref())}})
+    json!({"version": version, "length": bytes.len(), "hashes": {"sha256": sha256(bytes)}})
 }
 
 /// Every file of the repository, by path relative to its top.
@@ -66,12 +45,12 @@ fn build(repo_root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let root = sign(
         json!({
             "_type": "root", "spec_version": "1.0.0", "version": 1, "expires": EXPIRES, "consistent_snapshot": true,
-            "keys": {root_key.id.clone(): root_key.public, online.id.clone(): online.public},
+            "keys": {root_key.id.clone(): root_key.json, online.id.clone(): online.json},
             "roles": {"root": role(&root_key), "timestamp": role(&online), "snapshot": role(&online), "targets": role(&online)},
         }),
         &root_key,
     );
-    let target_sha = hex(digest(&SHA256, &trusted_root).as_ref());
+    let target_sha = sha256(&trusted_root);
     let targets = sign(
         json!({
             "_type": "targets", "spec_version": "1.0.0", "version": 1, "expires": EXPIRES,

@@ -4,10 +4,8 @@
 //! status (or, for the domain binding, reported as what it is), and a refused update leaves the
 //! cache as it was.
 //!
-//! Canonical JSON here is serde_json's compact output with sorted keys, which equals OLPC
-//! canonical JSON for the ASCII, integer-only documents written here (as in tests/tuf_attacks.rs).
+//! Keys, canonical JSON and the top-level metadata are tests/support/tuf_repo.rs's.
 
-use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use domainsig::Status;
 use domainsig::limits::{MAX_TUF_DELEGATED_ROLES, MAX_TUF_DELEGATION_DEPTH, MAX_TUF_METADATA_BYTES};
 use domainsig::policy::Policy;
@@ -20,9 +18,11 @@ use std::process::Command;
 
 #[path = "support/tree.rs"]
 mod tree;
+#[path = "support/tuf_repo.rs"]
+mod tuf_repo;
 use tree::digest;
+use tuf_repo::{FUTURE, key, sign};
 
-const FUTURE: &str = "2099-01-01T00:00:00Z";
 /// A real npm registry key set (Sigstore's public-good `registry.npmjs.org/keys.json`).
 const NPM_KEYS: &[u8] = include_bytes!(
     "tuf/sigstore-public-good/2026-08-21/targets/registry.npmjs.org/160677eb6e1c7083c89b166b20f8fe4e837fb71181506aff1991b80b89184f7d.keys.json"
@@ -31,34 +31,6 @@ const NPM_KEYS: &[u8] = include_bytes!(
 const TRUSTED_ROOT: &[u8] = include_bytes!(
     "tuf/sigstore-public-good/2026-08-21/targets/6494e21ea73fa7ee769f85f57d5a3e6a08725eae1e38c755fc3517c9e6bc0b66.trusted_root.json"
 );
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn sha256(b: &[u8]) -> String {
-    hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, b).as_ref())
-}
-
-fn key(seed: u8) -> (Ed25519KeyPair, String, Value) {
-    let pair = Ed25519KeyPair::from_seed_unchecked(&[seed; 32]).unwrap();
-    let json =
-        json!({"keytype": "ed25519", "scheme": "ed25519", "keyval": {"public": hex(pair.public_key().as_ref())}});
-    let id = sha256(&serde_json::to_vec(&json).unwrap());
-    (pair, id, json)
-}
-
-fn sign(signed: &Value, seed: u8) -> Vec<u8> {
-    let (pair, id, _) = key(seed);
-    // Canonical JSON (what tough verifies) writes control characters as they are, where
-    // serde_json escapes them; the two this file's names use are put back.
-    let canonical = String::from_utf8(serde_json::to_vec(signed).unwrap())
-        .unwrap()
-        .replace("\\u001b", "\u{1b}")
-        .replace("\\u0007", "\u{7}");
-    let sig = hex(pair.sign(canonical.as_bytes()).as_ref());
-    serde_json::to_vec(&json!({"signatures": [{"keyid": id, "sig": sig}], "signed": signed})).unwrap()
-}
 
 /// Delegated roles all sign with this key.
 const DELEGATE: u8 = 5;
@@ -116,41 +88,21 @@ impl Spec {
         i
     }
 
-    fn root(&self) -> Vec<u8> {
-        let mut keys = BTreeMap::new();
-        let mut roles = BTreeMap::new();
-        for (seed, role) in [(1u8, "root"), (2, "timestamp"), (3, "snapshot"), (4, "targets")] {
-            let (_, id, json) = key(seed);
-            keys.insert(id.clone(), json);
-            roles.insert(role, json!({"keyids": [id], "threshold": 1}));
-        }
-        sign(
-            &json!({"_type": "root", "spec_version": "1.0.31", "version": 1, "expires": FUTURE,
-                    "consistent_snapshot": self.consistent, "keys": keys, "roles": roles}),
-            1,
-        )
-    }
-
     fn delegations(&self, children: &[usize]) -> Value {
-        let (_, id, json) = key(DELEGATE);
+        let k = key(DELEGATE);
         let roles: Vec<Value> = children
             .iter()
             .map(|c| {
                 let r = &self.roles[*c];
-                json!({"name": r.name, "keyids": [id], "threshold": 1, "paths": r.paths,
+                json!({"name": r.name, "keyids": [k.id], "threshold": 1, "paths": r.paths,
                        "terminating": r.terminating})
             })
             .collect();
-        json!({"keys": {id.clone(): json}, "roles": roles})
+        json!({"keys": {k.id.clone(): k.json}, "roles": roles})
     }
 
     fn targets_body(&self, files: &[(String, Vec<u8>)], children: &[usize]) -> Value {
-        let listed: BTreeMap<_, _> = files
-            .iter()
-            .map(|(n, b)| (n.clone(), json!({"length": b.len(), "hashes": {"sha256": sha256(b)}})))
-            .collect();
-        let mut t = json!({"_type": "targets", "spec_version": "1.0.31", "version": self.version,
-                           "expires": FUTURE, "targets": listed});
+        let mut t = tuf_repo::targets(self.version, FUTURE, files);
         if !children.is_empty() {
             t["delegations"] = self.delegations(children);
         }
@@ -183,16 +135,11 @@ impl Spec {
         let mut put = |p: PathBuf, b: &[u8]| {
             out.insert(p, b.to_vec());
         };
-        let root = self.root();
+        let root = tuf_repo::root(self.consistent);
         put(dir.join("1.root.json"), &root);
         let all_files = self.files.iter().chain(self.roles.iter().flat_map(|r| r.files.iter()));
         for (name, body) in all_files {
-            let path = if self.consistent {
-                let (d, f) = name.rsplit_once('/').unwrap_or(("", name));
-                dir.join("targets").join(d).join(format!("{}.{f}", sha256(body)))
-            } else {
-                dir.join("targets").join(name)
-            };
+            let path = if self.consistent { tuf_repo::target_path(name, body) } else { dir.join("targets").join(name) };
             put(path, body);
         }
         let mut meta = BTreeMap::new();
@@ -212,18 +159,8 @@ impl Spec {
         let targets = sign(&self.targets_body(&self.files, &self.children), 4);
         put(dir.join(self.meta_name("targets")), &targets);
         meta.insert("targets.json".into(), json!({"version": self.version}));
-        let snapshot = sign(
-            &json!({"_type": "snapshot", "spec_version": "1.0.31", "version": self.version,
-                    "expires": FUTURE, "meta": meta}),
-            3,
-        );
+        let (snapshot, timestamp) = tuf_repo::snapshot_and_timestamp(self.version, meta);
         put(dir.join(self.meta_name("snapshot")), &snapshot);
-        let timestamp = sign(
-            &json!({"_type": "timestamp", "spec_version": "1.0.31", "version": self.version, "expires": FUTURE,
-                    "meta": {"snapshot.json": {"version": self.version, "length": snapshot.len(),
-                                               "hashes": {"sha256": sha256(&snapshot)}}}}),
-            2,
-        );
         put(dir.join("timestamp.json"), &timestamp);
         (root, out)
     }
@@ -263,12 +200,21 @@ impl Site {
 
     /// Writes `spec`, expects a refusal with `status` and `words`, and an untouched cache.
     fn refused(&self, spec: &Spec, status: Status, words: &str) -> domainsig::Error {
-        let before = digest(&self.cache);
-        let e = self.update(spec).expect_err(words);
-        assert_eq!(e.status, status, "{e}");
-        assert!(e.message.contains(words), "expected {words:?} in: {e}");
-        assert_eq!(digest(&self.cache), before, "a refused update changed the cache: {e}");
-        e
+        tree::refused(&self.cache, status, words, || self.update(spec))
+    }
+
+    /// Runs the CLI's `trust update` of `repo` (this site's folder, or a URL serving it) into
+    /// `cache`, bootstrapped from the root this site's folder holds.
+    fn cli_update(&self, repo: impl AsRef<std::ffi::OsStr>, cache: &Path) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_domainsig"))
+            .args(["trust", "update", "--repo"])
+            .arg(repo)
+            .arg("--root")
+            .arg(self.repo.join("1.root.json"))
+            .arg("--cache")
+            .arg(cache)
+            .output()
+            .unwrap()
     }
 }
 
@@ -556,11 +502,8 @@ fn only_not_found_ends_the_root_walk() {
     // Anything else fails the update, names the URL, leaves the cache and fetches nothing more.
     for reason in ["HTTP status 500", "connection reset by peer", "timed out reading response"] {
         let f = flaky(Err(reason.into()));
-        let before = digest(&site.cache);
-        let e = tuf::update(&cfg, &f).unwrap_err();
-        assert_eq!(e.status, Status::TufFetch, "{reason}: {e}");
-        assert!(e.message.contains(&format!("cannot reach https://tuf.test/2.root.json: {reason}")), "{e}");
-        assert_eq!(digest(&site.cache), before, "{reason}");
+        let words = format!("cannot reach https://tuf.test/2.root.json: {reason}");
+        tree::refused(&site.cache, Status::TufFetch, &words, || tuf::update(&cfg, &f));
         assert!(!f.asked.borrow().iter().any(|u| u.ends_with("timestamp.json")), "{reason}");
     }
 }
@@ -628,17 +571,10 @@ fn cli_root_walk_over_http() {
     let site = Site::new("cli-http");
     let s = Spec::new();
     s.write(&site.repo);
-    let root = site.repo.join("1.root.json");
     for (status, ok) in [(404, true), (403, true), (500, false), (0, false)] {
         let cache = site.dir.join(format!("cache-{status}"));
         let (base, h, stop) = serve(site.repo.clone(), status);
-        let out = Command::new(env!("CARGO_BIN_EXE_domainsig"))
-            .args(["trust", "update", "--repo", &base, "--root"])
-            .arg(&root)
-            .arg("--cache")
-            .arg(&cache)
-            .output()
-            .unwrap();
+        let out = site.cli_update(&base, &cache);
         stop.send(()).unwrap();
         h.join().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
@@ -656,15 +592,7 @@ fn cli_root_walk_over_http() {
 fn cli_survives_a_thousand_role_chain() {
     let site = Site::new("cli-chain");
     chain(1000).write(&site.repo);
-    let out = Command::new(env!("CARGO_BIN_EXE_domainsig"))
-        .args(["trust", "update", "--repo"])
-        .arg(&site.repo)
-        .arg("--root")
-        .arg(site.repo.join("1.root.json"))
-        .arg("--cache")
-        .arg(&site.cache)
-        .output()
-        .unwrap();
+    let out = site.cli_update(&site.repo, &site.cache);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("delegation depth"), "{err}");
@@ -717,11 +645,8 @@ fn a_state_too_large_to_read_back_is_not_published() {
     evil.files = (0..240).map(|i| (format!("evil.example/t{i}"), b"x".to_vec())).collect();
     s.delegate(None, evil);
     s.version = 2;
-    let before = digest(&site.cache);
-    let e = tuf::update(&cfg, &Mem(s.build().1)).expect_err("a state the cache cannot read back");
-    assert_eq!(e.status, Status::TufRefused, "{e}");
-    assert!(e.message.contains("report"), "{e}");
-    assert_eq!(digest(&site.cache), before, "a refused update changed the cache: {e}");
+    // A state the cache cannot read back.
+    tree::refused(&site.cache, Status::TufRefused, "report", || tuf::update(&cfg, &Mem(s.build().1)));
     // The cache still reads, and updates once the repository is sane again.
     assert_eq!(tuf::status(&cfg).expect("the cache still reads").roles[1].version, 1);
     s.roles.clear();
@@ -746,11 +671,8 @@ fn bytes_taken_from_the_cache_count_against_the_budget() {
     for i in 1..9 {
         s.files.push((format!("blob{i}.bin"), body.clone()));
     }
-    let before = digest(&site.cache);
-    let e = tuf::update(&cfg, &Mem(s.build().1)).expect_err("36 MiB of targets is above the budget");
-    assert_eq!(e.status, Status::TufRefused, "{e}");
-    assert!(e.message.contains("per update"), "{e}");
-    assert_eq!(digest(&site.cache), before, "a refused update changed the cache: {e}");
+    // 36 MiB of targets is above the budget.
+    tree::refused(&site.cache, Status::TufRefused, "per update", || tuf::update(&cfg, &Mem(s.build().1)));
 }
 
 /// Review leftover 1: a target named with an escape sequence (here one that sets the terminal's
@@ -763,15 +685,7 @@ fn a_target_name_with_a_control_character_is_refused() {
     s.files.push(("\u{1b}]0;x\u{7}a".into(), b"{}".to_vec()));
     let e = site.refused(&s, Status::TufRefused, "control character");
     assert!(e.message.contains("\\u{1b}]0;x\\u{7}a"), "the name is shown escaped: {e}");
-    let out = Command::new(env!("CARGO_BIN_EXE_domainsig"))
-        .args(["trust", "update", "--repo"])
-        .arg(&site.repo)
-        .arg("--root")
-        .arg(site.repo.join("1.root.json"))
-        .arg("--cache")
-        .arg(&site.cache)
-        .output()
-        .unwrap();
+    let out = site.cli_update(&site.repo, &site.cache);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!out.stdout.contains(&0x1b) && !out.stderr.contains(&0x1b), "an escape reached the terminal");
 }
@@ -819,13 +733,7 @@ fn a_server_that_answers_not_found_to_everything_is_a_fetch_failure() {
     std::fs::create_dir_all(&empty).unwrap();
     s.write(&site.repo);
     let (base, h, stop) = serve(empty, 403);
-    let out = Command::new(env!("CARGO_BIN_EXE_domainsig"))
-        .args(["trust", "update", "--repo", &base, "--root"])
-        .arg(site.repo.join("1.root.json"))
-        .arg("--cache")
-        .arg(&site.cache)
-        .output()
-        .unwrap();
+    let out = site.cli_update(&base, &site.cache);
     stop.send(()).unwrap();
     h.join().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);

@@ -15,7 +15,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const native = require('./addon.js').load();
-const { dispatcher, watchExit } = require('./trust');
+const { dispatcher, watchExit, fetchBounded } = require('./trust');
 
 /** The Accept header of every lock request (src/lock/mod.rs ACCEPT). */
 const ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.integrity.v1+json, application/json;q=0.9';
@@ -24,28 +24,7 @@ const MAX_LOCK_BYTES = 32 << 20;
 
 /** The default fetcher: the global fetch asking for JSON; 404, 403 and 410 are "not found". */
 async function defaultFetch(url, maxLen) {
-  const res = await fetch(url, { headers: { Accept: ACCEPT } });
-  if (!res.ok) {
-    if (res.body) await res.body.cancel();
-    if ([403, 404, 410].includes(res.status)) return null;
-    throw new Error(`HTTP ${res.status} ${res.statusText}`);
-  }
-  const chunks = [];
-  let total = 0;
-  if (res.body) {
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      total += value.byteLength;
-      if (total > maxLen) {
-        await reader.cancel();
-        break;
-      }
-    }
-  }
-  return Buffer.concat(chunks, total);
+  return fetchBounded(url, maxLen, { headers: { Accept: ACCEPT } }, [403, 404, 410]);
 }
 
 function readBounded(file, limit = MAX_LOCK_BYTES + 1) {

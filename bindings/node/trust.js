@@ -118,21 +118,23 @@ const FETCH_DEADLINE_MS = 60000;
  */
 async function defaultFetch(url, maxLen, { deadlineMs = FETCH_DEADLINE_MS } = {}) {
   try {
-    return await fetchWithin(url, maxLen, AbortSignal.timeout(deadlineMs));
+    return await fetchBounded(url, maxLen, { signal: AbortSignal.timeout(deadlineMs) }, [403, 404]);
   } catch (e) {
     if (e && e.name === 'TimeoutError') throw new Error(`no complete answer within ${deadlineMs} ms`);
     throw e;
   }
 }
 
-async function fetchWithin(url, maxLen, signal) {
-  const res = await fetch(url, { signal });
-  if (res.status === 404 || res.status === 403) {
-    if (res.body) await res.body.cancel();
-    return null;
-  }
+/**
+ * One GET for the library (a TUF update's or a lock's): at most `maxLen + 1` bytes of the body are
+ * read, so an endless body is cut off (and refused by the library); a status in `notFound` is "not
+ * found" (null), any other failure throws. `init` is fetch's own (headers, signal).
+ */
+async function fetchBounded(url, maxLen, init, notFound) {
+  const res = await fetch(url, init);
   if (!res.ok) {
     if (res.body) await res.body.cancel();
+    if (notFound.includes(res.status)) return null;
     throw new Error(`HTTP ${res.status} ${res.statusText}`);
   }
   const chunks = [];
@@ -230,5 +232,6 @@ async function status(opts = {}) {
   return settle(await native.trustStatus(config), []);
 }
 
-// `dispatcher` and `watchExit` are shared with the lock door (lock.js), which uses the same fetch bridge.
-module.exports = { update, status, trustedRoot, defaultFetch, dispatcher, watchExit };
+// `dispatcher`, `watchExit` and `fetchBounded` are shared with the lock door (lock.js), which uses
+// the same fetch bridge.
+module.exports = { update, status, trustedRoot, defaultFetch, dispatcher, watchExit, fetchBounded };

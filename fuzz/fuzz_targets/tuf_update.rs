@@ -20,13 +20,17 @@
 //! was found through the top-level delegation its first path segment names.
 #![no_main]
 
-use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use domainsig::limits::{MAX_TUF_DELEGATED_ROLES, MAX_TUF_DELEGATION_DEPTH};
 use domainsig::trust::tuf::{self, Expiry, Fetched, Fetcher, Repo, TufConfig};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
+
+// The tests' TUF signer (keys by seed, canonical JSON, root, snapshot and timestamp).
+#[path = "../../tests/support/tuf_repo.rs"]
+mod tuf_repo;
+use tuf_repo::{FUTURE, key, sha256, sign};
 
 static ROOT: &[u8] = include_bytes!("../../tests/tuf/doors/1.root.json");
 static CACHE: LazyLock<std::path::PathBuf> =
@@ -86,7 +90,6 @@ const ENTRIES: usize = 32;
 fn prefix(i: usize) -> String {
     if i % 17 == 16 { String::new() } else { format!("{:x}", i % 16) }
 }
-const FUTURE: &str = "2099-01-01T00:00:00Z";
 /// Role names the tree draws from: plain domains, and every kind the client must refuse.
 const NAMES: &[&str] = &[
     "registry.npmjs.org",
@@ -109,47 +112,8 @@ const NAMES: &[&str] = &[
 /// Most roles a fuzz input describes (above the client's limit, so the limit is reached).
 const MAX_ROLES: usize = 160;
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn sha256(b: &[u8]) -> String {
-    hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, b).as_ref())
-}
-
-/// A fixed Ed25519 key: (pair, keyid, key JSON).
-fn key(seed: u8) -> (Ed25519KeyPair, String, Value) {
-    let pair = Ed25519KeyPair::from_seed_unchecked(&[seed; 32]).expect("a 32-byte seed");
-    let json =
-        json!({"keytype": "ed25519", "scheme": "ed25519", "keyval": {"public": hex(pair.public_key().as_ref())}});
-    let id = sha256(&serde_json::to_vec(&json).unwrap_or_default());
-    (pair, id, json)
-}
-
-/// `signed` signed by `seed`. serde_json's compact sorted output is OLPC canonical JSON for the
-/// documents built here except where a name holds a control character, which then fails to
-/// verify: a refusal, as it should be.
-fn sign(signed: &Value, seed: u8) -> Vec<u8> {
-    let (pair, id, _) = key(seed);
-    let sig = hex(pair.sign(&serde_json::to_vec(signed).unwrap_or_default()).as_ref());
-    serde_json::to_vec(&json!({"signatures": [{"keyid": id, "sig": sig}], "signed": signed})).unwrap_or_default()
-}
-
 /// Root v1 of the tree repositories: keys 1 (root), 2 (timestamp), 3 (snapshot), 4 (targets).
-static TREE_ROOT: LazyLock<Vec<u8>> = LazyLock::new(|| {
-    let mut keys = BTreeMap::new();
-    let mut roles = BTreeMap::new();
-    for (seed, role) in [(1u8, "root"), (2, "timestamp"), (3, "snapshot"), (4, "targets")] {
-        let (_, id, json) = key(seed);
-        keys.insert(id.clone(), json);
-        roles.insert(role, json!({"keyids": [id], "threshold": 1}));
-    }
-    sign(
-        &json!({"_type": "root", "spec_version": "1.0.31", "version": 1, "expires": FUTURE,
-                "consistent_snapshot": true, "keys": keys, "roles": roles}),
-        1,
-    )
-});
+static TREE_ROOT: LazyLock<Vec<u8>> = LazyLock::new(|| tuf_repo::root(true));
 
 /// The name tough puts in a URL: python's `quote(name, safe="")` (tough's `encode_filename`).
 fn encoded(name: &str) -> String {
@@ -190,7 +154,7 @@ fn tree(data: &[u8], hashed: bool) -> HashMap<String, Vec<u8>> {
         let name = if n & 0x80 != 0 { format!("{base}{}", roles.len()) } else { base.to_owned() };
         roles.push((name, parent));
     }
-    let (_, did, djson) = key(5);
+    let delegate = key(5);
     let mut files = HashMap::new();
     let mut meta = BTreeMap::new();
     let entry = json!({"length": 2, "hashes": {"sha256": sha256(b"{}")}});
@@ -221,7 +185,7 @@ fn tree(data: &[u8], hashed: bool) -> HashMap<String, Vec<u8>> {
             let rs: Vec<Value> = children
                 .iter()
                 .map(|(i, c)| {
-                    let mut d = json!({"name": c, "keyids": [did], "threshold": 1, "terminating": false});
+                    let mut d = json!({"name": c, "keyids": [delegate.id], "threshold": 1, "terminating": false});
                     if hashed {
                         d["path_hash_prefixes"] = json!([prefix(*i)]);
                     } else {
@@ -230,7 +194,7 @@ fn tree(data: &[u8], hashed: bool) -> HashMap<String, Vec<u8>> {
                     d
                 })
                 .collect();
-            t["delegations"] = json!({"keys": {did.clone(): djson.clone()}, "roles": rs});
+            t["delegations"] = json!({"keys": {delegate.id.clone(): delegate.json.clone()}, "roles": rs});
         }
         t
     };
@@ -251,14 +215,7 @@ fn tree(data: &[u8], hashed: bool) -> HashMap<String, Vec<u8>> {
     }
     meta.insert("targets.json".into(), json!({"version": 1}));
     files.insert("1.targets.json".into(), sign(&body(None, None, children_of(None)), 4));
-    let snapshot =
-        sign(&json!({"_type": "snapshot", "spec_version": "1.0.31", "version": 1, "expires": FUTURE, "meta": meta}), 3);
-    let timestamp = sign(
-        &json!({"_type": "timestamp", "spec_version": "1.0.31", "version": 1, "expires": FUTURE,
-                "meta": {"snapshot.json": {"version": 1, "length": snapshot.len(),
-                                           "hashes": {"sha256": sha256(&snapshot)}}}}),
-        2,
-    );
+    let (snapshot, timestamp) = tuf_repo::snapshot_and_timestamp(1, meta);
     files.insert("1.snapshot.json".into(), snapshot);
     files.insert("timestamp.json".into(), timestamp);
     files

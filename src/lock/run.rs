@@ -155,8 +155,8 @@ pub fn verify_parallel(
     Report { format: lock.format, entries }
 }
 
-/// Runs `f` over `items` on up to `jobs` threads, one item at a time from a shared counter,
-/// keeping the order; a panic in one item is that item's INTERNAL refusal.
+/// Runs `f` over `items` through the batch work queue ([`crate::parallel::map`]), keeping the
+/// order; a panic in one item is that item's INTERNAL refusal.
 fn parallel<T: Sync>(
     items: &[T],
     jobs: usize,
@@ -164,38 +164,11 @@ fn parallel<T: Sync>(
     entry_of: impl Fn(&T) -> &Entry,
     f: impl Fn(&T) -> EntryResult + Sync,
 ) -> Vec<EntryResult> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let jobs = if jobs == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { jobs };
-    let jobs = jobs.clamp(1, items.len().max(1));
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<EntryResult>>> = items.iter().map(|_| Mutex::new(None)).collect();
-    let work = || {
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(item) = items.get(i) else { break };
-            if let Ok(r) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(item))) {
-                if let Ok(mut s) = slots[i].lock() {
-                    *s = Some(r);
-                }
-            }
-            progress(done.fetch_add(1, Ordering::Relaxed) + 1);
-        }
-    };
-    if jobs == 1 {
-        work();
-    } else {
-        std::thread::scope(|s| {
-            for _ in 0..jobs {
-                s.spawn(work);
-            }
-        });
-    }
-    slots
+    crate::parallel::map(items, jobs, progress, f)
         .into_iter()
         .zip(items)
-        .map(|(m, item)| {
-            m.into_inner().ok().flatten().unwrap_or_else(|| EntryResult {
+        .map(|(r, item)| {
+            r.unwrap_or_else(|| EntryResult {
                 entry: entry_of(item).clone(),
                 index: None,
                 verdict: Verdict::Refused,

@@ -12,53 +12,15 @@
 #include <unistd.h>
 
 #include "domainsig.h"
-
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        checks++;                                                                                  \
-        if (!(cond)) {                                                                             \
-            failures++;                                                                            \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                        \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-        }                                                                                          \
-    } while (0)
-
-#define CHECK_STATUS(got, want, result)                                                            \
-    CHECK((got) == (want), "got %s, want %s; result %s", domainsig_status_name((int)(got)),       \
-          domainsig_status_name((int)(want)),                                                      \
-          (result) ? domainsig_result_json(result) : "(none)")
+#include "check.h"
 
 static const char *vectors;
 #define HAPPY "conformance--happy-path-v0.3"
-#define SAN                                                                                        \
-    "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/"     \
-    "workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
-#define ISSUER "https://token.actions.githubusercontent.com"
 
 static char *read_file(const char *dir, const char *name, size_t *len) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s/%s", vectors, dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        exit(2);
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        fprintf(stderr, "cannot read %s\n", path);
-        exit(2);
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
+    return slurp(path, len);
 }
 
 static domainsig_policy *make_policy(const char *json) {

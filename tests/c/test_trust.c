@@ -18,30 +18,7 @@
 #include <unistd.h>
 
 #include "domainsig.h"
-
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        checks++;                                                                                  \
-        if (!(cond)) {                                                                             \
-            failures++;                                                                            \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                        \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-        }                                                                                          \
-    } while (0)
-
-#define CHECK_STATUS(got, want, result)                                                            \
-    CHECK((got) == (want), "got %s, want %s; result %s", domainsig_status_name((int)(got)),       \
-          domainsig_status_name((int)(want)),                                                      \
-          (result) ? domainsig_result_json(result) : "(none)")
-
-#define SAN                                                                                        \
-    "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/"     \
-    "workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
-#define ISSUER "https://token.actions.githubusercontent.com"
+#include "check.h"
 
 static int port;
 
@@ -167,23 +144,6 @@ static domainsig_status update(domainsig_fetch_fn fetch, void *user_data, char *
     if (json_out) snprintf(json_out, cap, "%s", domainsig_result_json(result));
     domainsig_result_free(result);
     return st;
-}
-
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        exit(2);
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) exit(2);
-    fclose(f);
-    buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
 }
 
 static domainsig_status verify_happy_path(const char *vectors, char *json_out, size_t cap) {

@@ -1,7 +1,11 @@
 //! A digest of a whole folder (every path, file length and byte), so a test can assert that a
 //! refused TUF update left its cache exactly as it was. Included by path (`#[path]`) where the
 //! rest of `support` is not needed. A missing folder digests as empty.
+//!
+//! Each includer uses a different part, so unused items are expected per test crate.
+#![allow(dead_code)]
 
+use domainsig::{Error, Status};
 use std::path::Path;
 
 /// SHA-256 over the sorted (relative path, length, bytes) of everything under `dir`.
@@ -29,4 +33,20 @@ pub fn digest(dir: &Path) -> String {
         h.update(&b);
     }
     h.finish().as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs `update`, expecting a refusal with `status` and `words` in its message that leaves
+/// `cache` byte for byte as it was; returns the refusal.
+pub fn refused<T: std::fmt::Debug>(
+    cache: &Path,
+    status: Status,
+    words: &str,
+    update: impl FnOnce() -> domainsig::Result<T>,
+) -> Error {
+    let before = digest(cache);
+    let e = update().expect_err(words);
+    assert_eq!(e.status, status, "{e}");
+    assert!(e.message.contains(words), "expected {words:?} in: {e}");
+    assert_eq!(digest(cache), before, "a refused update changed the cache: {e}");
+    e
 }

@@ -67,16 +67,7 @@ test('process.exit while a fetch is pending exits, with the code asked for', asy
   const os = require('node:os');
   const fs = require('node:fs');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'domainsig-exit-'));
-  const child = spawn(process.execPath, ['-e', EXIT, path.resolve(__dirname, '..'), rootPath, path.join(dir, 'cache')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { out += d; });
-  // A hang is this test's failure: the child is killed after two minutes (far beyond any exit).
-  const killer = setTimeout(() => child.kill('SIGKILL'), 120000);
-  const [code, signal] = await new Promise((resolve) => child.on('exit', (c, s) => resolve([c, s])));
-  clearTimeout(killer);
+  const { code, signal, out } = await runChild(EXIT, [rootPath, path.join(dir, 'cache')]);
   fs.rmSync(dir, { recursive: true, force: true });
   assert.strictEqual(signal, null, `the child hung and was killed: ${out}`);
   assert.strictEqual(code, 7, out);

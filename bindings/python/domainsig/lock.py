@@ -23,6 +23,7 @@ import json
 import os
 
 from ._status import make_error
+from .trust import _Bridge, _host_fetch
 from .trust import _lib as _trust_lib
 
 TYPE_CHECKING = False
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.integrity.v1+json, application/json;q=0.9"
 #: The library's lockfile limit (src/limits.rs MAX_LOCK_BYTES), checked before reading on.
 MAX_LOCK_BYTES = 32 << 20
-_FETCH_BYTES, _FETCH_NOT_FOUND, _FETCH_FAILED = 0, 1, 2
 _configured: Any = None
 
 
@@ -92,10 +92,7 @@ def verify(
     its recorded packages. ``jobs`` bounds the verification threads (0: one per core); fetches run
     one at a time on this thread.
     """
-    if fetch is None:
-        fetch = urllib_fetch
-    elif not callable(fetch):
-        raise TypeError(f"fetch must be callable, not {type(fetch).__name__}")
+    host = _host_fetch(fetch, urllib_fetch)
     path = os.fspath(lockfile)
     with open(path, "rb") as f:
         data = f.read(MAX_LOCK_BYTES + 1)
@@ -116,23 +113,7 @@ def verify(
             options["trust_file"] = f.read((16 << 20) + 1).decode("utf-8", "replace")
     opts = json.dumps(options).encode()
     lib, fetch_fn = _lib()
-    raised: List[BaseException] = []
-
-    def trampoline(_user: Any, url: bytes, max_len: int, reply: Any) -> int:
-        # Nothing may escape a ctypes callback: every failure becomes a failed fetch with a reason.
-        try:
-            body = fetch(url.decode("utf-8", "replace"), max_len)
-            if body is None:
-                return _FETCH_NOT_FOUND
-            if not isinstance(body, (bytes, bytearray, memoryview)):
-                raise TypeError(f"fetch must return bytes or None, not {type(body).__name__}")
-            b = bytes(body)
-            return _FETCH_BYTES if lib.domainsig_fetch_reply_set(reply, b, len(b)) == 0 else _FETCH_FAILED
-        except BaseException as e:  # noqa: BLE001 - re-raised below when it is the caller's bug
-            raised.append(e)
-            why = f"{type(e).__name__}: {e}".replace("\0", " ")
-            lib.domainsig_fetch_reply_fail(reply, why.encode("utf-8", "replace"))
-            return _FETCH_FAILED
+    bridge = _Bridge(lib, fetch_fn, host)
 
     import ctypes
 
@@ -143,12 +124,12 @@ def verify(
     # Counted as in use, so a `close()` from another thread waits for this call (Policy._acquire).
     handle = policy._acquire()
     try:
-        lib.domainsig_lock_verify(handle, data, len(data), opts, len(opts), fetch_fn(trampoline), None, ctypes.byref(out))
+        lib.domainsig_lock_verify(handle, data, len(data), opts, len(opts), bridge.callback, None, ctypes.byref(out))
     finally:
         policy._release()
-    for e in raised:
-        if isinstance(e, (KeyboardInterrupt, SystemExit)) or (isinstance(e, TypeError) and "fetch must return" in str(e)):
-            raise e
+    own = bridge.caller_error()
+    if own is not None:
+        raise own
     result = _take_result(lib, out)
     report = result.details.get("report")
     if not isinstance(report, dict):

@@ -113,6 +113,53 @@ def urllib_fetch(url: str, max_len: int, deadline: Optional[float] = None) -> Op
         raise
 
 
+def _host_fetch(fetch: Optional[Fetch], default: Fetch) -> Fetch:
+    """The host's fetcher: ``fetch``, or ``default`` when it is None."""
+    if fetch is None:
+        return default
+    if not callable(fetch):
+        raise TypeError(f"fetch must be callable, not {type(fetch).__name__}")
+    return fetch
+
+
+class _Bridge:
+    """A host ``fetch(url, max_len)`` as the library's fetch callback (``callback``), for every
+    call that fetches through Python (a TUF update, a lock's verification).
+
+    Nothing may escape a ctypes callback: every failure becomes a failed fetch with a reason, and
+    what was raised is kept in ``raised`` for the caller to re-raise or chain.
+    """
+
+    def __init__(self, lib: Any, fetch_fn: Any, fetch: Fetch) -> None:
+        self.raised: List[BaseException] = []
+        self._lib = lib
+        self._fetch = fetch
+        self.callback = fetch_fn(self._call)
+
+    def _call(self, _user: Any, url: bytes, max_len: int, reply: Any) -> int:
+        try:
+            body = self._fetch(url.decode("utf-8", "replace"), max_len)
+            if body is None:
+                return _FETCH_NOT_FOUND
+            if not isinstance(body, (bytes, bytearray, memoryview)):
+                raise TypeError(f"fetch must return bytes or None, not {type(body).__name__}")
+            data = bytes(body)
+            return _FETCH_BYTES if self._lib.domainsig_fetch_reply_set(reply, data, len(data)) == 0 else _FETCH_FAILED
+        except BaseException as e:  # noqa: BLE001 - re-raised or chained by the caller
+            self.raised.append(e)
+            why = f"{type(e).__name__}: {e}".replace("\0", " ")
+            self._lib.domainsig_fetch_reply_fail(reply, why.encode("utf-8", "replace"))
+            return _FETCH_FAILED
+
+    def caller_error(self) -> Optional[BaseException]:
+        """What ``fetch`` raised that must reach the caller as it is: an interrupt, an exit, or
+        ``fetch`` breaking its contract (returning neither bytes nor None)."""
+        for e in self.raised:
+            if isinstance(e, (KeyboardInterrupt, SystemExit)) or (isinstance(e, TypeError) and "fetch must return" in str(e)):
+                return e
+        return None
+
+
 def _input_error(message: str, field: str) -> VerificationError:
     return make_error(1, {"status": "INVALID_ARGUMENT", "code": 1, "family": "input", "message": message, "field": field})
 
@@ -203,10 +250,7 @@ def update(
     when the update is refused; the cache is then as it was. An exception raised by ``fetch`` is the
     error's ``__cause__``.
     """
-    if fetch is None:
-        fetch = urllib_fetch
-    elif not callable(fetch):
-        raise TypeError(f"fetch must be callable, not {type(fetch).__name__}")
+    host = _host_fetch(fetch, urllib_fetch)
     where = trusted_root(repo, root, cache)
     if search is not None:
         if not isinstance(search, dict):
@@ -214,38 +258,21 @@ def update(
         where["search"] = search  # the library checks every field
     config = _config_bytes(where)
     lib, fetch_fn = _lib()
-    raised: List[BaseException] = []
-
-    def trampoline(_user: Any, url: bytes, max_len: int, reply: Any) -> int:
-        # Nothing may escape a ctypes callback: every failure becomes a failed fetch with a reason.
-        try:
-            body = fetch(url.decode("utf-8", "replace"), max_len)
-            if body is None:
-                return _FETCH_NOT_FOUND
-            if not isinstance(body, (bytes, bytearray, memoryview)):
-                raise TypeError(f"fetch must return bytes or None, not {type(body).__name__}")
-            data = bytes(body)
-            return _FETCH_BYTES if lib.domainsig_fetch_reply_set(reply, data, len(data)) == 0 else _FETCH_FAILED
-        except BaseException as e:  # noqa: BLE001 - re-raised or chained below
-            raised.append(e)
-            why = f"{type(e).__name__}: {e}".replace("\0", " ")
-            lib.domainsig_fetch_reply_fail(reply, why.encode("utf-8", "replace"))
-            return _FETCH_FAILED
+    bridge = _Bridge(lib, fetch_fn, host)
 
     from ._ffi import ResultP
     import ctypes
 
-    callback = fetch_fn(trampoline)
     out = ResultP()
-    lib.domainsig_trust_update(config, len(config), callback, None, ctypes.byref(out))
+    lib.domainsig_trust_update(config, len(config), bridge.callback, None, ctypes.byref(out))
     try:
         return _finish(lib, out)
     except VerificationError as refused:
-        for e in raised:
-            if isinstance(e, (KeyboardInterrupt, SystemExit)) or (isinstance(e, TypeError) and "fetch must return" in str(e)):
-                raise e from None
-        if raised:
-            raise refused from raised[0]
+        own = bridge.caller_error()
+        if own is not None:
+            raise own from None
+        if bridge.raised:
+            raise refused from bridge.raised[0]
         raise
 
 

@@ -4,7 +4,7 @@
 //! Exit status: 0 every entry verified (or listed, or passed unattested where the policy allows),
 //! 1 any refused, 2 usage or input error (unreadable policy or lockfile, malformed lockfile).
 
-use super::{Args, USAGE, Usage, load_policy, read};
+use super::{Args, USAGE, Usage, load_policy, progress_bar, read};
 use domainsig::limits::MAX_LOCK_BYTES;
 use domainsig::lock::{self, Fetched, Fetcher, Verdict};
 use std::path::Path;
@@ -15,7 +15,7 @@ use std::process::ExitCode;
 const DEFAULT_JOBS: usize = 8;
 
 pub(crate) fn run(args: &[String]) -> Result<ExitCode, Usage> {
-    use std::io::{IsTerminal, Write};
+    use std::io::IsTerminal;
     let a = Args::parse(args, &["--policy", "--index-url", "--registry", "--jobs"], &["--json"])?;
     let policy = load_policy(a.need("--policy")?)?;
     let [path] = a.positional.as_slice() else {
@@ -62,15 +62,7 @@ pub(crate) fn run(args: &[String]) -> Result<ExitCode, Usage> {
     let parsed = lock::parse(&bytes, path, &opts).map_err(|e| Usage(format!("{path}: {e}")))?;
     let total = parsed.entries.len();
     let tty = std::io::stderr().is_terminal() && !a.flag("--json");
-    let progress = |done: usize| {
-        if tty && total > 0 {
-            let width = 30;
-            let filled = done * width / total;
-            let mut e = std::io::stderr().lock();
-            let _ = write!(e, "\r[{}{}] {done}/{total}", "#".repeat(filled), ".".repeat(width - filled));
-            let _ = e.flush();
-        }
-    };
+    let progress = progress_bar(total, tty);
     let start = std::time::Instant::now();
     let http = Http::new();
     let report = lock::verify_parallel(&policy, &parsed, &http, jobs, &progress);
@@ -143,19 +135,7 @@ fn print_table(report: &lock::Report) {
     let head = ["package", "version", "index", "publisher", "verdict"];
     let w: Vec<usize> =
         (0..5).map(|i| rows.iter().map(|r| r[i].len()).chain([head[i].len()]).max().unwrap_or(0).min(60)).collect();
-    println!(
-        "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}",
-        head[0],
-        head[1],
-        head[2],
-        head[3],
-        head[4],
-        w0 = w[0],
-        w1 = w[1],
-        w2 = w[2],
-        w3 = w[3]
-    );
-    for r in &rows {
+    let line = |r: [&str; 5]| {
         println!(
             "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}",
             r[0],
@@ -168,6 +148,10 @@ fn print_table(report: &lock::Report) {
             w2 = w[2],
             w3 = w[3]
         );
+    };
+    line(head);
+    for r in &rows {
+        line(r.each_ref().map(String::as_str));
     }
 }
 

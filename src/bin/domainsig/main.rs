@@ -252,8 +252,23 @@ fn load_policy(path: &str) -> Result<Policy, Usage> {
     Policy::from_file(Path::new(path)).map_err(|e| Usage(e.to_string()))
 }
 
+/// A batch's progress callback: a bar of `done`/`total` redrawn on stderr when `tty` (a terminal
+/// that no `--json` reader parses), nothing otherwise.
+fn progress_bar(total: usize, tty: bool) -> impl Fn(usize) + Sync {
+    use std::io::Write;
+    move |done: usize| {
+        if tty && total > 0 {
+            let width = 30;
+            let filled = done * width / total;
+            let mut e = std::io::stderr().lock();
+            let _ = write!(e, "\r[{}{}] {done}/{total}", "#".repeat(filled), ".".repeat(width - filled));
+            let _ = e.flush();
+        }
+    }
+}
+
 fn verify_dir(args: &[String]) -> Result<ExitCode, Usage> {
-    use std::io::{IsTerminal, Write};
+    use std::io::IsTerminal;
     let a = Args::parse(args, &["--policy", "--index-domain", "--jobs"], &["--json"])?;
     let policy = load_policy(a.need("--policy")?)?;
     let [dir] = a.positional.as_slice() else {
@@ -301,15 +316,7 @@ fn verify_dir(args: &[String]) -> Result<ExitCode, Usage> {
         .collect();
     let total = reqs.len();
     let tty = std::io::stderr().is_terminal() && !a.flag("--json");
-    let progress = |done: usize| {
-        if tty {
-            let width = 30;
-            let filled = done * width / total;
-            let mut e = std::io::stderr().lock();
-            let _ = write!(e, "\r[{}{}] {done}/{total}", "#".repeat(filled), ".".repeat(width - filled));
-            let _ = e.flush();
-        }
-    };
+    let progress = progress_bar(total, tty);
     let start = std::time::Instant::now();
     let outcomes = policy.verify_many(&reqs, jobs, &progress);
     let elapsed = start.elapsed();
