@@ -131,6 +131,20 @@ function downgrade(trust, accept, p, acceptCommand) {
     + `so a version without provenance is a downgrade; to accept it, run: ${acceptCommand(p.name)}`;
 }
 
+/** Why a package's passing results accepted its signer: first sight, or the voices that named it (a map, the policy). */
+function acceptedBy(p) {
+  const decisions = (p.results || []).map(({ result }) => (result.details && result.details.decision) || {});
+  if (decisions.some((d) => d.first_sight)) return 'first sight, trusted on first use';
+  const sources = [...new Set(decisions.flatMap((d) => (d.pins || []).map((pin) => pin.source)))];
+  return sources.length ? `accepted by ${sources.join(' and ')}` : 'first sight, trusted on first use';
+}
+
+/** Whether a failed result was refused by an index's publisher map (`publishers_from`), which no flag of the gate sets aside. */
+function refusedByMap(p) {
+  // The field is the refusing voice's list, under the attestation it judged: `attestations[0].publishers_from[0]: ...`.
+  return (p.results || []).some(({ result }) => !result.ok && /(^|\.)publishers_from\[\d+\]/.test(String((result.details && result.details.field) || '')));
+}
+
 /**
  * After verification: how to accept each refused change (a recorded package whose result failed),
  * and the trust file with what is new (first sights, accepted changes), with a line for each.
@@ -148,8 +162,15 @@ function reconcile(trust, pkgs, accept, acceptCommand) {
     if (recorded) {
       if (!ok) {
         const was = recorded.map((e) => `${describe(e.publisher)} since ${e.since}`).join(', ');
-        const now = found ? `signed by ${describe(found)}` : (p.results ? 'without provenance' : 'without attestations');
-        hints.push(`${label}: ${FILE} records ${was}; this version is ${now}. To accept it, run: ${acceptCommand(p.name)}`);
+        // A refused result still names the publisher its verified certificate proves.
+        const signer = found || (p.results || []).map(({ result }) => result.publisher).find(isPublisher);
+        const now = signer ? `signed by ${describe(signer)}` : (p.results ? 'without provenance' : 'without attestations');
+        if (refusedByMap(p)) {
+          hints.push(`${label}: ${FILE} records ${was}; this version is ${now}, which the index's publisher map refuses `
+            + `(above): ${FLAG} sets aside ${FILE} only, never a map the policy names`);
+        } else {
+          hints.push(`${label}: ${FILE} records ${was}; this version is ${now}. To accept it, run: ${acceptCommand(p.name)}`);
+        }
       }
       continue;
     }
@@ -157,7 +178,7 @@ function reconcile(trust, pkgs, accept, acceptCommand) {
     const prior = trust.packages[p.name];
     if (found) {
       next.packages[p.name] = [{ since: p.version, publisher: canonical(found) }];
-      const why = prior ? `accepted by ${FLAG}; was ${prior.map((e) => describe(e.publisher)).join(', ')}` : 'first sight, trusted on first use';
+      const why = prior ? `accepted by ${FLAG}; was ${prior.map((e) => describe(e.publisher)).join(', ')}` : acceptedBy(p);
       notes.push(`${label}: published by ${describe(found)} (${why}); recorded in ${FILE}`);
     } else if (prior) {
       delete next.packages[p.name];
