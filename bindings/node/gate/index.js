@@ -6,8 +6,9 @@
 // 2. verify.js: each tarball is fetched from where npm ci will fetch it (fetch.js: bounded,
 //    hashed as it streams), checked against the lockfile's integrity, and verified with its
 //    registry's attestations, indexDomain = npm's configured registry for the package's scope.
-//    maps.js: before that, each publisher map the policy names (`publishers_from`) is updated
-//    through TUF for the packages being installed, and the policy is built from the result.
+//    maps.js: between the downloads and the verification, each publisher map the policy names
+//    (`publishers_from`) is updated through TUF for the packages being installed, and the
+//    policy is built from the updated cache.
 // 3. install.js: only when every package verified, `npm ci` installs the lockfile. Otherwise
 //    package.json and the lockfile are put back, nothing is installed, and each refused
 //    package is named with its status and message.
@@ -67,7 +68,8 @@ async function gate(argv) {
     // The gate compiles the policy from its text, so its relative paths resolve against the
     // working directory; a map's are made absolute here, for its update and the library alike.
     mapList = maps.read(policyDoc, process.cwd());
-    Policy.fromJSON(maps.withoutMaps(policyDoc)); // the user's policy must be valid on its own
+    // The user's policy must be valid on its own (its maps are loaded once updated, below).
+    Policy.fromJSON(mapList.length ? maps.withoutMaps(policyDoc) : text);
   } catch (e) {
     console.error(`domainsig-npm: ${e.message}`);
     return 2;

@@ -28,6 +28,7 @@ const plain = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
  * must spell it alike. Anything else in an entry is passed on unchanged for the library to judge.
  */
 function read(policyDoc, base) {
+  if (!plain(policyDoc)) return []; // not a policy: the library says why
   const list = policyDoc.publishers_from;
   if (list === undefined) return [];
   if (!Array.isArray(list)) throw new GateError('publishers_from must be a list of {"tuf", "cache", "index"}');
@@ -66,7 +67,7 @@ function read(policyDoc, base) {
 
 /** The policy as the user wrote it, for checking before anything runs: its maps are judged after their update, so first sight stands in for them. */
 function withoutMaps(policyDoc) {
-  if (policyDoc.publishers_from === undefined) return policyDoc;
+  if (!plain(policyDoc) || policyDoc.publishers_from === undefined) return policyDoc;
   const { publishers_from: _, ...rest } = policyDoc;
   return { ...rest, first_sight: true };
 }
