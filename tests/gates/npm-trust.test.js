@@ -9,7 +9,7 @@ const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
-const { KEYS, read, manifest, registry, project, npmEnv, runGate } = require('./npm-registry');
+const { KEYS, GATE, read, manifest, registry, project, npmEnv, runGate } = require('./npm-registry');
 
 const CASE = 'pacote--sigstore-0.4.0';
 const TRUST = 'domainsig-publishers.json';
@@ -107,4 +107,22 @@ test('a trust file that is not one is an error, not ignored', async () => {
   assert.strictEqual(r.status, 2, r.stderr);
   assert.match(r.stderr, /domainsig-publishers\.json: packages\["sigstore"\]/);
   assert.ok(!r.installed);
+});
+
+test('a package named like an Object property (constructor) is recorded at first sight, then held to it', () => {
+  // A registry can make a project depend on `constructor`: a real npm name, and a key every plain
+  // JavaScript object seems to have. It must not read as "already recorded".
+  const trustfile = require(path.join(path.dirname(fs.realpathSync(GATE)), '..', 'gate', 'trustfile.js'));
+  const publisher = { kind: 'GitHub', repository: 'a/constructor', workflow: 'publish.yml' };
+  const pkg = { name: 'constructor', version: '1.0.0',
+    results: [{ result: { ok: true, publisher, details: { decision: { first_sight: true } } } }] };
+  const empty = { version: 1, packages: {} };
+  assert.strictEqual(trustfile.downgrade(empty, new Set(), { name: 'constructor' }, (n) => n), null);
+  const { next, changed, notes } = trustfile.reconcile(empty, [pkg], new Set(), (n) => n);
+  assert.ok(changed, 'constructor was not recorded');
+  assert.deepStrictEqual(next.packages.constructor, [{ since: '1.0.0', publisher }]);
+  assert.match(notes[0], /constructor@1\.0\.0: published by GitHub .*first sight/);
+  const other = { ...publisher, repository: 'evil/constructor' };
+  const again = trustfile.reconcile(next, [{ ...pkg, results: [{ result: { ok: false, publisher: other, details: {} } }] }], new Set(), (n) => `accept ${n}`);
+  assert.match(again.hints[0], /records GitHub \(repository=a\/constructor.*signed by GitHub \(repository=evil\/constructor.*accept constructor/);
 });

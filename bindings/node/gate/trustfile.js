@@ -69,6 +69,11 @@ function load(dir) {
   return doc;
 }
 
+/** The recorded entry of a package, if any: an own key only (a package named `constructor` has none until recorded). */
+function recordOf(trust, name) {
+  return Object.hasOwn(trust.packages, name) ? trust.packages[name] : undefined;
+}
+
 function canonical(p) {
   const out = { kind: p.kind };
   for (const k of Object.keys(p).filter((k) => k !== 'kind').sort()) out[k] = p[k];
@@ -125,7 +130,7 @@ function proven(p) {
 
 /** Why a file without any attestations is refused: its package's publishers are recorded. */
 function downgrade(trust, accept, p, acceptCommand) {
-  const recorded = accept.has(p.name) ? null : trust.packages[p.name];
+  const recorded = accept.has(p.name) ? null : recordOf(trust, p.name);
   if (!recorded) return null;
   return `${FILE} records ${recorded.map((e) => `${describe(e.publisher)} since ${e.since}`).join(', ')}, `
     + `so a version without provenance is a downgrade; to accept it, run: ${acceptCommand(p.name)}`;
@@ -156,7 +161,7 @@ function reconcile(trust, pkgs, accept, acceptCommand) {
   for (const p of pkgs) {
     if (p.refusal || p.local || p.bundledIn) continue;
     const label = `${p.name}@${p.version}`;
-    const recorded = accept.has(p.name) ? null : trust.packages[p.name];
+    const recorded = accept.has(p.name) ? null : recordOf(trust, p.name);
     const found = proven(p);
     const ok = !p.results || p.results.every(({ result }) => result.ok);
     if (recorded) {
@@ -175,7 +180,7 @@ function reconcile(trust, pkgs, accept, acceptCommand) {
       continue;
     }
     if (!ok) continue; // refused by the policy
-    const prior = trust.packages[p.name];
+    const prior = recordOf(trust, p.name);
     if (found) {
       next.packages[p.name] = [{ since: p.version, publisher: canonical(found) }];
       const why = prior ? `accepted by ${FLAG}; was ${prior.map((e) => describe(e.publisher)).join(', ')}` : acceptedBy(p);
