@@ -320,6 +320,11 @@ test('thousands of packages: the update searches each name once, and past the li
   assert.ok(!m.searched.has('mine'));
   assert.strictEqual(maps.claims([m], pkg('p0')), null);
   assert.match(maps.claims([m], pkg('sigstore')), /names the publishers of sigstore/);
+  // The index spelled otherwise: the gate reads the library's answer under the library's spelling.
+  const [odd] = maps.read({ publishers_from: [{ tuf: { repo: 'tuf/publisher-map' }, cache: '.tuf-cache',
+    index: 'https://Registry.NPMJS.org./' }] }, dir);
+  await maps.update([odd], [pkg('sigstore')], policyDoc, maps.fetcher(new Budget()));
+  assert.match(maps.claims([odd], pkg('sigstore')), /names the publishers of sigstore \(registry\.npmjs\.org\/publishers\/sigstore\.json/);
   const before = snapshot(path.join(dir, '.tuf-cache'));
   for (let i = 0; i < 4000; i++) pkgs.push(pkg(`q${i}`));
   await assert.rejects(maps.update([m], pkgs, policyDoc, maps.fetcher(new Budget())),

@@ -10,6 +10,7 @@
 // a package without any attestations: the gate refuses it when a map names its publishers.
 
 const path = require('node:path');
+const { domainToASCII } = require('node:url');
 const trust = require('../trust');
 const { GateError, fetchDocument } = require('./fetch');
 const { registryDomain } = require('./verify');
@@ -91,7 +92,7 @@ function normalize(d) {
   const pathPart = slash < 0 ? '' : rest.slice(slash).replace(/\/+$/, '');
   const defaultPort = scheme && scheme[1].toLowerCase() === 'http' ? '80' : '443';
   const m = /^(.*?)(?::(\d+))?$/.exec(authority);
-  const host = require('node:url').domainToASCII(m[1].replace(/\.+$/, '')) || m[1].toLowerCase();
+  const host = domainToASCII(m[1].replace(/\.+$/, '')) || m[1].toLowerCase();
   const port = m[2] !== undefined && String(Number(m[2])) !== defaultPort ? `:${Number(m[2])}` : '';
   return `${host}${port}${pathPart}`;
 }
@@ -132,7 +133,7 @@ function describe(m) {
 
 /**
  * Runs each map's TUF update, searching it for the name of every fetched package it governs, one
- * map after another (two maps may share a cache). Each map keeps its report.
+ * map after another (two maps may share a cache). Each map keeps what its report says.
  */
 async function update(maps, pkgs, policyDoc, fetchFn) {
   const mirrors = (policyDoc.domains && policyDoc.domains.mirrors) || {};
@@ -142,7 +143,14 @@ async function update(maps, pkgs, policyDoc, fetchFn) {
     m.searched = names;
     const search = { index: m.index, packages: [...names].sort(), ecosystem: 'npm' };
     try {
-      m.report = await trust.update({ ...m.where, search, fetch: fetchFn });
+      const report = await trust.update({ ...m.where, search, fetch: fetchFn });
+      // What the map says, by entry name (src/trust/publisher_map.rs target_name:
+      // `<index>/publishers/<project>.json`): each name searched, and each entry found through
+      // the delegation named after the index.
+      const index = normalize(m.index);
+      m.entryName = (project) => `${index}/publishers/${project}.json`;
+      m.asked = new Set(report.asked || []);
+      m.found = new Map((report.targets || []).filter((t) => t.domain === index).map((t) => [t.name, t]));
     } catch (e) {
       const why = typeof e.status === 'number' ? `${e.code} (${e.status}): ${(e.details && e.details.message) || e.message}` : e.message;
       throw new GateError(`${m.at}: the TUF update of ${describe(m)} was refused: ${why}`);
@@ -160,14 +168,14 @@ function claims(maps, p) {
   const said = [];
   for (const m of maps) {
     if (!m.searched || !m.searched.has(p.name)) continue;
-    const name = `${normalize(m.index)}/publishers/${p.name}.json`;
+    const name = m.entryName(p.name);
     // The report lists the entries the library searched: one spelled otherwise here would read
     // as "no claim", so it refuses instead.
-    if (!(m.report.asked || []).includes(name)) {
+    if (!m.asked.has(name)) {
       said.push(`${describe(m)} was searched for ${p.name}, but its update report does not list ${name}, so what it says is unknown`);
       continue;
     }
-    const t = (m.report.targets || []).find((x) => x.name === name && x.domain === normalize(m.index));
+    const t = m.found.get(name);
     if (t) said.push(`${describe(m)} names the publishers of ${p.name} (${t.name} in role ${t.role}, sha256 ${t.sha256}), so it must come with provenance from one of them`);
   }
   return said.length ? said.join('; ') : null;
