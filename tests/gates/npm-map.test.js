@@ -331,3 +331,19 @@ test('thousands of packages: the update searches each name once, and past the li
     (e) => /publishers_from\[0\]: the TUF update .* was refused: LIMIT_EXCEEDED/.test(e.message));
   assert.deepStrictEqual(snapshot(path.join(dir, '.tuf-cache')), before);
 });
+
+test('a package name with path segments or spaces is not searched for: the update, and so the install, is refused naming it', async () => {
+  // npm itself refuses such names; a lockfile someone committed is as hostile as a registry.
+  const maps = gateModule('maps.js');
+  const { Budget } = gateModule('fetch.js');
+  const dir = newProject();
+  repoCopy(dir, 'publisher-map');
+  const policyDoc = { domains: { mirrors: { '127.0.0.1:9': ['registry.npmjs.org'] } } };
+  for (const name of ['a/../../etc', '@a/./b', 'sigstore ', 'a\\b']) {
+    const [m] = maps.read({ publishers_from: [{ tuf: { repo: 'tuf/publisher-map', root: 'tuf/publisher-map/1.root.json' },
+      cache: '.tuf-cache', index: 'registry.npmjs.org' }] }, dir);
+    await assert.rejects(maps.update([m], [{ name, version: '1.0.0', registry: 'http://127.0.0.1:9/' }], policyDoc, maps.fetcher(new Budget())),
+      (e) => e.message.includes('was refused: INVALID_ARGUMENT') && e.message.includes(`${JSON.stringify(name)} is not a package name`), name);
+  }
+  assert.deepStrictEqual(snapshot(path.join(dir, '.tuf-cache')), {});
+});
