@@ -137,8 +137,6 @@ test('search fetches the asked projects of a publisher map, and is remembered', 
   const report = await trust.update({ repoDir: fixture, rootPath: path.join(fixture, '1.root.json'), cache,
     search: { index: 'pypi.org', packages: ['GitLab.OIDC_Project', 'absent'] } });
   assert.deepStrictEqual(report.asked, ['pypi.org/publishers/absent.json', 'pypi.org/publishers/gitlab-oidc-project.json']);
-  // pypi.org's map is in hashed bins: only the asked entry is fetched. (The fixture's
-  // registry.npmjs.org delegation has no bins, so its entries come with every update.)
   assert.deepStrictEqual(report.targets.filter((t) => t.name.startsWith('pypi.org/publishers/')).map((t) => t.name),
     ['pypi.org/publishers/gitlab-oidc-project.json']);
   assert.deepStrictEqual((await trust.update({ repoDir: fixture, cache })).asked, report.asked);
