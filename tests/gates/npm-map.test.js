@@ -275,6 +275,9 @@ test('publishers_from entries become trust.update options and the same absolute 
   ]) {
     assert.throws(() => maps.read({ publishers_from: [bad] }, base), (e) => e.message.includes(why), why);
   }
+  // The library refuses a map under domains.mode "ignore" only once loaded: the gate says it before npm runs.
+  assert.throws(() => maps.read({ domains: { mode: 'ignore' }, publishers_from: [{ tuf: 'public-good', index: 'a' }] }, base),
+    /domains.mode "ignore" drops the index domain/);
   // The checked copy of the policy stands first sight in for the maps; the built one has them back.
   const doc = { version: 1, publishers_from: [{ tuf: 'public-good', index: 'a' }] };
   assert.deepStrictEqual(maps.withoutMaps(doc), { version: 1, first_sight: true });

@@ -33,6 +33,11 @@ function read(policyDoc, base) {
   const list = policyDoc.publishers_from;
   if (list === undefined) return [];
   if (!Array.isArray(list)) throw new GateError('publishers_from must be a list of {"tuf", "cache", "index"}');
+  if (list.length && plain(policyDoc.domains) && policyDoc.domains.mode === 'ignore') {
+    // The library refuses this too, but only once the maps are updated: said before npm runs.
+    throw new GateError('publishers_from: a publisher map governs only files fetched from its index, but '
+      + 'domains.mode "ignore" drops the index domain; use "require" or "warn"');
+  }
   return list.map((m, i) => {
     const at = `publishers_from[${i}]`;
     if (!plain(m)) throw new GateError(`${at} must be an object {"tuf", "cache", "index"}`);
