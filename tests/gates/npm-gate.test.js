@@ -9,102 +9,15 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const childProcess = require('node:child_process');
-const crypto = require('node:crypto');
 const fs = require('node:fs');
-const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
-const zlib = require('node:zlib');
-
-const REPO = process.env.DOMAINSIG_REPO || path.resolve(__dirname, '../..');
-const CASES = path.join(REPO, 'tests', 'npm');
-const KEYS = path.join(CASES, '_keys', fs.readdirSync(path.join(CASES, '_keys')).find((f) => f.endsWith('.keys.json')));
-// The gate as installed from the packed package (scripts/test-node.sh sets it), or the source copy.
-const GATE = process.env.DOMAINSIG_NPM_GATE || path.join(REPO, 'bindings', 'node', 'bin', 'domainsig-npm.js');
-const read = (c, f) => fs.readFileSync(path.join(CASES, c, f));
-
-/** package/package.json out of a .tgz (ustar: 512-byte headers, size in octal at 124). */
-function manifest(tgz) {
-  const tar = zlib.gunzipSync(tgz);
-  for (let off = 0; off + 512 <= tar.length;) {
-    const name = tar.toString('utf8', off, off + 100).replace(/\0.*$/s, '');
-    const size = parseInt(tar.toString('utf8', off + 124, off + 136).replace(/\0.*$/s, '').trim() || '0', 8);
-    if (name === 'package/package.json') return JSON.parse(tar.toString('utf8', off + 512, off + 512 + size));
-    off += 512 + Math.ceil(size / 512) * 512;
-  }
-  throw new Error('no package/package.json');
-}
-
-/**
- * A registry: packages[name][version] = {meta (package.json the packument shows), tgz, document}.
- * `tarball(base, name, v)` says where its packuments put each tarball (default: the registry's
- * usual `<registry>/<name>/-/<name>-<v>.tgz`); `body` serves tarballs as an `endless` stream or a
- * `trickle`. Tarballs are also served at /files/<anything>/<name>/<v>.tgz (another layout).
- */
-function registry(packages, { tarball, body } = {}) {
-  const sockets = new Set();
-  const server = http.createServer((req, res) => {
-    const url = decodeURIComponent(req.url.split('?')[0]);
-    server.hits.push(url);
-    const send = (data, type) => { res.writeHead(200, { 'content-type': type }); res.end(data); };
-    const sendTgz = (data) => {
-      if (!body) return send(data, 'application/octet-stream');
-      res.writeHead(200, { 'content-type': 'application/octet-stream' });
-      const tick = () => {
-        if (res.destroyed || server.closing) return res.destroy();
-        if (body === 'endless') { if (res.write(Buffer.alloc(64 << 10))) setImmediate(tick); else res.once('drain', tick); }
-        else { res.write(Buffer.alloc(1)); setTimeout(tick, 200); }
-      };
-      tick();
-    };
-    const att = /^\/-\/npm\/v1\/attestations\/(.+)@([^@]+)$/.exec(url);
-    if (att) {
-      const p = packages[att[1]] && packages[att[1]][att[2]];
-      if (p && p.document) return send(p.document, 'application/json');
-    }
-    // With `tarball`, the registry keeps its tarballs only on its own path (GitHub Packages style).
-    const tgz = (!tarball && /^\/(.+)\/-\/[^/]+-([^/]+)\.tgz$/.exec(url)) || /^\/files\/[^/]+\/(.+)\/([^/]+)\.tgz$/.exec(url);
-    if (tgz && packages[tgz[1]] && packages[tgz[1]][tgz[2]]) return sendTgz(packages[tgz[1]][tgz[2]].tgz);
-    const name = url.slice(1);
-    if (packages[name]) {
-      const base = `http://127.0.0.1:${server.address().port}`;
-      const versions = {};
-      for (const [v, p] of Object.entries(packages[name])) {
-        versions[v] = {
-          ...p.meta, name, version: v, ...p.manifest,
-          dist: {
-            tarball: tarball ? tarball(base, name, v, req) : `${base}/${name}/-/${name.split('/').pop()}-${v}.tgz`,
-            integrity: 'sha512-' + crypto.createHash('sha512').update(p.tgz).digest('base64'),
-            shasum: crypto.createHash('sha1').update(p.tgz).digest('hex'),
-          },
-        };
-      }
-      const latest = Object.keys(versions).pop();
-      return send(JSON.stringify({ name, 'dist-tags': { latest }, versions }), 'application/json');
-    }
-    res.writeHead(404); res.end('{}');
-  });
-  server.hits = [];
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
-  server.stop = () => { server.closing = true; for (const s of sockets) s.destroy(); server.close(); };
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
+const { KEYS, GATE, read, manifest, registry, project, npmEnv, runGate } = require('./npm-registry');
 
 function sigstore040({ tgz = read('pacote--sigstore-0.4.0', 'artifact.tgz'), document } = {}) {
   const meta = manifest(read('pacote--sigstore-0.4.0', 'artifact.tgz'));
   delete meta.scripts;
   return { sigstore: { '0.4.0': { meta, tgz, document: document || read('pacote--sigstore-0.4.0', 'attestations.json') } } };
-}
-
-function project(extra = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'domainsig-npm-gate-'));
-  const stub = path.join(dir, 'stubs', 'make-fetch-happen');
-  fs.mkdirSync(stub, { recursive: true });
-  fs.writeFileSync(path.join(stub, 'package.json'), JSON.stringify({ name: 'make-fetch-happen', version: '10.2.1', main: 'index.js' }));
-  fs.writeFileSync(path.join(stub, 'index.js'), 'module.exports = function fetch() { throw new Error("stub"); };\n');
-  const pkg = { name: 'app', version: '1.0.0', private: true, overrides: { 'make-fetch-happen': `file:${stub}` }, ...extra };
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
-  return dir;
 }
 
 function policy(dir, mirrors) {
@@ -137,20 +50,11 @@ async function gate(packages, { mirrors, omit = false, tarball, body, other, pkg
   const dir = project(pkg);
   if (setup) setup(dir);
   const before = fs.readFileSync(path.join(dir, 'package.json'), 'utf8');
-  const env = { ...process.env, npm_config_cache: path.join(dir, '.npm-cache'), npm_config_update_notifier: 'false',
-    npm_config_audit: 'false', npm_config_fund: 'false', npm_config_omit_lockfile_registry_resolved: String(omit),
-    ...extraEnv };
-  delete env.DOMAINSIG_POLICY;
+  const env = npmEnv(dir, { npm_config_omit_lockfile_registry_resolved: String(omit), ...extraEnv });
   const allowed = mirrors ? mirrors(ports) : [`127.0.0.1:${port}`];
   const extra = typeof args === 'function' ? args(dir) : args;
-  const run = await new Promise((resolve) => {
-    const child = childProcess.spawn(GATE, [ 'install', spec, '--registry', `http://127.0.0.1:${port}/`,
-      '--policy', policy(dir, allowed), ...extra], { cwd: dir, env });
-    let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.stdout.on('data', () => {});
-    child.on('close', (status) => resolve({ status, stderr }));
-  });
+  const run = await runGate(['install', spec, '--registry', `http://127.0.0.1:${port}/`,
+    '--policy', policy(dir, allowed), ...extra], { cwd: dir, env });
   server.stop();
   if (otherServer) otherServer.stop();
   return { ...run, dir, port, before, otherHits: otherServer ? otherServer.hits : [] };

@@ -7,56 +7,22 @@
 
 const test = require('node:test');
 const assert = require('node:assert');
-const childProcess = require('node:child_process');
-const crypto = require('node:crypto');
 const fs = require('node:fs');
-const http = require('node:http');
-const os = require('node:os');
 const path = require('node:path');
-const zlib = require('node:zlib');
+const { KEYS, GATE, read, manifest, registry, project, npmEnv, runGate } = require('./npm-registry');
 
-const REPO = process.env.DOMAINSIG_REPO || path.resolve(__dirname, '../..');
-const CASES = path.join(REPO, 'tests', 'npm');
-const KEYS = path.join(CASES, '_keys', fs.readdirSync(path.join(CASES, '_keys')).find((f) => f.endsWith('.keys.json')));
-const GATE = process.env.DOMAINSIG_NPM_GATE || path.join(REPO, 'bindings', 'node', 'bin', 'domainsig-npm.js');
-const CASE = path.join(CASES, 'pacote--sigstore-0.4.0');
+const CASE = 'pacote--sigstore-0.4.0';
 const TRUST = 'domainsig-publishers.json';
 const PUBLISHER = '{"kind": "GitHub", "repository": "sigstore/sigstore-js", "workflow": "publish.yml"}';
 
-function manifest(tgz) {
-  const tar = zlib.gunzipSync(tgz);
-  for (let off = 0; off + 512 <= tar.length;) {
-    const name = tar.toString('utf8', off, off + 100).replace(/\0.*$/s, '');
-    const size = parseInt(tar.toString('utf8', off + 124, off + 136).replace(/\0.*$/s, '').trim() || '0', 8);
-    if (name === 'package/package.json') return JSON.parse(tar.toString('utf8', off + 512, off + 512 + size));
-    off += 512 + Math.ceil(size / 512) * 512;
-  }
-  throw new Error('no package/package.json');
-}
-
 /** The registry's answers for sigstore@0.4.0: `document` is the attestations document or null. */
-function registry(state) {
-  const tgz = fs.readFileSync(path.join(CASE, 'artifact.tgz'));
-  const meta = manifest(tgz);
+function serve(state) {
+  const meta = manifest(read(CASE, 'artifact.tgz'));
   delete meta.scripts;
-  const server = http.createServer((req, res) => {
-    const url = decodeURIComponent(req.url.split('?')[0]);
-    const send = (data, type) => { res.writeHead(200, { 'content-type': type }); res.end(data); };
-    const base = `http://127.0.0.1:${server.address().port}`;
-    if (url === '/-/npm/v1/attestations/sigstore@0.4.0' && state.document) return send(state.document, 'application/json');
-    if (url === '/sigstore/-/sigstore-0.4.0.tgz') return send(tgz, 'application/octet-stream');
-    if (url === '/sigstore') {
-      const dist = { tarball: `${base}/sigstore/-/sigstore-0.4.0.tgz`,
-        integrity: `sha512-${crypto.createHash('sha512').update(tgz).digest('base64')}` };
-      return send(JSON.stringify({ name: 'sigstore', 'dist-tags': { latest: '0.4.0' },
-        versions: { '0.4.0': { ...meta, name: 'sigstore', version: '0.4.0', dist } } }), 'application/json');
-    }
-    res.writeHead(404); res.end('{}');
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+  return registry({ sigstore: { '0.4.0': { meta, tgz: read(CASE, 'artifact.tgz'), document: state.document } } });
 }
 
-const genuine = () => fs.readFileSync(path.join(CASE, 'attestations.json'));
+const genuine = () => read(CASE, 'attestations.json');
 
 /** The document without its SLSA provenance: only the registry's publish attestation is left. */
 function withoutProvenance() {
@@ -66,38 +32,18 @@ function withoutProvenance() {
   return Buffer.from(JSON.stringify(doc));
 }
 
-function project() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'domainsig-npm-trust-'));
-  const stub = path.join(dir, 'stubs', 'make-fetch-happen');
-  fs.mkdirSync(stub, { recursive: true });
-  fs.writeFileSync(path.join(stub, 'package.json'), JSON.stringify({ name: 'make-fetch-happen', version: '10.2.1', main: 'index.js' }));
-  fs.writeFileSync(path.join(stub, 'index.js'), 'module.exports = function fetch() { throw new Error("stub"); };\n');
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true,
-    overrides: { 'make-fetch-happen': `file:${stub}` } }, null, 2) + '\n');
-  return dir;
-}
-
 /** Runs the gate in `dir` (a fresh install each time: node_modules and the lockfile removed). */
 async function gate(dir, state, ...extra) {
-  const server = await registry(state);
+  const server = await serve(state);
   const port = server.address().port;
   fs.rmSync(path.join(dir, 'node_modules'), { recursive: true, force: true });
   fs.rmSync(path.join(dir, 'package-lock.json'), { force: true });
   const policy = { version: 1, trusted_root: 'public-good', keys: [{ path: KEYS }], identities: [],
     domains: { mode: 'require', mirrors: { [`127.0.0.1:${port}`]: ['registry.npmjs.org'] } }, subject: { require_name: true } };
   fs.writeFileSync(path.join(dir, 'policy.json'), JSON.stringify(policy));
-  const env = { ...process.env, npm_config_cache: path.join(dir, '.npm-cache'), npm_config_update_notifier: 'false',
-    npm_config_audit: 'false', npm_config_fund: 'false' };
-  delete env.DOMAINSIG_POLICY;
-  const r = await new Promise((resolve) => {
-    const child = childProcess.spawn(GATE, ['install', 'sigstore@0.4.0', '--registry', `http://127.0.0.1:${port}/`,
-      '--policy', 'policy.json', ...extra], { cwd: dir, env });
-    let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.stdout.on('data', () => {});
-    child.on('close', (status) => resolve({ status, stderr }));
-  });
-  server.close();
+  const r = await runGate(['install', 'sigstore@0.4.0', '--registry', `http://127.0.0.1:${port}/`,
+    '--policy', 'policy.json', ...extra], { cwd: dir, env: npmEnv(dir) });
+  server.stop();
   return { ...r, installed: fs.existsSync(path.join(dir, 'node_modules', 'sigstore', 'package.json')),
     trust: fs.existsSync(path.join(dir, TRUST)) ? fs.readFileSync(path.join(dir, TRUST), 'utf8') : null };
 }
@@ -112,7 +58,7 @@ function refused(r, ...expect) {
 }
 
 test('the first install records the proven publisher, and the next install is held to it', async () => {
-  const dir = project();
+  const dir = project({}, { prefix: 'domainsig-npm-trust-' });
   const r = await gate(dir, { document: genuine() });
   assert.strictEqual(r.status, 0, r.stderr);
   assert.ok(r.installed);
@@ -126,7 +72,7 @@ test('the first install records the proven publisher, and the next install is he
 });
 
 test('another publisher than the recorded one is refused naming both, and the printed command accepts it', async () => {
-  const dir = project();
+  const dir = project({}, { prefix: 'domainsig-npm-trust-' });
   const evil = '{"kind": "GitHub", "repository": "evil/sigstore-js", "workflow": "publish.yml"}';
   fs.writeFileSync(path.join(dir, TRUST), recorded(evil));
   const r = await gate(dir, { document: genuine() });
@@ -141,7 +87,7 @@ test('another publisher than the recorded one is refused naming both, and the pr
 });
 
 test('a version without provenance after one with it is refused; accepting it forgets the publisher', async () => {
-  const dir = project();
+  const dir = project({}, { prefix: 'domainsig-npm-trust-' });
   assert.strictEqual((await gate(dir, { document: genuine() })).status, 0);
   const r = await gate(dir, { document: withoutProvenance() });
   refused(r, 'provenance is missing', 'this version is without provenance', '--accept-publisher sigstore');
@@ -155,10 +101,28 @@ test('a version without provenance after one with it is refused; accepting it fo
 });
 
 test('a trust file that is not one is an error, not ignored', async () => {
-  const dir = project();
+  const dir = project({}, { prefix: 'domainsig-npm-trust-' });
   fs.writeFileSync(path.join(dir, TRUST), '{"version": 1, "packages": {"sigstore": "x"}}');
   const r = await gate(dir, { document: genuine() });
   assert.strictEqual(r.status, 2, r.stderr);
   assert.match(r.stderr, /domainsig-publishers\.json: packages\["sigstore"\]/);
   assert.ok(!r.installed);
+});
+
+test('a package named like an Object property (constructor) is recorded at first sight, then held to it', () => {
+  // A registry can make a project depend on `constructor`: a real npm name, and a key every plain
+  // JavaScript object seems to have. It must not read as "already recorded".
+  const trustfile = require(path.join(path.dirname(fs.realpathSync(GATE)), '..', 'gate', 'trustfile.js'));
+  const publisher = { kind: 'GitHub', repository: 'a/constructor', workflow: 'publish.yml' };
+  const pkg = { name: 'constructor', version: '1.0.0',
+    results: [{ result: { ok: true, publisher, details: { decision: { first_sight: true } } } }] };
+  const empty = { version: 1, packages: {} };
+  assert.strictEqual(trustfile.downgrade(empty, new Set(), { name: 'constructor' }, (n) => n), null);
+  const { next, changed, notes } = trustfile.reconcile(empty, [pkg], new Set(), (n) => n);
+  assert.ok(changed, 'constructor was not recorded');
+  assert.deepStrictEqual(next.packages.constructor, [{ since: '1.0.0', publisher }]);
+  assert.match(notes[0], /constructor@1\.0\.0: published by GitHub .*first sight/);
+  const other = { ...publisher, repository: 'evil/constructor' };
+  const again = trustfile.reconcile(next, [{ ...pkg, results: [{ result: { ok: false, publisher: other, details: {} } }] }], new Set(), (n) => `accept ${n}`);
+  assert.match(again.hints[0], /records GitHub \(repository=a\/constructor.*signed by GitHub \(repository=evil\/constructor.*accept constructor/);
 });

@@ -41,12 +41,13 @@ class Budget {
 
 /**
  * GETs `url` and streams its body: each chunk is counted against `limit` and the budget, fed to
- * `onChunk`. Returns false on 404, true otherwise; throws a GateError for anything else.
+ * `onChunk`. Returns false when the status is one of `missing` (404), true otherwise; throws a
+ * GateError for anything else.
  */
-async function stream(budget, url, limit, onChunk, headers = {}) {
+async function stream(budget, url, limit, onChunk, headers = {}, missing = [404]) {
   try {
     const res = await fetch(url, { redirect: 'follow', signal: budget.signal, headers });
-    if (res.status === 404) { await res.body?.cancel(); return false; }
+    if (missing.includes(res.status)) { await res.body?.cancel(); return false; }
     if (!res.ok) { await res.body?.cancel(); throw new GateError(`${url}: HTTP ${res.status}`); }
     let size = 0;
     for await (const chunk of res.body) {
@@ -61,10 +62,10 @@ async function stream(budget, url, limit, onChunk, headers = {}) {
   }
 }
 
-/** A document into memory (at most `limit` bytes), or null on 404. */
-async function fetchDocument(budget, url, limit, headers) {
+/** A document into memory (at most `limit` bytes), or null on 404 (or each status of `missing`). */
+async function fetchDocument(budget, url, limit, headers, missing) {
   const chunks = [];
-  const found = await stream(budget, url, limit, (c) => chunks.push(c), headers);
+  const found = await stream(budget, url, limit, (c) => chunks.push(c), headers, missing);
   return found ? Buffer.concat(chunks) : null;
 }
 

@@ -6,6 +6,9 @@
 // 2. verify.js: each tarball is fetched from where npm ci will fetch it (fetch.js: bounded,
 //    hashed as it streams), checked against the lockfile's integrity, and verified with its
 //    registry's attestations, indexDomain = npm's configured registry for the package's scope.
+//    maps.js: between the downloads and the verification, each publisher map the policy names
+//    (`publishers_from`) is updated through TUF for the packages being installed, and the
+//    policy is built from the updated cache.
 // 3. install.js: only when every package verified, `npm ci` installs the lockfile. Otherwise
 //    package.json and the lockfile are put back, nothing is installed, and each refused
 //    package is named with its status and message.
@@ -18,6 +21,7 @@ const { splitArgs, workspaceFolders, lockOnly, npmConfig, npmPrefix, lockedPacka
 const { fetchAll, verifyAll, allowsUnattested } = require('./verify');
 const { install } = require('./install');
 const trustfile = require('./trustfile');
+const maps = require('./maps');
 
 const USAGE = 'usage: domainsig-npm install [npm install args...] --policy P.json  (or DOMAINSIG_POLICY=P.json)';
 
@@ -53,6 +57,7 @@ async function gate(argv) {
   let args;
   let accept;
   let trust;
+  let mapList;
   try {
     const split = splitArgs(argv.slice(1));
     ({ accept, rest: args } = trustfile.splitAccept(split.rest));
@@ -60,7 +65,11 @@ async function gate(argv) {
     if (!file) throw new GateError('no policy: pass --policy P.json or set DOMAINSIG_POLICY');
     const text = fs.readFileSync(file, 'utf8');
     policyDoc = JSON.parse(text);
-    Policy.fromJSON(text); // the user's policy must be valid on its own
+    // The gate compiles the policy from its text, so its relative paths resolve against the
+    // working directory; a map's are made absolute here, for its update and the library alike.
+    mapList = maps.read(policyDoc, process.cwd());
+    // The user's policy must be valid on its own (its maps are loaded once updated, below).
+    Policy.fromJSON(mapList.length ? maps.withoutMaps(policyDoc) : text);
   } catch (e) {
     console.error(`domainsig-npm: ${e.message}`);
     return 2;
@@ -74,7 +83,8 @@ async function gate(argv) {
     project = npmPrefix(args, cwd);
     // The trust file beside package-lock.json: recorded publishers are pins, others a first sight.
     trust = trustfile.load(project);
-    policy = Policy.fromJSON(trustfile.withPins(policyDoc, trust, accept));
+    // With publisher maps, the policy is built once their update has searched them (below).
+    if (!mapList.length) policy = Policy.fromJSON(trustfile.withPins(policyDoc, trust, accept));
   } catch (e) {
     console.error(`domainsig-npm: ${e.message}`);
     return 2;
@@ -109,6 +119,10 @@ async function gate(argv) {
     pkgs = lockedPackages(lock, project, npmConfig(args, cwd), aliases);
     const budget = new Budget();
     await fetchAll(budget, pkgs);
+    if (mapList.length) {
+      await maps.update(mapList, pkgs, policyDoc, maps.fetcher(budget));
+      policy = Policy.fromJSON(trustfile.withPins(maps.withMaps(policyDoc, mapList), trust, accept));
+    }
     await verifyAll(policy, pkgs);
   } catch (e) {
     restore();
@@ -118,7 +132,10 @@ async function gate(argv) {
 
   const acceptCommand = (name) => ['domainsig-npm', ...trustfile.splitAccept(argv).rest, trustfile.FLAG, name]
     .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ');
-  const { refused, warnings } = judge(policyDoc, pkgs, (p) => trustfile.downgrade(trust, accept, p, acceptCommand));
+  // A package without attestations never reaches the library: the trust file and each map that
+  // names its publishers refuse it here.
+  const unattested = (p) => [maps.claims(mapList, p), trustfile.downgrade(trust, accept, p, acceptCommand)].filter(Boolean).join('; ') || null;
+  const { refused, warnings } = judge(policyDoc, pkgs, unattested);
   const { hints, notes, next, changed } = trustfile.reconcile(trust, pkgs, accept, acceptCommand);
   const fetched = pkgs.filter((p) => !p.local && !p.bundledIn).length;
   for (const w of warnings) console.error(`domainsig-npm: warning: ${w}`);

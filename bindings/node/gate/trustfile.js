@@ -69,6 +69,11 @@ function load(dir) {
   return doc;
 }
 
+/** The recorded entry of a package, if any: an own key only (a package named `constructor` has none until recorded). */
+function recordOf(trust, name) {
+  return Object.hasOwn(trust.packages, name) ? trust.packages[name] : undefined;
+}
+
 function canonical(p) {
   const out = { kind: p.kind };
   for (const k of Object.keys(p).filter((k) => k !== 'kind').sort()) out[k] = p[k];
@@ -125,10 +130,24 @@ function proven(p) {
 
 /** Why a file without any attestations is refused: its package's publishers are recorded. */
 function downgrade(trust, accept, p, acceptCommand) {
-  const recorded = accept.has(p.name) ? null : trust.packages[p.name];
+  const recorded = accept.has(p.name) ? null : recordOf(trust, p.name);
   if (!recorded) return null;
   return `${FILE} records ${recorded.map((e) => `${describe(e.publisher)} since ${e.since}`).join(', ')}, `
     + `so a version without provenance is a downgrade; to accept it, run: ${acceptCommand(p.name)}`;
+}
+
+/** Why a package's passing results accepted its signer: first sight, or the voices that named it (a map, the policy). */
+function acceptedBy(p) {
+  const decisions = (p.results || []).map(({ result }) => (result.details && result.details.decision) || {});
+  if (decisions.some((d) => d.first_sight)) return 'first sight, trusted on first use';
+  const sources = [...new Set(decisions.flatMap((d) => (d.pins || []).map((pin) => pin.source)))];
+  return sources.length ? `accepted by ${sources.join(' and ')}` : 'first sight, trusted on first use';
+}
+
+/** Whether a failed result was refused by an index's publisher map (`publishers_from`), which no flag of the gate sets aside. */
+function refusedByMap(p) {
+  // The field is the refusing voice's list, under the attestation it judged: `attestations[0].publishers_from[0]: ...`.
+  return (p.results || []).some(({ result }) => !result.ok && /(^|\.)publishers_from\[\d+\]/.test(String((result.details && result.details.field) || '')));
 }
 
 /**
@@ -142,22 +161,29 @@ function reconcile(trust, pkgs, accept, acceptCommand) {
   for (const p of pkgs) {
     if (p.refusal || p.local || p.bundledIn) continue;
     const label = `${p.name}@${p.version}`;
-    const recorded = accept.has(p.name) ? null : trust.packages[p.name];
+    const recorded = accept.has(p.name) ? null : recordOf(trust, p.name);
     const found = proven(p);
     const ok = !p.results || p.results.every(({ result }) => result.ok);
     if (recorded) {
       if (!ok) {
         const was = recorded.map((e) => `${describe(e.publisher)} since ${e.since}`).join(', ');
-        const now = found ? `signed by ${describe(found)}` : (p.results ? 'without provenance' : 'without attestations');
-        hints.push(`${label}: ${FILE} records ${was}; this version is ${now}. To accept it, run: ${acceptCommand(p.name)}`);
+        // A refused result still names the publisher its verified certificate proves.
+        const signer = found || (p.results || []).map(({ result }) => result.publisher).find(isPublisher);
+        const now = signer ? `signed by ${describe(signer)}` : (p.results ? 'without provenance' : 'without attestations');
+        if (refusedByMap(p)) {
+          hints.push(`${label}: ${FILE} records ${was}; this version is ${now}, which the index's publisher map refuses `
+            + `(above): ${FLAG} sets aside ${FILE} only, never a map the policy names`);
+        } else {
+          hints.push(`${label}: ${FILE} records ${was}; this version is ${now}. To accept it, run: ${acceptCommand(p.name)}`);
+        }
       }
       continue;
     }
     if (!ok) continue; // refused by the policy
-    const prior = trust.packages[p.name];
+    const prior = recordOf(trust, p.name);
     if (found) {
       next.packages[p.name] = [{ since: p.version, publisher: canonical(found) }];
-      const why = prior ? `accepted by ${FLAG}; was ${prior.map((e) => describe(e.publisher)).join(', ')}` : 'first sight, trusted on first use';
+      const why = prior ? `accepted by ${FLAG}; was ${prior.map((e) => describe(e.publisher)).join(', ')}` : acceptedBy(p);
       notes.push(`${label}: published by ${describe(found)} (${why}); recorded in ${FILE}`);
     } else if (prior) {
       delete next.packages[p.name];

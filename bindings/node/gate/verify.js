@@ -22,9 +22,13 @@ function registryDomain(registry) {
   return u.host + u.pathname.replace(/\/+$/, '');
 }
 
-/** `pkg:npm/...@version`: the purl npm's attestations name (scope `@` encoded as %40). */
+/**
+ * `pkg:npm/...@version`: the purl npm's attestations name (scope `@` encoded as %40). Each segment
+ * of the name is percent-encoded, so the library, which decodes them, reads back this very name:
+ * a name `sigstor%65` is not `sigstore` (npm's names are URL-safe, so theirs are unchanged).
+ */
 function purl(name, version) {
-  return `pkg:npm/${name.replace(/^@/, '%40')}@${version}`;
+  return `pkg:npm/${name.split('/').map(encodeURIComponent).join('/')}@${version}`;
 }
 
 /** The algorithms of an SRI string the gate can compute, or an error message. */
