@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 #[path = "support/tree.rs"]
 mod tree;
+use tree::digest;
 #[path = "support/tuf_repo.rs"]
 mod tuf_repo;
 use tuf_repo::{FUTURE, key, sha256, sign};
