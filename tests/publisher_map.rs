@@ -76,6 +76,8 @@ struct Role {
     /// `paths` patterns, or hash prefixes when `hashed`.
     paths: Vec<String>,
     hashed: bool,
+    /// Whether its delegation is terminating (hashed bins are).
+    terminating: bool,
     /// The key its delegator names; `signer` is the key that actually signs it.
     key: u8,
     signer: u8,
@@ -106,6 +108,7 @@ impl Spec {
             name: name.into(),
             paths,
             hashed,
+            terminating: hashed,
             key,
             signer: key,
             version: 1,
@@ -123,6 +126,29 @@ impl Spec {
         s.roles.push(role(NPM_ROLE_NAME, vec!["registry.npmjs.org/*".into()], false, 11));
         s.top.push(NPM_ROLE);
         s
+    }
+
+    /// Adds a role delegated by `parent` (`None`: top-level targets, after the others) with
+    /// `paths`, signed by key `key`; returns its index.
+    fn add(&mut self, parent: Option<usize>, name: &str, paths: &[&str], terminating: bool, key: u8) -> usize {
+        self.roles.push(Role {
+            name: name.into(),
+            paths: paths.iter().map(|p| (*p).to_owned()).collect(),
+            hashed: false,
+            terminating,
+            key,
+            signer: key,
+            version: 1,
+            expires: FUTURE,
+            files: Vec::new(),
+            children: Vec::new(),
+        });
+        let i = self.roles.len() - 1;
+        match parent {
+            Some(p) => self.roles[p].children.push(i),
+            None => self.top.push(i),
+        }
+        i
     }
 
     fn bin(&mut self, b: usize) -> &mut Role {
@@ -171,7 +197,7 @@ impl Spec {
                     let r = &self.roles[*c];
                     let (_, id, json) = key(r.key);
                     keys.insert(id.clone(), json);
-                    let mut d = json!({"name": r.name, "keyids": [id], "threshold": 1, "terminating": r.hashed});
+                    let mut d = json!({"name": r.name, "keyids": [id], "threshold": 1, "terminating": r.terminating});
                     d[if r.hashed { "path_hash_prefixes" } else { "paths" }] = json!(r.paths);
                     d
                 })
@@ -710,4 +736,54 @@ fn fixtures_are_rebuilt_byte_for_byte_and_judge_the_real_files() {
             assert_eq!(t.domain.as_deref(), Some(NPM_ROLE_NAME), "{folder}: {w}");
         }
     }
+}
+
+/// Only the delegation named after the index speaks for it, and that holds for silence too: a
+/// delegation TUF's preorder search reaches first cannot end the search (terminating) before the
+/// index's own delegation is read and so turn the index's entry into "no claim", and a repository
+/// with no delegation named after the index holds no map of it.
+#[test]
+fn only_the_index_delegation_can_say_no_claim() {
+    let base = || {
+        let mut spec = Spec::new();
+        spec.put("pypi.org", PROJECT, &[OTHER]);
+        spec
+    };
+    // test.pypi.org's delegation, searched first, also covers pypi.org's names and is terminating.
+    let mut spec = base();
+    spec.roles[0].paths.push("pypi.org/*".into());
+    spec.roles[0].terminating = true;
+    let e = Site::new("hide-top").refused(
+        &spec,
+        &[PROJECT],
+        Status::TufRefused,
+        "never reaches the top-level delegation pypi.org",
+    );
+    assert!(e.message.contains("terminating delegation test.pypi.org"), "{e}");
+    // The same through a terminating role below it.
+    let mut spec = base();
+    spec.roles[0].paths.push("pypi.org/*".into());
+    spec.add(Some(0), "hide", &["pypi.org/publishers/*"], true, 30);
+    let e = Site::new("hide-sub").refused(
+        &spec,
+        &[PROJECT],
+        Status::TufRefused,
+        "never reaches the top-level delegation pypi.org",
+    );
+    assert!(e.message.contains("hide"), "{e}");
+    // A role named pypi.org below test.pypi.org: TUF visits a role name once, so the search
+    // would never read the real one.
+    let mut spec = base();
+    spec.roles[0].paths.push("pypi.org/*".into());
+    spec.add(Some(0), "pypi.org", &["pypi.org/*"], false, 10);
+    Site::new("hide-name").refused(&spec, &[PROJECT], Status::TufRefused, "pypi.org");
+    // No delegation named pypi.org at all: the repository holds no map of pypi.org.
+    let mut spec = base();
+    spec.top.retain(|r| *r != 1);
+    Site::new("no-index").refused(
+        &spec,
+        &[PROJECT],
+        Status::TufRefused,
+        "never reaches the top-level delegation pypi.org",
+    );
 }
