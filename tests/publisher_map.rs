@@ -787,3 +787,34 @@ fn only_the_index_delegation_can_say_no_claim() {
         "never reaches the top-level delegation pypi.org",
     );
 }
+
+/// The map names the signer, the lock another publisher, the policy pins nothing: the refusal
+/// names both sources and what each said, whichever of them is judged first.
+#[test]
+fn a_disagreement_names_every_source() {
+    let site = Site::new("both");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &[PROJECT]).unwrap();
+    let lock = |p: &str| json!({"packages": {PROJECT: {"sources": [{"source": "pylock.toml", "publishers": [serde_json::from_str::<Value>(p).unwrap()]}]}}});
+    let o = verify_real(&site.policy("pypi.org", lock(OTHER)).unwrap(), "pypi.org");
+    assert_eq!(o.status(), Status::IdentityMismatch, "{}", o.to_json());
+    let m = o.error.unwrap().message;
+    assert!(m.contains("pylock.toml") && m.contains("evil/gitlab-oidc-project"), "names the lock: {m}");
+    assert!(
+        m.contains("the publisher map of pypi.org") && m.contains("pypi.org/publishers/gitlab-oidc-project.json"),
+        "names the map, which accepted: {m}"
+    );
+    // Both refuse, each naming another publisher: both are named.
+    let mut spec = Spec::new();
+    spec.version = 2;
+    for r in &mut spec.roles {
+        r.version = 2;
+    }
+    spec.put("pypi.org", PROJECT, &[OTHER_GITHUB]);
+    site.update(&spec, &[]).unwrap();
+    let o = verify_real(&site.policy("pypi.org", lock(OTHER)).unwrap(), "pypi.org");
+    assert_eq!(o.status(), Status::IdentityMismatch, "{}", o.to_json());
+    let m = o.error.unwrap().message;
+    assert!(m.contains("evil/gitlab-oidc-project") && m.contains("evil/fork"), "names what each said: {m}");
+}

@@ -182,20 +182,28 @@ pub(super) fn judge_certificate(
             id.san().unwrap_or("(none)")
         )));
     }
+    // Every voice is judged, so a refusal names each source and what it said, whichever one is
+    // listed first (the policy, a lock, an index's map).
     let mut matched = Vec::with_capacity(voices.len());
+    let mut refused: Vec<error::Error> = Vec::new();
     for v in voices {
         match judge(v, id) {
             Ok(m) => matched.push(m),
-            Err(e) if matched.is_empty() => return Err(e),
-            Err(e) => {
-                // Name the sources that did accept, so a disagreement reads as one.
-                let agreed: Vec<String> = matched.iter().map(|m| format!("{} ({})", m.source, m.entry)).collect();
-                return Err(error::Error {
-                    message: format!("{}; accepted by {} but every source must agree", e.message, agreed.join(", ")),
-                    ..e
-                });
-            }
+            Err(e) => refused.push(e),
         }
+    }
+    let mut refused = refused.into_iter();
+    if let Some(first) = refused.next() {
+        let mut message = first.message.clone();
+        for e in refused {
+            message.push_str("; and ");
+            message.push_str(&e.message);
+        }
+        if !matched.is_empty() {
+            let agreed: Vec<String> = matched.iter().map(|m| format!("{} ({})", m.source, m.entry)).collect();
+            message.push_str(&format!("; accepted by {} but every source must agree", agreed.join(", ")));
+        }
+        return Err(error::Error { message, ..first });
     }
     // The first voice's entry is also the decision's `identity` (its index) and `identity_list`.
     if let Some(m) = matched.first() {
