@@ -818,3 +818,47 @@ fn a_disagreement_names_every_source() {
     let m = o.error.unwrap().message;
     assert!(m.contains("evil/gitlab-oidc-project") && m.contains("evil/fork"), "names what each said: {m}");
 }
+
+/// An entry two JSON readers could read differently (a key twice: the first wins in some, the
+/// last in others), one holding a control character (an escape sequence rewriting the terminal
+/// of whoever reads a refusal), or one that is no entry at all is refused when it arrives, and the
+/// cache keeps the map it had: it never reaches a policy.
+#[test]
+fn a_malformed_entry_is_refused_by_the_update_and_the_cache_kept() {
+    let site = Site::new("malformed");
+    let name = format!("pypi.org/publishers/{PROJECT}.json");
+    let b = bin_of(&name);
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &[PROJECT]).unwrap();
+    let gitlab_then_evil = r#"{"publishers": [{"kind": "GitLab", "repository": "facutuesca/gitlab-oidc-project", "repository": "evil/x", "workflow_filepath": ".gitlab-ci.yml"}]}"#.to_owned();
+    let refused = Status::TufRefused;
+    let cases: Vec<(String, Status, &str)> = vec![
+        (format!(r#"{{"publishers": [{GITLAB}], "publishers": [{OTHER}]}}"#), refused, "duplicate key \"publishers\""),
+        (gitlab_then_evil, refused, "duplicate key \"repository\""),
+        (
+            r#"{"publishers": [{"kind": "GitHub", "repository": "o/r\u001b[2J", "workflow": "release.yml"}]}"#.into(),
+            refused,
+            "control character",
+        ),
+        (r#"{"publishers": [{"kind": "ActiveState", "organization": "o"}]}"#.into(), refused, "ActiveState"),
+        (r#"{"publishers": []}"#.into(), refused, "names 0 publishers"),
+        (
+            r#"{"publishers": [{"kind": "GitHub", "repository": "", "workflow": "x"}]}"#.into(),
+            refused,
+            "must not be empty",
+        ),
+        (format!("{}1{}", "[".repeat(100), "]".repeat(100)), Status::LimitExceeded, "nesting depth"),
+    ];
+    for (bytes, status, words) in cases {
+        let mut bad = spec.clone();
+        bad.version = 2;
+        bad.roles[1].version = 2;
+        bad.bin(b).version = 2;
+        bad.bin(b).files = vec![(name.clone(), bytes.clone().into_bytes())];
+        let e = site.refused(&bad, &[], status, words);
+        assert!(e.message.contains(&name), "names the entry: {e}");
+    }
+    // The map cached before is still the one a policy reads.
+    assert!(verify_real(&site.policy("pypi.org", json!({})).unwrap(), "pypi.org").is_ok());
+}

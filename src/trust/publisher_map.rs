@@ -151,7 +151,12 @@ impl PublisherMap {
 /// [`MAX_ENTRY_PUBLISHERS`] publisher objects (docs/publishers.md).
 pub fn parse_entry(bytes: &[u8], name: &str) -> Result<Vec<Publisher>> {
     let bad = |m: String| error::tuf_refused(format!("publisher map entry {name}: {m}"));
-    let v: Value = crate::json::parse(bytes, tuf_entry_limit(), name, error::Status::TufRefused)?;
+    let what = format!("publisher map entry {name}");
+    let crate::json::UniqueKeys(v) = crate::json::parse(bytes, tuf_entry_limit(), &what, error::Status::TufRefused)
+        .map_err(|e| match e.message.contains(name) {
+            true => e,
+            false => error::Error { message: format!("{what}: {}", e.message), ..e },
+        })?;
     let o = v.as_object().ok_or_else(|| bad("must be a JSON object".into()))?;
     if let Some(k) = o.keys().find(|k| *k != "publishers") {
         return Err(bad(format!("unknown key {k:?}; an entry has only \"publishers\"")));

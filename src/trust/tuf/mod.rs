@@ -119,6 +119,15 @@ pub fn update_for(cfg: &TufConfig, fetcher: &dyn Fetcher, wanted: &[String]) -> 
         changed: Vec::new(),
         asked,
     };
+    // A publisher map entry (read later as `PublisherMap::load` reads it) is judged when it
+    // arrives: a malformed one refuses the update, so the cache keeps the map it had rather than
+    // one every policy naming it would refuse.
+    for (t, bytes) in &loaded.targets {
+        let map_dir = t.domain.as_ref().map(|d| format!("{d}/{}/", crate::trust::publisher_map::MAP_DIR));
+        if map_dir.is_some_and(|p| t.name.starts_with(&p) && t.name.ends_with(".json")) {
+            crate::trust::publisher_map::parse_entry(bytes, &t.name)?;
+        }
+    }
     for (t, bytes) in loaded.targets {
         cache::write_atomic(&stage.dir.join("targets").join(&t.sha256), &bytes)?;
         report.targets.push(t);
