@@ -32,6 +32,10 @@ pub const MAX_TUF_DELEGATED_ROLES: u64 = 64;
 /// Most publisher map entries (target names in hashed bins) one TUF cache searches: a lock of
 /// 4,096 packages. Each loads at most one role per delegation level.
 pub const MAX_TUF_MAP_NAMES: usize = 4096;
+/// Largest TUF configuration JSON a door accepts (`domainsig_trust_update`, `_status`), in bytes:
+/// an inline bootstrap root ([`MAX_TUF_METADATA_BYTES`], escaped) and a search of
+/// [`MAX_TUF_MAP_NAMES`] names of at most 214 bytes fit well within it.
+pub const MAX_TUF_CONFIG_BYTES: usize = 4 << 20;
 /// Most bytes fetched in one TUF update, metadata and targets together (an archived copy of
 /// Sigstore's public-good repository, every root version and target included, is under 400 KiB).
 pub const MAX_TUF_UPDATE_BYTES: u64 = 32 << 20;

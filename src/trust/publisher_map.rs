@@ -203,11 +203,27 @@ pub fn wanted(index: &str, ecosystem: crate::subject::Ecosystem, projects: &[&st
                 && !name.split('/').any(|s| s.is_empty() || s == "." || s == "..")
                 && name.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
             if !ok {
-                return Err(error::invalid_argument(format!("{p:?} is not a package name")));
+                return Err(error::invalid_argument(format!(
+                    "{} is not a package name (expected 1 to 214 printable ASCII characters, no empty, \".\" or \"..\" path segment)",
+                    cut(&format!("{p:?}"))
+                )));
             }
             Ok(target_name(&index, &name))
         })
         .collect()
+}
+
+/// `v` for a message: its JSON, cut at 64 characters (a hostile search may hold megabytes).
+fn shown(v: &Value) -> String {
+    cut(&v.to_string())
+}
+
+/// `text` cut at 64 characters, saying how long it was.
+fn cut(text: &str) -> String {
+    match text.char_indices().nth(64) {
+        Some((i, _)) => format!("{}... ({} bytes)", &text[..i], text.len()),
+        None => text.to_owned(),
+    }
 }
 
 /// The entry target names a trust update's `"search"` object asks for:
@@ -217,10 +233,14 @@ pub fn wanted(index: &str, ecosystem: crate::subject::Ecosystem, projects: &[&st
 pub fn wanted_from_value(v: &Value) -> Result<Vec<String>> {
     let bad = |field: &str, msg: String| error::invalid_argument(msg).at(format!("search{field}"));
     let o = v.as_object().ok_or_else(|| {
-        bad("", format!("expected {{\"index\": DOMAIN, \"packages\": [NAME, ...], \"ecosystem\"?}}, found {v}"))
+        bad(
+            "",
+            format!("expected {{\"index\": DOMAIN, \"packages\": [NAME, ...], \"ecosystem\"?}}, found {}", shown(v)),
+        )
     })?;
     if let Some(k) = o.keys().find(|k| !matches!(k.as_str(), "index" | "packages" | "ecosystem")) {
-        return Err(bad(&format!(".{k}"), format!("unknown key {k:?}: a search takes index, packages and ecosystem")));
+        let k = cut(&format!("{k:?}"));
+        return Err(bad("", format!("unknown key {k}: a search takes index, packages and ecosystem")));
     }
     let index = o
         .get("index")
@@ -230,7 +250,7 @@ pub fn wanted_from_value(v: &Value) -> Result<Vec<String>> {
         None => crate::subject::Ecosystem::Pypi,
         Some(Value::String(s)) if s == "pypi" => crate::subject::Ecosystem::Pypi,
         Some(Value::String(s)) if s == "npm" => crate::subject::Ecosystem::Npm,
-        Some(other) => return Err(bad(".ecosystem", format!("expected \"pypi\" or \"npm\", found {other}"))),
+        Some(other) => return Err(bad(".ecosystem", format!("expected \"pypi\" or \"npm\", found {}", shown(other)))),
     };
     let list = o
         .get("packages")
@@ -240,7 +260,9 @@ pub fn wanted_from_value(v: &Value) -> Result<Vec<String>> {
     let names = list
         .iter()
         .enumerate()
-        .map(|(i, n)| n.as_str().ok_or_else(|| bad(&format!(".packages[{i}]"), format!("expected a name, found {n}"))))
+        .map(|(i, n)| {
+            n.as_str().ok_or_else(|| bad(&format!(".packages[{i}]"), format!("expected a name, found {}", shown(n))))
+        })
         .collect::<Result<Vec<&str>>>()?;
     wanted(index, ecosystem, &names).map_err(|e| e.at("search"))
 }
