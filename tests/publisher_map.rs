@@ -862,3 +862,53 @@ fn a_malformed_entry_is_refused_by_the_update_and_the_cache_kept() {
     // The map cached before is still the one a policy reads.
     assert!(verify_real(&site.policy("pypi.org", json!({})).unwrap(), "pypi.org").is_ok());
 }
+
+/// Attacks on the map this review found already refused (regressions guard): a revoked entry
+/// stops applying after the next update; a cache of one repository is never read for another; a
+/// bin listing a name outside its prefix, and a bin delegating a role another bin's parent
+/// delegates, refuse the update with the cache unchanged.
+#[test]
+fn attacks_already_refused_stay_refused() {
+    let name = format!("pypi.org/publishers/{PROJECT}.json");
+    let b = bin_of(&name);
+    // Revocation: the index removes the entry; the next update drops it, the map says nothing.
+    let site = Site::new("revoke");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &[PROJECT]).unwrap();
+    assert!(verify_real(&site.policy("pypi.org", json!({})).unwrap(), "pypi.org").is_ok());
+    let mut revoked = Spec::new();
+    revoked.version = 2;
+    revoked.roles[1].version = 2;
+    revoked.bin(b).version = 2;
+    let r = site.update(&revoked, &[]).unwrap();
+    assert!(r.changed.iter().any(|c| c == &format!("target {name} removed")), "{:?}", r.changed);
+    let o = verify_real(&site.policy("pypi.org", json!({})).unwrap(), "pypi.org");
+    assert_eq!(o.status(), Status::IdentityMismatch, "{}", o.to_json());
+    // The same cache folder, a policy naming another repository: nothing of the first is read.
+    let other = site.dir.join("other-repo");
+    spec.write(&other);
+    let p = json!({"version": 1, "domains": {"mode": "warn"},
+        "publishers_from": [{"tuf": {"repo": other}, "cache": site.cache, "index": "pypi.org"}]});
+    let e = Policy::from_json(p.to_string().as_bytes(), None).unwrap_err();
+    assert_eq!(e.status, Status::TufMissing, "{e}");
+    // A bin listing a name whose hash is outside its prefix (the name's own bin not loaded).
+    let site = Site::new("outside");
+    let mut spec = Spec::new();
+    let other_bin = (b + 1) % 16;
+    spec.bin(other_bin).files.push((name.clone(), entry(&[OTHER])));
+    let neighbour =
+        (0..).map(|i| format!("n{i}")).find(|n| bin_of(&format!("pypi.org/publishers/{n}.json")) == other_bin).unwrap();
+    site.refused(&spec, &[&neighbour], Status::TufRefused, "Target file not delegated");
+    // Bin 0's key delegates the role name of the project's bin (listing that bin's real key): TUF
+    // loads each role name once, so the real bin is read under bin 0, where its names are not
+    // delegated.
+    let site = Site::new("twice");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    let first = usize::from(b == 0);
+    spec.bin(first).children.push(2 + b);
+    let in_first =
+        (0..).map(|i| format!("n{i}")).find(|n| bin_of(&format!("pypi.org/publishers/{n}.json")) == first).unwrap();
+    site.refused(&spec, &[PROJECT, &in_first], Status::TufRefused, "Target file not delegated");
+}
