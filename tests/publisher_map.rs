@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod support;
 #[path = "support/tree.rs"]
 mod tree;
 use tree::digest;
@@ -911,4 +912,48 @@ fn attacks_already_refused_stay_refused() {
     let in_first =
         (0..).map(|i| format!("n{i}")).find(|n| bin_of(&format!("pypi.org/publishers/{n}.json")) == first).unwrap();
     site.refused(&spec, &[PROJECT, &in_first], Status::TufRefused, "Target file not delegated");
+}
+
+/// A bundle signed by a policy key (npm's registry key signs its publish attestation) names no
+/// publisher, so it cannot satisfy a map that names one: as in an attestation set, where a
+/// registry key's signature never satisfies an identity rule. Where the map makes no claim, the
+/// key decides as before.
+#[test]
+fn a_managed_key_signature_does_not_satisfy_a_map_claim() {
+    let site = Site::new("keyed");
+    let mut spec = Spec::new();
+    spec.put(NPM_ROLE_NAME, "@acme/widget", &[SIGSTORE_JS]);
+    *site.root.borrow_mut() = Some(spec.write(&site.repo));
+    let wanted = domainsig::trust::publisher_map::wanted(
+        NPM_ROLE_NAME,
+        domainsig::subject::Ecosystem::Npm,
+        &["@acme/widget", "@acme/gadget"],
+    )
+    .unwrap();
+    tuf::update_for(&site.cfg(), &NoNetwork, &wanted).unwrap();
+    let mut vs = support::VirtualSigstore::new();
+    let p = json!({"version": 1, "trusted_root": vs.trusted_root(),
+        "keys": [{"pem": vs.managed_key.public_pem()}],
+        "domains": {"mode": "require"},
+        "publishers_from": [{"tuf": {"repo": site.repo}, "cache": site.cache, "index": NPM_ROLE_NAME}]});
+    let p = Policy::from_json(p.to_string().as_bytes(), None).unwrap();
+    let run = |name: &str, purl: &str, vs: &mut support::VirtualSigstore| {
+        let tarball = format!("{name} 1.2.3 tarball").into_bytes();
+        let st = support::predicates::npm_publish(name, "1.2.3", "https://registry.npmjs.org/", &tarball);
+        let m = vs.dsse(&st).managed_key().mint();
+        p.verify(&Request {
+            artifact: Artifact::Bytes(&tarball),
+            name: Some(purl),
+            bundle: &m.bytes(),
+            index_domain: Some(NPM_ROLE_NAME),
+        })
+    };
+    let o = run("@acme/widget", "pkg:npm/%40acme/widget@1.2.3", &mut vs);
+    assert_eq!(o.status(), Status::IdentityMismatch, "{}", o.to_json());
+    let m = o.error.unwrap().message;
+    assert!(m.contains("the publisher map of registry.npmjs.org") && m.contains("sigstore/sigstore-js"), "{m}");
+    assert!(m.contains("policy key #0"), "{m}");
+    // No claim for @acme/gadget: the key decides.
+    let o = run("@acme/gadget", "pkg:npm/%40acme/gadget@1.2.3", &mut vs);
+    assert!(o.is_ok(), "{}", o.to_json());
 }

@@ -84,14 +84,15 @@ fn check_signer(
     d: &mut Decision,
 ) -> Result<()> {
     match &vb.signer {
-        Signer::Key { index, .. } => {
-            if *index >= p.keys.len() {
+        Signer::Key { index: key, .. } => {
+            if *key >= p.keys.len() {
                 return Err(error::key_mismatch(format!(
-                    "the bundle was verified with key #{index}, but the policy names {} key(s)",
+                    "the bundle was verified with key #{key}, but the policy names {} key(s)",
                     p.keys.len()
                 )));
             }
-            d.key = Some(*index);
+            super::signers::judge_key(&super::signers::voices(p, pkg, index)?, *key)?;
+            d.key = Some(*key);
             Ok(())
         }
         Signer::Certificate { identity, .. } => {

@@ -27,6 +27,8 @@ pub(super) struct Voice<'p> {
     base: String,
     identities: &'p [IdentityRule],
     publishers: &'p [Publisher],
+    /// An index's publisher map (not the policy or a pin source).
+    map: bool,
 }
 
 impl Voice<'_> {
@@ -80,12 +82,14 @@ pub(super) fn voices<'p>(
             base: format!("packages[{:?}]", pin.name),
             identities: &pin.identities,
             publishers: &pin.publishers,
+            map: false,
         }),
         _ if !p.identities.is_empty() || !p.publishers.is_empty() => out.push(Voice {
             source: "policy".into(),
             base: String::new(),
             identities: &p.identities,
             publishers: &p.publishers,
+            map: false,
         }),
         _ => {}
     }
@@ -96,6 +100,7 @@ pub(super) fn voices<'p>(
                 base: format!("packages[{:?}].sources[{i}]", pin.name),
                 identities: &[],
                 publishers: &s.publishers,
+                map: false,
             });
         }
     }
@@ -113,6 +118,7 @@ pub(super) fn voices<'p>(
                     base: format!("publishers_from[{i}]: {} in role {}, sha256 {}", e.target, e.role, e.sha256),
                     identities: &[],
                     publishers: &e.publishers,
+                    map: true,
                 }),
                 Lookup::NoClaim => {}
                 Lookup::NotSearched => return Err(m.not_searched(&pkg.name).at(format!("publishers_from[{i}]"))),
@@ -120,6 +126,21 @@ pub(super) fn voices<'p>(
         }
     }
     Ok(out)
+}
+
+/// Refuses a bundle signed by policy key `key` when an index's map names the package's
+/// publishers: a key's signature names no publisher, so it cannot satisfy the map (as in an
+/// attestation set, where a registry key never satisfies an identity rule).
+pub(super) fn judge_key(voices: &[Voice<'_>], key: usize) -> Result<()> {
+    match voices.iter().find(|v| v.map) {
+        None => Ok(()),
+        Some(v) => Err(error::identity(format!(
+            "{} accepts {} ({}); the bundle is signed by policy key #{key}, which names no publisher",
+            v.who(),
+            list_publishers(v.publishers),
+            v.path("publishers")
+        ))),
+    }
 }
 
 fn list_publishers(ps: &[Publisher]) -> String {
