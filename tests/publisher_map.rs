@@ -957,3 +957,52 @@ fn a_managed_key_signature_does_not_satisfy_a_map_claim() {
     let o = run("@acme/gadget", "pkg:npm/%40acme/gadget@1.2.3", &mut vs);
     assert!(o.is_ok(), "{}", o.to_json());
 }
+
+/// A file fetched from an index whose map the policy reads, under a name that names no package
+/// this client reads (`attrs-23.1.0.tar.xz`, a legacy sdist pip still installs), cannot escape the
+/// map to be accepted on first sight: its entry cannot be chosen, so the file is refused. From an
+/// index no map governs, first sight decides as before.
+#[test]
+fn a_name_that_names_no_package_does_not_escape_the_map() {
+    let site = Site::new("noname");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", "attrs", &[OTHER]);
+    site.update(&spec, &["attrs"]).unwrap();
+    let mut vs = support::VirtualSigstore::new();
+    let p = json!({"version": 1, "trusted_root": vs.trusted_root(), "first_sight": true,
+        "domains": {"mode": "warn"},
+        "publishers_from": [{"tuf": {"repo": site.repo}, "cache": site.cache, "index": "pypi.org"}]});
+    let p = Policy::from_json(p.to_string().as_bytes(), None).unwrap();
+    let mut run = |name: &str, index: &str| {
+        let bytes = format!("{name} bytes").into_bytes();
+        let st = support::Statement::new("https://example.com/predicate/v1").subject(name, &bytes);
+        let m = vs.dsse(&st).mint();
+        p.verify(&Request {
+            artifact: Artifact::Bytes(&bytes),
+            name: Some(name),
+            bundle: &m.bytes(),
+            index_domain: Some(index),
+        })
+    };
+    // The map names another publisher for attrs: the sdist under its usual name is refused...
+    assert_eq!(run("attrs-23.1.0.tar.gz", "pypi.org").status(), Status::IdentityMismatch);
+    // ...and so is the same project under a name the client cannot read as a package.
+    let o = run("attrs-23.1.0.tar.xz", "pypi.org");
+    assert_eq!(o.status(), Status::SubjectMismatch, "{}", o.to_json());
+    let m = o.error.unwrap().message;
+    assert!(m.contains("the publisher map of pypi.org") && m.contains("attrs-23.1.0.tar.xz"), "{m}");
+    // From an index no map governs, first sight decides.
+    assert!(run("attrs-23.1.0.tar.xz", "test.pypi.org").is_ok());
+    // No name at all: the caller must give one for the map to choose an entry.
+    let bytes = b"attrs sdist".to_vec();
+    let m = vs
+        .dsse(&support::Statement::new("https://example.com/predicate/v1").subject("attrs-23.1.0.tar.gz", &bytes))
+        .mint();
+    let o = p.verify(&Request {
+        artifact: Artifact::Bytes(&bytes),
+        name: None,
+        bundle: &m.bytes(),
+        index_domain: Some("pypi.org"),
+    });
+    assert_eq!(o.status(), Status::InvalidArgument, "{}", o.to_json());
+}

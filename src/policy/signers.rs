@@ -69,10 +69,15 @@ pub(super) fn package_pin<'p>(p: &'p Policy, pkg: Option<&PackageRef>) -> Result
 /// Every source of pins that speaks for `pkg`, in order: the policy's, the package's sources, then
 /// the publisher map of each index the file was fetched from (`index`: that index, or a mirror
 /// `domains.mirrors` allows for it). A map that never searched for the package refuses.
+///
+/// A file from an index whose map the policy reads must name its package (`name`, the artifact's
+/// name): one whose name names no package this client reads (`attrs-1.0.tar.xz`), or could name
+/// several, is refused (`SUBJECT_MISMATCH`) rather than judged as if the map had no entry for it.
 pub(super) fn voices<'p>(
     p: &'p Policy,
     pkg: Option<&PackageRef>,
     index: Option<&crate::domain::Domain>,
+    name: Option<&str>,
 ) -> Result<Vec<Voice<'p>>> {
     let pin = package_pin(p, pkg)?;
     let mut out = Vec::new();
@@ -104,7 +109,7 @@ pub(super) fn voices<'p>(
             });
         }
     }
-    if let (Some(pkg), Some(f)) = (pkg, index) {
+    if let Some(f) = index {
         for (i, m) in p.maps.iter().enumerate() {
             // test.pypi.org's map never governs pypi.org: only the index itself or its mirrors.
             let serves =
@@ -112,6 +117,16 @@ pub(super) fn voices<'p>(
             if !serves {
                 continue;
             }
+            let Some(pkg) = pkg else {
+                let shown: String = name.unwrap_or_default().chars().take(256).collect();
+                return Err(error::subject(format!(
+                    "{} names the publishers of each project fetched from {f}, but the artifact name {shown:?} \
+                     names no one package (expected a wheel, an sdist .tar.gz or .zip, an npm purl or tarball \
+                     name), so its entry cannot be chosen; refused rather than judged without the map",
+                    m.describe()
+                ))
+                .at(format!("publishers_from[{i}]")));
+            };
             match m.lookup(&pkg.name) {
                 Lookup::Claim(e) => out.push(Voice {
                     source: m.describe().into(),
