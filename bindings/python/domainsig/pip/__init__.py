@@ -15,6 +15,9 @@ docs/gates.md for what this trusts and what it does not.
 
 ``lock`` and ``install -r pylock.toml`` (:mod:`.pylock_gate`, :mod:`.pylock`, :mod:`.identities`)
 record and enforce each package's publishers in a PEP 751 lock: docs/lock.md.
+
+A policy with publisher maps (``publishers_from``): all three commands update each map for the
+names they resolved before the policy is compiled (:mod:`.maps`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import tempfile
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .._policy import Policy
-from . import fetch, pylock_gate
+from . import fetch, maps, pylock_gate
 from .install import install
 from .lock import StagedFile
 from .resolve import Candidate, GateError, normalize, pip_options, report, split_args
@@ -55,7 +58,13 @@ def gate(argv: Sequence[str]) -> int:
         policy_doc = json.loads(policy_bytes)
         if argv[0] == "lock" and isinstance(policy_doc, dict):
             policy_doc["first_sight"] = True  # the lock records the first signer of what no pin covers
-        policy = Policy.from_json(json.dumps(policy_doc) if argv[0] == "lock" else policy_bytes)
+        if isinstance(policy_doc, dict) and maps.specs(policy_doc):
+            # A map is read from its TUF cache, updated once the packages are known (maps.refresh):
+            # the rest of the policy is checked now, before pip runs.
+            Policy.from_dict(maps.without_maps(policy_doc))
+            policy: Optional[Policy] = None
+        else:
+            policy = Policy.from_json(json.dumps(policy_doc) if argv[0] == "lock" else policy_bytes)
     except (GateError, OSError, ValueError) as e:
         print(f"domainsig.pip: {e}", file=sys.stderr)
         return 2
@@ -77,27 +86,42 @@ def gate(argv: Sequence[str]) -> int:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _gate(policy: Policy, policy_doc: Dict[str, Any], args: List[str], work: str) -> int:
+def _gate(policy: Optional[Policy], policy_doc: Dict[str, Any], args: List[str], work: str) -> int:
     options = pip_options(args)
     if options.unstageable:
         raise GateError("cannot stage: " + "; ".join(options.unstageable))
     budget = fetch.Budget()
     candidates: List[Candidate] = report(args, work)
+    said = maps.refresh(policy_doc, maps.searched_names(candidates))
+    if policy is None:
+        policy = compile_policy(said.policy)
     staging = os.path.join(work, "staged")
     os.mkdir(staging)
     stage(candidates, staging, budget)
     verify(policy, candidates, Indexes(options.index_urls, budget))
 
-    refused, warnings, locked = judge(policy_doc, candidates)
+    refused, warnings, locked = judge(policy_doc, candidates, maps_said=said)
     if not announce(refused, warnings, len(candidates)):
         return 1
     return install(locked, options.install_args, work)
 
 
+def compile_policy(policy_doc: Dict[str, Any], what: str = "the policy") -> Policy:
+    """The policy compiled once its maps are updated; a refusal (an expired map, an entry that
+    does not parse) is the gate's refusal."""
+    try:
+        return Policy.from_dict(policy_doc)
+    except Exception as e:  # the library's InputError / TUF refusal
+        code = getattr(e, "code", type(e).__name__)
+        raise GateError(f"{what} cannot be compiled: {code}: {getattr(e, 'message', e)}") from None
+
+
 def judge(policy_doc: Dict[str, Any], candidates: Sequence[Candidate],
-          downgrade: Optional[Callable[[Candidate], Optional[str]]] = None) -> Tuple[List[str], List[str], List[StagedFile]]:
+          downgrade: Optional[Callable[[Candidate], Optional[str]]] = None,
+          maps_said: Optional[maps.Said] = None) -> Tuple[List[str], List[str], List[StagedFile]]:
     """Each file's verdict: (refusals, warnings, the files to install). ``downgrade`` says why a file
-    without provenance is refused whatever the policy allows (a lock recorded its publishers)."""
+    without provenance is refused whatever the policy allows (a lock recorded its publishers), as
+    ``maps_said`` does (a publisher map names its publishers: :mod:`.maps`)."""
     refused: List[str] = []
     warnings: List[str] = []
     locked: List[StagedFile] = []
@@ -119,6 +143,8 @@ def judge(policy_doc: Dict[str, Any], candidates: Sequence[Candidate],
                 msg = c.verdict.details.get("message", "")
                 refused.append(f"{label} from {c.index_domain}: {c.verdict.code} ({c.verdict.status}): {msg}")
         elif downgrade is not None and (why := downgrade(c)):
+            refused.append(f"{label}: no provenance: {c.why_unattested}; {why}")
+        elif maps_said is not None and (why := maps_said.downgrade(c)):
             refused.append(f"{label}: no provenance: {c.why_unattested}; {why}")
         elif allows_unattested(policy_doc, normalize(c.name)):
             warnings.append(f"{label}: installed WITHOUT provenance ({c.why_unattested}); the policy does not require it")

@@ -25,7 +25,7 @@ import urllib.parse
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .._policy import Policy
-from . import fetch, identities, pylock
+from . import fetch, identities, maps, pylock
 from .install import install
 from .resolve import Candidate, GateError, PipOptions, pip_options
 from .verify import Indexes, stage, verify
@@ -126,11 +126,11 @@ def _fast_options(args: Sequence[str]) -> Optional[PipOptions]:
     return PipOptions(urls, install_args, [], requirements, [], [])
 
 
-def _compile(policy_doc: Dict[str, Any]) -> Policy:
-    try:
-        return Policy.from_dict(policy_doc)
-    except Exception as e:  # the library's InputError: an identity the lock records that no policy can hold
-        raise GateError(f"the lock's identities do not form a valid pin: {e}") from None
+def _compile(policy_doc: Dict[str, Any], pinned: bool) -> Policy:
+    from . import compile_policy
+
+    # With pins, an InputError is most likely an identity the lock records that no policy can hold.
+    return compile_policy(policy_doc, "the policy with the lock's identities as pins" if pinned else "the policy")
 
 
 def _candidates(files: Sequence[pylock.LockedFile], lock_dir: str) -> List[Candidate]:
@@ -177,7 +177,8 @@ def _verify(policy_doc: Dict[str, Any], pins: Dict[str, List[Dict[str, Any]]], f
             return shared
         return per_index.setdefault(index, Indexes([index], budget))
 
-    verify(_compile(identities.with_pins(policy_doc, pins, allow_first_sight=first_sight)), candidates, shared, indexes_for)
+    verify(_compile(identities.with_pins(policy_doc, pins, allow_first_sight=first_sight), bool(pins)), candidates, shared,
+           indexes_for)
 
 
 def install_lock(policy_doc: Dict[str, Any], args: List[str], work: str) -> int:
@@ -195,7 +196,8 @@ def install_lock(policy_doc: Dict[str, Any], args: List[str], work: str) -> int:
     files = pylock.selected_files(doc, path)
     pins = {f.name: f.identities for f in files if f.identities}
     candidates = _candidates(files, os.path.dirname(os.path.abspath(path)))
-    _verify(policy_doc, pins, files, candidates, options.index_urls, work, first_sight=False)
+    said = maps.refresh(policy_doc, maps.searched_names(candidates))
+    _verify(said.policy, pins, files, candidates, options.index_urls, work, first_sight=False)
 
     def downgrade(c: Candidate) -> Optional[str]:
         rec = pins.get(c.name)
@@ -204,7 +206,7 @@ def install_lock(policy_doc: Dict[str, Any], args: List[str], work: str) -> int:
         return (f"{os.path.basename(path)} records its publisher(s) {', '.join(map(identities.describe, rec))}, "
                 "so a file without provenance is a downgrade and is refused")
 
-    refused, warnings, locked = judge(policy_doc, candidates, downgrade)
+    refused, warnings, locked = judge(policy_doc, candidates, downgrade, said)
     if not announce(refused, warnings, len(candidates)):
         return 1
     return install(locked, options.install_args, work, in_process=True)
@@ -249,11 +251,12 @@ def lock(policy_doc: Dict[str, Any], args: List[str], work: str) -> int:
         if f.identities:
             recorded[f.name] = f.identities
     candidates = _candidates(files, os.path.dirname(os.path.abspath(output)))
-    _verify(policy_doc, recorded, files, candidates, index_urls, work, first_sight=True)
+    said = maps.refresh(policy_doc, maps.searched_names(candidates))
+    _verify(said.policy, recorded, files, candidates, index_urls, work, first_sight=True)
 
     from . import announce, judge
 
-    refused, warnings, _ = judge(policy_doc, candidates)
+    refused, warnings, _ = judge(policy_doc, candidates, maps_said=said)
     if not announce(refused, warnings, len(candidates), what="locked"):
         print("domainsig.pip: no lock was written", file=sys.stderr)
         return 1

@@ -194,14 +194,20 @@ def verify(policy: Policy, candidates: Sequence[Candidate], indexes: Indexes,
 def allows_unattested(policy: Dict[str, Any], project: str) -> bool:
     """A file without provenance passes, with a warning, only where the policy asks nothing of its
     package: ``domains.mode`` is ``warn`` or ``ignore``, there are no global ``identities``,
-    ``publishers``, ``min_age`` or ``keys``, and ``packages`` has no entry for it (signers pinned for some packages only). Under
-    ``require``, or with any signer rule that covers the package, it is refused."""
+    ``publishers``, ``min_age`` or ``keys``, no ``publishers_from`` unless ``first_sight`` is on, and
+    ``packages`` has no entry for it (signers pinned for some packages only). Under ``require``, or
+    with any signer rule that covers the package, it is refused."""
     domains = policy.get("domains")
     mode = domains.get("mode", "require") if isinstance(domains, dict) else "require"
     if mode not in ("warn", "ignore") or policy.get("identities") or policy.get("keys"):
         return False
     # Publisher pins and a cool-down ask something of every package too (docs/publishers.md).
     if policy.get("publishers") or policy.get("min_age"):
+        return False
+    # A publisher map accepts only the signers it names: where it makes no claim, an attested file
+    # is refused unless first_sight, so an unattested one must be too (a map that names publishers
+    # refuses it in any case: maps.Said.downgrade).
+    if policy.get("publishers_from") and policy.get("first_sight") is not True:
         return False
     packages = policy.get("packages")
     return not (isinstance(packages, dict) and any(normalize(str(n)) == project for n in packages))

@@ -1,0 +1,231 @@
+"""Publisher maps (``publishers_from``, docs/publisher-map.md) for the three pip gate commands.
+
+Loading a policy that names a map reads the verified TUF cache only, and a project the cache was
+never asked about is refused (``TUF_MISSING``). So once the gate knows what it installs (pip's
+report, or the lock's packages) it runs, for each map, a TUF update through the installer's network
+(:func:`domainsig.trust.update`'s urllib fetch; a local directory needs none) that searches exactly
+those names, and only then compiles the policy. A refused update refuses the install with its
+reason; the library leaves the cache as it was.
+
+What a map means for a file *without* provenance (the library judges only attested files):
+
+- a map that governs the file (fetched from the map's index, or from a mirror ``domains.mirrors``
+  allows for it) and **names publishers** for its project: refused, a downgrade (the index says the
+  project is published with attestations);
+- a file that no index listed (a direct URL): every map counts, so any map naming publishers for
+  the project refuses it;
+- **no claim**: the map asks nothing of the file, and the rest of the policy decides, with one
+  addition: unless ``first_sight`` is on, a policy with a map asks for provenance
+  (:func:`domainsig.pip.verify.allows_unattested`), since an attested file of a project no map
+  claims is then refused too, and taking the provenance away must not do better.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+
+from .. import trust
+from .._status import VerificationError
+from .resolve import Candidate, GateError, normalize
+from .verify import host_port
+
+#: Where an index's map keeps a project's entry: ``<index>/publishers/<project>.json``
+#: (docs/publisher-map.md, "What an index publishes"; src/trust/publisher_map.rs MAP_DIR).
+MAP_DIR = "publishers"
+#: The names one update may search (the library's limit, src/limits.rs MAX_TUF_MAP_NAMES): checked
+#: here too so that a resolution or a lock with more names is refused before anything is fetched.
+MAX_NAMES = 4096
+#: A valid project name once normalised ("Names and normalization": ASCII letters and digits,
+#: '.', '_', '-', starting and ending with a letter or digit; normalising lowers it and turns each
+#: run of '.', '_', '-' into one '-'; https://packaging.python.org/en/latest/specifications/name-normalization/),
+#: at most 214 bytes as the library takes. Stricter than the library (which also takes npm's
+#: scoped names), so no '/' or '.' of a hostile name reaches a target path.
+_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,212}[a-z0-9])?")
+
+
+@dataclass(frozen=True)
+class MapSpec:
+    """One ``publishers_from`` entry as :func:`domainsig.trust.update`'s arguments, and as the
+    entry the gate compiles (``entry``: the same repository, root and cache, paths made absolute)."""
+
+    at: str
+    index: str
+    repo: Union[str, "os.PathLike[str]"]
+    root: Optional[Union[bytes, "os.PathLike[str]"]]
+    cache: Optional[str]
+    entry: Dict[str, Any]
+
+
+@dataclass
+class Said:
+    """What the maps said about the names the gate searched: per map index, the projects it
+    names publishers for (project -> where: target, role, digest)."""
+
+    claims: Dict[str, Dict[str, str]] = field(default_factory=dict)
+    mirrors: Dict[str, List[str]] = field(default_factory=dict)
+    #: The policy to compile: its maps named exactly as they were updated.
+    policy: Dict[str, Any] = field(default_factory=dict)
+
+    def downgrade(self, c: Candidate) -> Optional[str]:
+        """Why ``c``, a file without provenance, is refused by a map (None: no map claims it)."""
+        project = normalize(c.name)
+        domain = _domain(c.index_domain) if c.index_domain else None
+        for index, claims in self.claims.items():
+            if project not in claims:
+                continue
+            if domain is None or domain == index or index in self.mirrors.get(domain, []):
+                fetched = f"fetched from {c.index_domain}" if domain else "listed by no index"
+                return (f"the publisher map of {index} names its publisher(s) ({claims[project]}), so a file "
+                        f"{fetched} without provenance is a downgrade and is refused")
+        return None
+
+
+def _domain(text: str) -> str:
+    """An index domain as the library compares them, for the forms a policy and the gate write
+    (``pypi.org``, ``https://PyPI.org/``, ``host:8080``): host[:non-default port], lower case."""
+    text = text.strip()
+    if "://" in text:
+        return host_port(text)
+    return text.rstrip("/").rstrip(".").lower()
+
+
+def specs(policy: Mapping[str, Any]) -> List[MapSpec]:
+    """The policy's maps as update arguments. A relative path resolves against the working folder,
+    as the gate's ``Policy.from_json`` resolves it (no base folder: src/trust/tuf/config.rs).
+    Raises ValueError for an entry of the wrong shape (the library checks the rest)."""
+    raw = policy.get("publishers_from")
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ValueError(f"publishers_from must be a list of maps, found {type(raw).__name__}")
+    domains = policy.get("domains")
+    if raw and isinstance(domains, dict) and domains.get("mode") == "ignore":
+        # The library refuses this too, but only once the maps are updated: said before pip runs.
+        raise ValueError("publishers_from: a publisher map governs only files fetched from its index, but "
+                         "domains.mode \"ignore\" drops the index domain; use \"require\" or \"warn\"")
+    out = []
+    for i, m in enumerate(raw):
+        at = f"publishers_from[{i}]"
+        if not isinstance(m, dict):
+            raise ValueError(f"{at} must be an object {{tuf, cache, index}}, found {type(m).__name__}")
+        index, tuf, cache = m.get("index"), m.get("tuf"), m.get("cache")
+        if not isinstance(index, str):
+            raise ValueError(f"{at}.index is required: the index whose map this is (\"pypi.org\")")
+        if cache is not None and not isinstance(cache, str):
+            raise ValueError(f"{at}.cache must be a directory path as a string")
+        repo: Union[str, "os.PathLike[str]"]
+        root: Optional[Union[bytes, "os.PathLike[str]"]] = None
+        entry = dict(m)
+        if tuf in ("public-good", "staging"):
+            repo = str(tuf)
+        elif isinstance(tuf, dict) and isinstance(tuf.get("repo"), str):
+            # The library names a repository's cache folder after the text of its location
+            # (src/trust/tuf/config.rs repo_name), and trust.update makes a directory absolute: the
+            # entry compiled is given the same absolute text, so both name the same cache folder.
+            location = tuf["repo"]
+            repo = location if "://" in location else pathlib.Path(os.path.abspath(location))
+            new_tuf = dict(tuf, repo=location if "://" in location else os.fspath(repo))
+            r = tuf.get("root")
+            if isinstance(r, str):
+                root = pathlib.Path(os.path.abspath(r))
+                new_tuf["root"] = os.fspath(root)
+            elif isinstance(r, dict):
+                import json
+
+                root = json.dumps(r).encode()
+            elif r is not None:
+                raise ValueError(f"{at}.tuf.root must be the bootstrap root.json as a path or an inline object")
+            entry["tuf"] = new_tuf
+        else:
+            raise ValueError(f"{at}.tuf must be \"public-good\", \"staging\" or {{\"repo\": URL or directory, \"root\": ...}}")
+        if cache is not None:
+            cache = entry["cache"] = os.path.abspath(cache)
+        out.append(MapSpec(at, index, repo, root, cache, entry))
+    return out
+
+
+def without_maps(policy: Mapping[str, Any]) -> Dict[str, Any]:
+    """``policy`` without its maps (and with ``first_sight``, so that a policy whose only signer
+    rule is a map compiles): what the gate checks before pip runs, when no map is updated yet."""
+    doc = {k: v for k, v in policy.items() if k != "publishers_from"}
+    doc["first_sight"] = True
+    return doc
+
+
+def searched_names(candidates: Iterable[Candidate]) -> List[str]:
+    """The names to search: each file's project as pip or the lock names it, and as its file name
+    does (the library judges a file under its file name's project), normalised and deduplicated.
+    A file name that does not yield a plain name adds nothing (the library refuses that file)."""
+    names: Dict[str, None] = {}
+    for c in candidates:
+        if c.local:
+            continue  # the user's own file: installed as given, never judged
+        names.setdefault(normalize(c.name))
+        stem = _project_of(c.filename)
+        if stem is not None:
+            names.setdefault(normalize(stem))
+    return list(names)
+
+
+def _project_of(filename: str) -> Optional[str]:
+    # Wheel: {distribution}-{version}(-{build})?-{python}-{abi}-{platform}.whl (PEP 427); sdist:
+    # {name}-{version}.tar.gz (PEP 625). Only the part before the first '-' of a wheel, and before
+    # the last '-' of an sdist.
+    if filename.endswith(".whl"):
+        stem = filename.split("-", 1)[0]
+    elif filename.endswith((".tar.gz", ".zip")):
+        stem = filename.rsplit("-", 1)[0] if "-" in filename else ""
+    else:
+        return None
+    # A valid project name (the spec's regex, run with re.IGNORECASE: see _NAME), else nothing.
+    return stem if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?", stem) else None
+
+
+def refresh(policy: Mapping[str, Any], names: Sequence[str]) -> Said:
+    """Updates every map of ``policy`` searching ``names`` (pip's names; the library normalises
+    them as PEP 503 does), then reads what each map said. Raises GateError when a name cannot be
+    searched (before any update) or an update is refused (the library leaves that cache as it
+    was): the command then installs and locks nothing."""
+    maps = specs(policy)
+    said = Said(mirrors=_mirrors(policy), policy=dict(policy))
+    if not maps:
+        return said
+    said.policy["publishers_from"] = [m.entry for m in maps]
+    wanted = list(dict.fromkeys(normalize(n) for n in names))
+    bad = [n for n in wanted if not _NAME.fullmatch(n)]
+    if bad:
+        raise GateError(f"{len(bad)} package name(s) cannot be looked up in a publisher map: "
+                        + ", ".join(repr(n[:80]) for n in bad[:5]))
+    if len(wanted) > MAX_NAMES:
+        raise GateError(f"{len(wanted)} packages to look up in a publisher map; one update searches at most {MAX_NAMES}")
+    for m in maps:
+        try:
+            report = trust.update(m.repo, m.root, m.cache, search={"index": m.index, "packages": wanted, "ecosystem": "pypi"})
+        except VerificationError as e:
+            raise GateError(f"the publisher map of {m.index} ({m.at}) could not be updated: {e.code}: {e.message}") from None
+        index = _domain(m.index)
+        prefix = f"{index}/{MAP_DIR}/"
+        # The library computed the same target names (the index and names normalised): if it did
+        # not, what the map said could not be read back, so nothing is installed.
+        asked = set(report.get("asked", []) or [])
+        missing = [n for n in wanted if f"{prefix}{n}.json" not in asked]
+        if missing:
+            raise GateError(f"the publisher map of {m.index} ({m.at}) was not searched for {', '.join(missing[:5])}")
+        claims = said.claims.setdefault(index, {})
+        for t in report.get("targets", []) or []:
+            name = t.get("name", "") if isinstance(t, dict) else ""
+            if name.startswith(prefix) and name.endswith(".json") and t.get("domain") == index:
+                claims[name[len(prefix) : -len(".json")]] = f"{name} in role {t.get('role')}, sha256 {t.get('sha256')}"
+    return said
+
+
+def _mirrors(policy: Mapping[str, Any]) -> Dict[str, List[str]]:
+    domains = policy.get("domains")
+    mirrors = domains.get("mirrors") if isinstance(domains, dict) else None
+    if not isinstance(mirrors, dict):
+        return {}
+    return {_domain(str(k)): [_domain(str(u)) for u in v] for k, v in mirrors.items() if isinstance(v, list)}
