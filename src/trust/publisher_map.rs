@@ -239,8 +239,10 @@ pub fn wanted_from_value(v: &Value) -> Result<Vec<String>> {
         )
     })?;
     if let Some(k) = o.keys().find(|k| !matches!(k.as_str(), "index" | "packages" | "ecosystem")) {
+        // The field names the key when it is short enough to repeat.
+        let field = if k.len() <= 64 { format!(".{k}") } else { String::new() };
         let k = cut(&format!("{k:?}"));
-        return Err(bad("", format!("unknown key {k}: a search takes index, packages and ecosystem")));
+        return Err(bad(&field, format!("unknown key {k}: a search takes index, packages and ecosystem")));
     }
     let index = o
         .get("index")
