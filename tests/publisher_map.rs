@@ -778,6 +778,26 @@ fn only_the_index_delegation_can_say_no_claim() {
     spec.roles[0].paths.push("pypi.org/*".into());
     spec.add(Some(0), "pypi.org", &["pypi.org/*"], false, 10);
     Site::new("hide-name").refused(&spec, &[PROJECT], Status::TufRefused, "pypi.org");
+    // A delegation named pypi.org whose paths do not cover its map, and one whose paths (`*`,
+    // terminating) cover every other index's too: npm's entry is not pypi.org's to hide.
+    let mut spec = Spec::new();
+    spec.roles[1].paths = vec!["pypi.org/simple/*".into()];
+    Site::new("index-paths").refused(
+        &spec,
+        &[PROJECT],
+        Status::TufRefused,
+        "delegates no role named pypi.org whose paths cover it",
+    );
+    let mut spec = base();
+    spec.put(NPM_ROLE_NAME, "sigstore", &[SIGSTORE_JS]);
+    spec.roles[1].paths = vec!["*".into()];
+    spec.roles[1].terminating = true;
+    let site = Site::new("index-star");
+    *site.root.borrow_mut() = Some(spec.write(&site.repo));
+    let wanted = vec![format!("{NPM_ROLE_NAME}/publishers/sigstore.json")];
+    let e = tuf::update_for(&site.cfg(), &NoNetwork, &wanted).unwrap_err();
+    assert_eq!(e.status, Status::TufRefused, "{e}");
+    assert!(e.message.contains("never reaches the top-level delegation registry.npmjs.org"), "{e}");
     // No delegation named pypi.org at all: the repository holds no map of pypi.org.
     let mut spec = base();
     spec.top.retain(|r| *r != 1);
