@@ -350,7 +350,9 @@ fn load(
         let asked_set: std::collections::BTreeSet<TargetName> = asked_names.iter().cloned().collect();
         collect(&repo.targets().signed, 1, false, &asked_set, &mut names, &mut 0)?;
         for name in &asked_names {
-            if let Search::Unloaded(role) = search(&repo.targets().signed, name, 1, &mut Default::default(), &mut Vec::new()) {
+            if let Search::Unloaded(role) =
+                search(&repo.targets().signed, name, 1, &mut Default::default(), &mut Vec::new(), &mut None)
+            {
                 return Err(error::tuf_refused(format!(
                     "the role {role} that TUF's search for {} must read was not loaded (snapshot.json does not list it, or a role of that name was loaded through another delegation first: TUF loads each role name once), so the repository can say nothing about it",
                     name.raw()
@@ -443,7 +445,7 @@ fn walk(t: &Signed<Targets>, depth: u64, roles: &mut Vec<RoleReport>) {
 fn owner_of(top: &Targets, name: &TargetName) -> Option<(String, Option<String>)> {
     let mut chain = Vec::new();
     let mut visited = std::collections::BTreeSet::new();
-    if search(top, name, 1, &mut visited, &mut chain) != Search::Found {
+    if search(top, name, 1, &mut visited, &mut chain, &mut None) != Search::Found {
         return None;
     }
     let Some(first) = chain.first() else {
@@ -467,8 +469,9 @@ fn reaches_index(top: &Targets, name: &TargetName) -> std::result::Result<(), St
         return Ok(());
     }
     let mut visited = std::collections::BTreeSet::new();
+    let mut digest = None;
     for r in top.delegations.iter().flat_map(|d| &d.roles) {
-        if !r.paths.matches_target_name(name) {
+        if !r.paths.matches_target_name_cached(name, &mut digest) {
             continue;
         }
         if r.name == index {
@@ -484,7 +487,7 @@ fn reaches_index(top: &Targets, name: &TargetName) -> std::result::Result<(), St
             continue;
         }
         let Some(rt) = &r.targets else { return Ok(()) };
-        match search(&rt.signed, name, 2, &mut visited, &mut Vec::new()) {
+        match search(&rt.signed, name, 2, &mut visited, &mut Vec::new(), &mut digest) {
             Search::NotHere => {}
             Search::Stop(by) => {
                 return Err(format!(
@@ -564,6 +567,7 @@ fn search<'a>(
     depth: u64,
     visited: &mut std::collections::BTreeSet<&'a str>,
     chain: &mut Vec<String>,
+    digest: &mut Option<String>,
 ) -> Search {
     if t.targets.contains_key(name) {
         return Search::Found;
@@ -573,12 +577,13 @@ fn search<'a>(
     }
     let Some(d) = &t.delegations else { return Search::NotHere };
     for r in &d.roles {
-        if !r.paths.matches_target_name(name) || !visited.insert(r.name.as_str()) {
+        // The name's SHA-256 is computed once for the whole search, not per hashed prefix.
+        if !r.paths.matches_target_name_cached(name, digest) || !visited.insert(r.name.as_str()) {
             continue;
         }
         chain.push(r.name.clone());
         match &r.targets {
-            Some(rt) => match search(&rt.signed, name, depth + 1, visited, chain) {
+            Some(rt) => match search(&rt.signed, name, depth + 1, visited, chain, digest) {
                 Search::NotHere => {}
                 found_or_stop => return found_or_stop,
             },
