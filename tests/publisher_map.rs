@@ -1026,3 +1026,22 @@ fn a_name_that_names_no_package_does_not_escape_the_map() {
     });
     assert_eq!(o.status(), Status::InvalidArgument, "{}", o.to_json());
 }
+
+/// Another delegation listing a name under pypi.org's map that nobody asked for (so the update
+/// keeps it, bound to no domain) does not speak for pypi.org, and cannot stop every policy from
+/// reading pypi.org's map either: the entry is left out of the map, which says nothing about
+/// that project (never searched), and asking for it refuses the update.
+#[test]
+fn an_unbound_listing_under_the_map_is_left_out_not_fatal() {
+    let site = Site::new("unbound");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    spec.roles[0].paths.push("pypi.org/publishers/zzz.json".into());
+    spec.roles[0].files.push(("pypi.org/publishers/zzz.json".into(), entry(&[OTHER])));
+    let r = site.update(&spec, &[PROJECT]).unwrap();
+    let t = r.target("pypi.org/publishers/zzz.json").unwrap();
+    assert_eq!((t.role.as_str(), t.domain.as_deref()), ("test.pypi.org", None));
+    let p = site.policy("pypi.org", json!({})).unwrap();
+    assert!(verify_real(&p, "pypi.org").is_ok());
+    site.refused(&spec, &[PROJECT, "zzz"], Status::TufRefused, "does not speak for pypi.org");
+}

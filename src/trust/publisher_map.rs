@@ -82,6 +82,12 @@ impl PublisherMap {
             .unwrap_or_else(|| format!("no role {index} loaded"));
         let mut entries = BTreeMap::new();
         for t in report.targets.iter().filter(|t| t.name.starts_with(&prefix)) {
+            // Listed by another delegation and never asked for (an update refuses an asked name
+            // found so): it does not speak for the index, and is left out rather than making
+            // every policy that reads the map fail; the map then says nothing about that project.
+            if t.domain.as_deref() != Some(index.as_str()) && !report.asked.contains(&t.name) {
+                continue;
+            }
             if t.domain.as_deref() != Some(index.as_str()) {
                 return Err(error::tuf_refused(format!(
                     "the cached target {} was verified through role {}, not through the delegation {index}: \
