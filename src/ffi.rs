@@ -821,6 +821,8 @@ fn trust_result<R: serde::Serialize>(outcome: crate::Result<R>) -> Box<domainsig
 unsafe fn trust_config_arg(json: *const u8, len: usize) -> Result<TufConfig, Error> {
     // SAFETY: forwarded from this function's contract.
     let bytes = unsafe { bytes_arg(json, len, "config_json") }?;
+    crate::limits::check("TUF configuration size in bytes", crate::limits::MAX_TUF_CONFIG_BYTES, bytes.len())
+        .map_err(|e| e.at("config_json"))?;
     TufConfig::from_json(bytes).map_err(|e| e.at("config_json"))
 }
 
@@ -832,6 +834,10 @@ unsafe fn trust_config_arg(json: *const u8, len: usize) -> Result<TufConfig, Err
 unsafe fn trust_update_arg(json: *const u8, len: usize) -> Result<(TufConfig, Vec<String>), Error> {
     // SAFETY: forwarded from this function's contract.
     let bytes = unsafe { bytes_arg(json, len, "config_json") }?;
+    // The search may come from a lockfile an index served: bounded before it is parsed.
+    crate::limits::check("TUF configuration size in bytes", crate::limits::MAX_TUF_CONFIG_BYTES, bytes.len())
+        .map_err(|e| e.at("config_json"))?;
+    crate::json::check_depth(bytes).map_err(|e| e.at("config_json"))?;
     let mut v: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| error::policy_invalid(format!("TUF configuration is not JSON: {e}")).at("config_json"))?;
     let wanted = match v.as_object_mut().and_then(|o| o.remove("search")) {
@@ -1511,6 +1517,62 @@ mod tests {
         // SAFETY: an arbitrary non-NULL value is a documented input; it is looked up, never followed.
         let st = unsafe { domainsig_fetch_reply_set(ptr::without_provenance_mut(usize::MAX - 7), b"x".as_ptr(), 1) };
         assert_eq!(st, Status::InvalidArgument);
+    }
+
+    /// A hostile `search` (from a lockfile an index served, through Python or Node): refused
+    /// with a short message, before anything is fetched, whatever its size or shape.
+    #[test]
+    fn a_hostile_search_is_refused_briefly() {
+        let update = |cfg: &[u8]| {
+            let mut r = ptr::null_mut();
+            // SAFETY: valid pointers for the call; a NULL fetch is documented for local repositories.
+            let st = unsafe { domainsig_trust_update(cfg.as_ptr(), cfg.len(), None, ptr::null_mut(), &mut r) };
+            let j = json_of(r);
+            // SAFETY: freeing what we own.
+            unsafe { domainsig_result_free(r) };
+            (st, j)
+        };
+        let search = |s: serde_json::Value| {
+            serde_json::json!({"tuf": "public-good", "cache": "/nonexistent/domainsig-ffi-search", "search": s})
+                .to_string()
+                .into_bytes()
+        };
+        let huge = "x".repeat(1 << 20);
+        for (s, want, words) in [
+            // A name that is no string, or an ecosystem, or a search, that is a megabyte long.
+            (
+                serde_json::json!({"index": "pypi.org", "packages": [{"a": huge}]}),
+                Status::InvalidArgument,
+                "search.packages[0]",
+            ),
+            (
+                serde_json::json!({"index": "pypi.org", "packages": [], "ecosystem": [huge]}),
+                Status::InvalidArgument,
+                "search.ecosystem",
+            ),
+            (serde_json::json!([huge]), Status::InvalidArgument, "search"),
+            (serde_json::json!({"index": "pypi.org", "packages": ["a\u{0}b"]}), Status::InvalidArgument, "search"),
+            (serde_json::json!({"index": "pypi.org", "packages": [huge]}), Status::InvalidArgument, "search"),
+            (
+                serde_json::json!({"index": "pypi.org", "packages": [], huge.clone(): 1}),
+                Status::InvalidArgument,
+                "search",
+            ),
+            (serde_json::json!({"index": huge, "packages": []}), Status::DomainInvalid, "search"),
+            (serde_json::json!({"index": "pypi.org", "packages": vec!["a"; 1_000_000]}), Status::LimitExceeded, ""),
+        ] {
+            let (st, j) = update(&search(s));
+            assert_eq!(st, want, "{j}");
+            let m = j["message"].as_str().unwrap();
+            assert!(m.len() < 1024, "a refusal of {} bytes", m.len());
+            assert!(j["field"].as_str().unwrap_or("").starts_with(words), "{j}");
+        }
+        // A configuration larger than any real one (an inline root and 4,096 names fit in far
+        // less) is refused before it is parsed.
+        let mut cfg = search(serde_json::json!({"index": "pypi.org", "packages": ["a"]}));
+        cfg.splice(1..1, format!("\"pad\": \"{}\", ", "x".repeat(8 << 20)).into_bytes());
+        let (st, j) = update(&cfg);
+        assert_eq!(st, Status::LimitExceeded, "{}", &j.to_string()[..200]);
     }
 
     #[test]

@@ -143,3 +143,66 @@ impl<'de> Deserialize<'de> for I64 {
         d.deserialize_any(V)
     }
 }
+
+/// A JSON value in which no object names a key twice. RFC 8259 §4 says only that names "SHOULD be
+/// unique" and leaves the reading of duplicates to each parser (serde_json keeps the last, others
+/// the first), so input signed by someone else and read by several clients must not have them:
+/// two readers would see two documents under one signature.
+pub struct UniqueKeys(pub serde_json::Value);
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde_json::Value;
+        struct V;
+        impl<'de> de::Visitor<'de> for V {
+            type Value = UniqueKeys;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::Bool(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::from(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::from(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<UniqueKeys, E> {
+                Ok(UniqueKeys(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::String(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::String(v)))
+            }
+            fn visit_unit<E: de::Error>(self) -> std::result::Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::Null))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<UniqueKeys, A::Error> {
+                let mut out = Vec::new();
+                while let Some(UniqueKeys(v)) = seq.next_element()? {
+                    out.push(v);
+                }
+                Ok(UniqueKeys(Value::Array(out)))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<UniqueKeys, A::Error> {
+                let mut out = serde_json::Map::new();
+                while let Some(k) = map.next_key::<String>()? {
+                    if out.contains_key(&k) {
+                        return Err(de::Error::custom(format!(
+                            "duplicate key {k:?}: expected each key once, as two JSON readers may keep \
+                             either copy"
+                        )));
+                    }
+                    let UniqueKeys(v) = map.next_value()?;
+                    out.insert(k, v);
+                }
+                Ok(UniqueKeys(Value::Object(out)))
+            }
+        }
+        // The recursion is bounded by `check_depth`, which `parse` runs first.
+        d.deserialize_any(V)
+    }
+}

@@ -38,6 +38,10 @@ pub const MAX_TUF_MAP_NAMES: usize = 4096;
 /// it is sized for [`MAX_TUF_MAP_NAMES`] of them with room to spare: a smaller bound would refuse
 /// every update of a long-lived cache once its names described more, as the name cap did.
 pub const MAX_TUF_REPORT_BYTES: u64 = 8 << 20;
+/// Largest TUF configuration JSON a door accepts (`domainsig_trust_update`, `_status`), in bytes:
+/// an inline bootstrap root ([`MAX_TUF_METADATA_BYTES`], escaped) and a search of
+/// [`MAX_TUF_MAP_NAMES`] names of at most 214 bytes fit well within it.
+pub const MAX_TUF_CONFIG_BYTES: usize = 4 << 20;
 /// Most bytes fetched in one TUF update, metadata and targets together (an archived copy of
 /// Sigstore's public-good repository, every root version and target included, is under 400 KiB).
 pub const MAX_TUF_UPDATE_BYTES: u64 = 32 << 20;

@@ -397,6 +397,12 @@ impl Publisher {
         }
         let text = |k: &str, need: bool| -> Result<Option<String>> {
             match o.get(k) {
+                // A pin is printed in refusals and explain-policy: a control character (an escape
+                // sequence that rewrites the reader's terminal) is no part of any identity.
+                Some(Value::String(s)) if s.chars().any(char::is_control) => {
+                    let c = s.chars().find(|c| c.is_control()).unwrap_or_default();
+                    Err(bad(k, format!("holds the control character {c:?}; expected printable text")))
+                }
                 Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
                 Some(Value::String(_)) => Err(bad(k, "must not be empty".to_owned())),
                 // PEP 751 writers may spell an absent optional value as null.

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod support;
 #[path = "support/tree.rs"]
 mod tree;
 use tree::digest;
@@ -54,6 +55,8 @@ struct Role {
     /// `paths` patterns, or hash prefixes when `hashed`.
     paths: Vec<String>,
     hashed: bool,
+    /// Whether its delegation is terminating (hashed bins are).
+    terminating: bool,
     /// The key its delegator names; `signer` is the key that actually signs it.
     key: u8,
     signer: u8,
@@ -84,6 +87,7 @@ impl Spec {
             name: name.into(),
             paths,
             hashed,
+            terminating: hashed,
             key,
             signer: key,
             version: 1,
@@ -101,6 +105,29 @@ impl Spec {
         s.roles.push(role(NPM_ROLE_NAME, vec!["registry.npmjs.org/*".into()], false, 11));
         s.top.push(NPM_ROLE);
         s
+    }
+
+    /// Adds a role delegated by `parent` (`None`: top-level targets, after the others) with
+    /// `paths`, signed by key `key`; returns its index.
+    fn add(&mut self, parent: Option<usize>, name: &str, paths: &[&str], terminating: bool, key: u8) -> usize {
+        self.roles.push(Role {
+            name: name.into(),
+            paths: paths.iter().map(|p| (*p).to_owned()).collect(),
+            hashed: false,
+            terminating,
+            key,
+            signer: key,
+            version: 1,
+            expires: FUTURE,
+            files: Vec::new(),
+            children: Vec::new(),
+        });
+        let i = self.roles.len() - 1;
+        match parent {
+            Some(p) => self.roles[p].children.push(i),
+            None => self.top.push(i),
+        }
+        i
     }
 
     fn bin(&mut self, b: usize) -> &mut Role {
@@ -129,7 +156,7 @@ impl Spec {
                     let r = &self.roles[*c];
                     let k = key(r.key);
                     keys.insert(k.id.clone(), k.json);
-                    let mut d = json!({"name": r.name, "keyids": [k.id], "threshold": 1, "terminating": r.hashed});
+                    let mut d = json!({"name": r.name, "keyids": [k.id], "threshold": 1, "terminating": r.terminating});
                     d[if r.hashed { "path_hash_prefixes" } else { "paths" }] = json!(r.paths);
                     d
                 })
@@ -926,4 +953,311 @@ fn a_cache_remembering_names_whose_description_passes_a_mebibyte_still_updates()
     site.update(&spec, &[PROJECT]).unwrap();
     assert!(site.policy("pypi.org", json!({"first_sight": true})).is_ok());
     assert!(tuf::status(&site.cfg()).is_ok());
+}
+
+/// Only the delegation named after the index speaks for it, and that holds for silence too: a
+/// delegation TUF's preorder search reaches first cannot end the search (terminating) before the
+/// index's own delegation is read and so turn the index's entry into "no claim", and a repository
+/// with no delegation named after the index holds no map of it.
+#[test]
+fn only_the_index_delegation_can_say_no_claim() {
+    let base = || {
+        let mut spec = Spec::new();
+        spec.put("pypi.org", PROJECT, &[OTHER]);
+        spec
+    };
+    // test.pypi.org's delegation, searched first, also covers pypi.org's names and is terminating.
+    let mut spec = base();
+    spec.roles[0].paths.push("pypi.org/*".into());
+    spec.roles[0].terminating = true;
+    let e = Site::new("hide-top").refused(
+        &spec,
+        &[PROJECT],
+        Status::TufRefused,
+        "never reaches the top-level delegation pypi.org",
+    );
+    assert!(e.message.contains("terminating delegation test.pypi.org"), "{e}");
+    // The same through a terminating role below it.
+    let mut spec = base();
+    spec.roles[0].paths.push("pypi.org/*".into());
+    spec.add(Some(0), "hide", &["pypi.org/publishers/*"], true, 30);
+    let e = Site::new("hide-sub").refused(
+        &spec,
+        &[PROJECT],
+        Status::TufRefused,
+        "never reaches the top-level delegation pypi.org",
+    );
+    assert!(e.message.contains("hide"), "{e}");
+    // A role named pypi.org below test.pypi.org: TUF visits a role name once, so the search
+    // would never read the real one.
+    let mut spec = base();
+    spec.roles[0].paths.push("pypi.org/*".into());
+    spec.add(Some(0), "pypi.org", &["pypi.org/*"], false, 10);
+    Site::new("hide-name").refused(&spec, &[PROJECT], Status::TufRefused, "pypi.org");
+    // A delegation named pypi.org whose paths do not cover its map, and one whose paths (`*`,
+    // terminating) cover every other index's too: npm's entry is not pypi.org's to hide.
+    let mut spec = Spec::new();
+    spec.roles[1].paths = vec!["pypi.org/simple/*".into()];
+    Site::new("index-paths").refused(
+        &spec,
+        &[PROJECT],
+        Status::TufRefused,
+        "delegates no role named pypi.org whose paths cover it",
+    );
+    let mut spec = base();
+    spec.put(NPM_ROLE_NAME, "sigstore", &[SIGSTORE_JS]);
+    spec.roles[1].paths = vec!["*".into()];
+    spec.roles[1].terminating = true;
+    let site = Site::new("index-star");
+    *site.root.borrow_mut() = Some(spec.write(&site.repo));
+    let wanted = vec![format!("{NPM_ROLE_NAME}/publishers/sigstore.json")];
+    let e = tuf::update_for(&site.cfg(), &NoNetwork, &wanted).unwrap_err();
+    assert_eq!(e.status, Status::TufRefused, "{e}");
+    assert!(e.message.contains("never reaches the top-level delegation registry.npmjs.org"), "{e}");
+    // No delegation named pypi.org at all: the repository holds no map of pypi.org.
+    let mut spec = base();
+    spec.top.retain(|r| *r != 1);
+    Site::new("no-index").refused(
+        &spec,
+        &[PROJECT],
+        Status::TufRefused,
+        "never reaches the top-level delegation pypi.org",
+    );
+}
+
+/// The map names the signer, the lock another publisher, the policy pins nothing: the refusal
+/// names both sources and what each said, whichever of them is judged first.
+#[test]
+fn a_disagreement_names_every_source() {
+    let site = Site::new("both");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &[PROJECT]).unwrap();
+    let lock = |p: &str| json!({"packages": {PROJECT: {"sources": [{"source": "pylock.toml", "publishers": [serde_json::from_str::<Value>(p).unwrap()]}]}}});
+    let o = verify_real(&site.policy("pypi.org", lock(OTHER)).unwrap(), "pypi.org");
+    assert_eq!(o.status(), Status::IdentityMismatch, "{}", o.to_json());
+    let m = o.error.unwrap().message;
+    assert!(m.contains("pylock.toml") && m.contains("evil/gitlab-oidc-project"), "names the lock: {m}");
+    assert!(
+        m.contains("the publisher map of pypi.org") && m.contains("pypi.org/publishers/gitlab-oidc-project.json"),
+        "names the map, which accepted: {m}"
+    );
+    // Both refuse, each naming another publisher: both are named.
+    let mut spec = Spec::new();
+    spec.version = 2;
+    for r in &mut spec.roles {
+        r.version = 2;
+    }
+    spec.put("pypi.org", PROJECT, &[OTHER_GITHUB]);
+    site.update(&spec, &[]).unwrap();
+    let o = verify_real(&site.policy("pypi.org", lock(OTHER)).unwrap(), "pypi.org");
+    assert_eq!(o.status(), Status::IdentityMismatch, "{}", o.to_json());
+    let m = o.error.unwrap().message;
+    assert!(m.contains("evil/gitlab-oidc-project") && m.contains("evil/fork"), "names what each said: {m}");
+}
+
+/// An entry two JSON readers could read differently (a key twice: the first wins in some, the
+/// last in others), one holding a control character (an escape sequence rewriting the terminal
+/// of whoever reads a refusal), or one that is no entry at all is refused when it arrives, and the
+/// cache keeps the map it had: it never reaches a policy.
+#[test]
+fn a_malformed_entry_is_refused_by_the_update_and_the_cache_kept() {
+    let site = Site::new("malformed");
+    let name = format!("pypi.org/publishers/{PROJECT}.json");
+    let b = bin_of(&name);
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &[PROJECT]).unwrap();
+    let gitlab_then_evil = r#"{"publishers": [{"kind": "GitLab", "repository": "facutuesca/gitlab-oidc-project", "repository": "evil/x", "workflow_filepath": ".gitlab-ci.yml"}]}"#.to_owned();
+    let refused = Status::TufRefused;
+    let cases: Vec<(String, Status, &str)> = vec![
+        (format!(r#"{{"publishers": [{GITLAB}], "publishers": [{OTHER}]}}"#), refused, "duplicate key \"publishers\""),
+        (gitlab_then_evil, refused, "duplicate key \"repository\""),
+        (
+            r#"{"publishers": [{"kind": "GitHub", "repository": "o/r\u001b[2J", "workflow": "release.yml"}]}"#.into(),
+            refused,
+            "control character",
+        ),
+        (r#"{"publishers": [{"kind": "ActiveState", "organization": "o"}]}"#.into(), refused, "ActiveState"),
+        (r#"{"publishers": []}"#.into(), refused, "names 0 publishers"),
+        (
+            r#"{"publishers": [{"kind": "GitHub", "repository": "", "workflow": "x"}]}"#.into(),
+            refused,
+            "must not be empty",
+        ),
+        (format!("{}1{}", "[".repeat(100), "]".repeat(100)), Status::LimitExceeded, "nesting depth"),
+    ];
+    for (bytes, status, words) in cases {
+        let mut bad = spec.clone();
+        bad.version = 2;
+        bad.roles[1].version = 2;
+        bad.bin(b).version = 2;
+        bad.bin(b).files = vec![(name.clone(), bytes.clone().into_bytes())];
+        let e = site.refused(&bad, &[], status, words);
+        assert!(e.message.contains(&name), "names the entry: {e}");
+    }
+    // The map cached before is still the one a policy reads.
+    assert!(verify_real(&site.policy("pypi.org", json!({})).unwrap(), "pypi.org").is_ok());
+}
+
+/// Attacks on the map this review found already refused (regressions guard): a revoked entry
+/// stops applying after the next update; a cache of one repository is never read for another; a
+/// bin listing a name outside its prefix, and a bin delegating a role another bin's parent
+/// delegates, refuse the update with the cache unchanged.
+#[test]
+fn attacks_already_refused_stay_refused() {
+    let name = format!("pypi.org/publishers/{PROJECT}.json");
+    let b = bin_of(&name);
+    // Revocation: the index removes the entry; the next update drops it, the map says nothing.
+    let site = Site::new("revoke");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &[PROJECT]).unwrap();
+    assert!(verify_real(&site.policy("pypi.org", json!({})).unwrap(), "pypi.org").is_ok());
+    let mut revoked = Spec::new();
+    revoked.version = 2;
+    revoked.roles[1].version = 2;
+    revoked.bin(b).version = 2;
+    let r = site.update(&revoked, &[]).unwrap();
+    assert!(r.changed.iter().any(|c| c == &format!("target {name} removed")), "{:?}", r.changed);
+    let o = verify_real(&site.policy("pypi.org", json!({})).unwrap(), "pypi.org");
+    assert_eq!(o.status(), Status::IdentityMismatch, "{}", o.to_json());
+    // The same cache folder, a policy naming another repository: nothing of the first is read.
+    let other = site.dir.join("other-repo");
+    spec.write(&other);
+    let p = json!({"version": 1, "domains": {"mode": "warn"},
+        "publishers_from": [{"tuf": {"repo": other}, "cache": site.cache, "index": "pypi.org"}]});
+    let e = Policy::from_json(p.to_string().as_bytes(), None).unwrap_err();
+    assert_eq!(e.status, Status::TufMissing, "{e}");
+    // A bin listing a name whose hash is outside its prefix (the name's own bin not loaded).
+    let site = Site::new("outside");
+    let mut spec = Spec::new();
+    let other_bin = (b + 1) % 16;
+    spec.bin(other_bin).files.push((name.clone(), entry(&[OTHER])));
+    let neighbour =
+        (0..).map(|i| format!("n{i}")).find(|n| bin_of(&format!("pypi.org/publishers/{n}.json")) == other_bin).unwrap();
+    site.refused(&spec, &[&neighbour], Status::TufRefused, "Target file not delegated");
+    // Bin 0's key delegates the role name of the project's bin (listing that bin's real key): TUF
+    // loads each role name once, so the real bin is read under bin 0, where its names are not
+    // delegated.
+    let site = Site::new("twice");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    let first = usize::from(b == 0);
+    spec.bin(first).children.push(2 + b);
+    let in_first =
+        (0..).map(|i| format!("n{i}")).find(|n| bin_of(&format!("pypi.org/publishers/{n}.json")) == first).unwrap();
+    site.refused(&spec, &[PROJECT, &in_first], Status::TufRefused, "Target file not delegated");
+}
+
+/// A bundle signed by a policy key (npm's registry key signs its publish attestation) names no
+/// publisher, so it cannot satisfy a map that names one: as in an attestation set, where a
+/// registry key's signature never satisfies an identity rule. Where the map makes no claim, the
+/// key decides as before.
+#[test]
+fn a_managed_key_signature_does_not_satisfy_a_map_claim() {
+    let site = Site::new("keyed");
+    let mut spec = Spec::new();
+    spec.put(NPM_ROLE_NAME, "@acme/widget", &[SIGSTORE_JS]);
+    *site.root.borrow_mut() = Some(spec.write(&site.repo));
+    let wanted = domainsig::trust::publisher_map::wanted(
+        NPM_ROLE_NAME,
+        domainsig::subject::Ecosystem::Npm,
+        &["@acme/widget", "@acme/gadget"],
+    )
+    .unwrap();
+    tuf::update_for(&site.cfg(), &NoNetwork, &wanted).unwrap();
+    let mut vs = support::VirtualSigstore::new();
+    let p = json!({"version": 1, "trusted_root": vs.trusted_root(),
+        "keys": [{"pem": vs.managed_key.public_pem()}],
+        "domains": {"mode": "require"},
+        "publishers_from": [{"tuf": {"repo": site.repo}, "cache": site.cache, "index": NPM_ROLE_NAME}]});
+    let p = Policy::from_json(p.to_string().as_bytes(), None).unwrap();
+    let run = |name: &str, purl: &str, vs: &mut support::VirtualSigstore| {
+        let tarball = format!("{name} 1.2.3 tarball").into_bytes();
+        let st = support::predicates::npm_publish(name, "1.2.3", "https://registry.npmjs.org/", &tarball);
+        let m = vs.dsse(&st).managed_key().mint();
+        p.verify(&Request {
+            artifact: Artifact::Bytes(&tarball),
+            name: Some(purl),
+            bundle: &m.bytes(),
+            index_domain: Some(NPM_ROLE_NAME),
+        })
+    };
+    let o = run("@acme/widget", "pkg:npm/%40acme/widget@1.2.3", &mut vs);
+    assert_eq!(o.status(), Status::IdentityMismatch, "{}", o.to_json());
+    let m = o.error.unwrap().message;
+    assert!(m.contains("the publisher map of registry.npmjs.org") && m.contains("sigstore/sigstore-js"), "{m}");
+    assert!(m.contains("policy key #0"), "{m}");
+    // No claim for @acme/gadget: the key decides.
+    let o = run("@acme/gadget", "pkg:npm/%40acme/gadget@1.2.3", &mut vs);
+    assert!(o.is_ok(), "{}", o.to_json());
+}
+
+/// A file fetched from an index whose map the policy reads, under a name that names no package
+/// this client reads (`attrs-23.1.0.tar.xz`, a legacy sdist pip still installs), cannot escape the
+/// map to be accepted on first sight: its entry cannot be chosen, so the file is refused. From an
+/// index no map governs, first sight decides as before.
+#[test]
+fn a_name_that_names_no_package_does_not_escape_the_map() {
+    let site = Site::new("noname");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", "attrs", &[OTHER]);
+    site.update(&spec, &["attrs"]).unwrap();
+    let mut vs = support::VirtualSigstore::new();
+    let p = json!({"version": 1, "trusted_root": vs.trusted_root(), "first_sight": true,
+        "domains": {"mode": "warn"},
+        "publishers_from": [{"tuf": {"repo": site.repo}, "cache": site.cache, "index": "pypi.org"}]});
+    let p = Policy::from_json(p.to_string().as_bytes(), None).unwrap();
+    let mut run = |name: &str, index: &str| {
+        let bytes = format!("{name} bytes").into_bytes();
+        let st = support::Statement::new("https://example.com/predicate/v1").subject(name, &bytes);
+        let m = vs.dsse(&st).mint();
+        p.verify(&Request {
+            artifact: Artifact::Bytes(&bytes),
+            name: Some(name),
+            bundle: &m.bytes(),
+            index_domain: Some(index),
+        })
+    };
+    // The map names another publisher for attrs: the sdist under its usual name is refused...
+    assert_eq!(run("attrs-23.1.0.tar.gz", "pypi.org").status(), Status::IdentityMismatch);
+    // ...and so is the same project under a name the client cannot read as a package.
+    let o = run("attrs-23.1.0.tar.xz", "pypi.org");
+    assert_eq!(o.status(), Status::SubjectMismatch, "{}", o.to_json());
+    let m = o.error.unwrap().message;
+    assert!(m.contains("the publisher map of pypi.org") && m.contains("attrs-23.1.0.tar.xz"), "{m}");
+    // From an index no map governs, first sight decides.
+    assert!(run("attrs-23.1.0.tar.xz", "test.pypi.org").is_ok());
+    // No name at all: the caller must give one for the map to choose an entry.
+    let bytes = b"attrs sdist".to_vec();
+    let m = vs
+        .dsse(&support::Statement::new("https://example.com/predicate/v1").subject("attrs-23.1.0.tar.gz", &bytes))
+        .mint();
+    let o = p.verify(&Request {
+        artifact: Artifact::Bytes(&bytes),
+        name: None,
+        bundle: &m.bytes(),
+        index_domain: Some("pypi.org"),
+    });
+    assert_eq!(o.status(), Status::InvalidArgument, "{}", o.to_json());
+}
+
+/// Another delegation listing a name under pypi.org's map that nobody asked for (so the update
+/// keeps it, bound to no domain) does not speak for pypi.org, and cannot stop every policy from
+/// reading pypi.org's map either: the entry is left out of the map, which says nothing about
+/// that project (never searched), and asking for it refuses the update.
+#[test]
+fn an_unbound_listing_under_the_map_is_left_out_not_fatal() {
+    let site = Site::new("unbound");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    spec.roles[0].paths.push("pypi.org/publishers/zzz.json".into());
+    spec.roles[0].files.push(("pypi.org/publishers/zzz.json".into(), entry(&[OTHER])));
+    let r = site.update(&spec, &[PROJECT]).unwrap();
+    let t = r.target("pypi.org/publishers/zzz.json").unwrap();
+    assert_eq!((t.role.as_str(), t.domain.as_deref()), ("test.pypi.org", None));
+    let p = site.policy("pypi.org", json!({})).unwrap();
+    assert!(verify_real(&p, "pypi.org").is_ok());
+    site.refused(&spec, &[PROJECT, "zzz"], Status::TufRefused, "does not speak for pypi.org");
 }

@@ -30,6 +30,13 @@ fn arguments<'c>(p: &Policy, ctx: &Context<'c>) -> Result<(Option<&'c str>, Opti
         )
         .at("name"));
     }
+    if name.is_none() && !p.maps.is_empty() {
+        return Err(error::invalid_argument(
+            "the policy reads publisher maps (publishers_from), which name publishers per package, but no artifact \
+             name was given to choose the package",
+        )
+        .at("name"));
+    }
     if name.is_none() && !p.packages.is_empty() {
         return Err(error::invalid_argument(
             "the policy pins identities per package (packages), but no artifact name was given to choose them",
@@ -58,7 +65,7 @@ pub(super) fn evaluate(p: &Policy, vb: &VerifiedBundle, ctx: &Context<'_>) -> Re
     let pkg = pinned_package(p, &[vb], name)?;
 
     // 1. Signer.
-    check_signer(p, vb, pkg.as_ref(), index.as_ref(), &mut d)?;
+    check_signer(p, vb, pkg.as_ref(), index.as_ref(), name, &mut d)?;
 
     // 2. Subject binding.
     if let Some(n) = name {
@@ -81,21 +88,23 @@ fn check_signer(
     vb: &VerifiedBundle,
     pkg: Option<&PackageRef>,
     index: Option<&Domain>,
+    name: Option<&str>,
     d: &mut Decision,
 ) -> Result<()> {
     match &vb.signer {
-        Signer::Key { index, .. } => {
-            if *index >= p.keys.len() {
+        Signer::Key { index: key, .. } => {
+            if *key >= p.keys.len() {
                 return Err(error::key_mismatch(format!(
-                    "the bundle was verified with key #{index}, but the policy names {} key(s)",
+                    "the bundle was verified with key #{key}, but the policy names {} key(s)",
                     p.keys.len()
                 )));
             }
-            d.key = Some(*index);
+            super::signers::judge_key(&super::signers::voices(p, pkg, index, name)?, *key)?;
+            d.key = Some(*key);
             Ok(())
         }
         Signer::Certificate { identity, .. } => {
-            let voices = super::signers::voices(p, pkg, index)?;
+            let voices = super::signers::voices(p, pkg, index, name)?;
             super::signers::judge_certificate(p, &voices, identity, d)
         }
     }
@@ -427,7 +436,7 @@ pub(super) fn evaluate_set(p: &Policy, members: &[Member<'_>], ctx: &Context<'_>
     };
 
     // 1. Signers. Registry keys were matched by the verifier; identities judge certificates only.
-    let voices = super::signers::voices(p, pkg.as_ref(), index.as_ref())?;
+    let voices = super::signers::voices(p, pkg.as_ref(), index.as_ref(), name)?;
     let mut accepted = vec![false; members.len()];
     let mut reports: Vec<super::AttestationReport> = members
         .iter()

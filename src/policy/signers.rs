@@ -27,6 +27,8 @@ pub(super) struct Voice<'p> {
     base: String,
     identities: &'p [IdentityRule],
     publishers: &'p [Publisher],
+    /// An index's publisher map (not the policy or a pin source).
+    map: bool,
 }
 
 impl Voice<'_> {
@@ -67,10 +69,15 @@ pub(super) fn package_pin<'p>(p: &'p Policy, pkg: Option<&PackageRef>) -> Result
 /// Every source of pins that speaks for `pkg`, in order: the policy's, the package's sources, then
 /// the publisher map of each index the file was fetched from (`index`: that index, or a mirror
 /// `domains.mirrors` allows for it). A map that never searched for the package refuses.
+///
+/// A file from an index whose map the policy reads must name its package (`name`, the artifact's
+/// name): one whose name names no package this client reads (`attrs-1.0.tar.xz`), or could name
+/// several, is refused (`SUBJECT_MISMATCH`) rather than judged as if the map had no entry for it.
 pub(super) fn voices<'p>(
     p: &'p Policy,
     pkg: Option<&PackageRef>,
     index: Option<&crate::domain::Domain>,
+    name: Option<&str>,
 ) -> Result<Vec<Voice<'p>>> {
     let pin = package_pin(p, pkg)?;
     let mut out = Vec::new();
@@ -80,12 +87,14 @@ pub(super) fn voices<'p>(
             base: format!("packages[{:?}]", pin.name),
             identities: &pin.identities,
             publishers: &pin.publishers,
+            map: false,
         }),
         _ if !p.identities.is_empty() || !p.publishers.is_empty() => out.push(Voice {
             source: "policy".into(),
             base: String::new(),
             identities: &p.identities,
             publishers: &p.publishers,
+            map: false,
         }),
         _ => {}
     }
@@ -96,10 +105,11 @@ pub(super) fn voices<'p>(
                 base: format!("packages[{:?}].sources[{i}]", pin.name),
                 identities: &[],
                 publishers: &s.publishers,
+                map: false,
             });
         }
     }
-    if let (Some(pkg), Some(f)) = (pkg, index) {
+    if let Some(f) = index {
         for (i, m) in p.maps.iter().enumerate() {
             // test.pypi.org's map never governs pypi.org: only the index itself or its mirrors.
             let serves =
@@ -107,12 +117,23 @@ pub(super) fn voices<'p>(
             if !serves {
                 continue;
             }
+            let Some(pkg) = pkg else {
+                let shown: String = name.unwrap_or_default().chars().take(256).collect();
+                return Err(error::subject(format!(
+                    "{} names the publishers of each project fetched from {f}, but the artifact name {shown:?} \
+                     names no one package (expected a wheel, an sdist .tar.gz or .zip, an npm purl or tarball \
+                     name), so its entry cannot be chosen; refused rather than judged without the map",
+                    m.describe()
+                ))
+                .at(format!("publishers_from[{i}]")));
+            };
             match m.lookup(&pkg.name) {
                 Lookup::Claim(e) => out.push(Voice {
                     source: m.describe().into(),
                     base: format!("publishers_from[{i}]: {} in role {}, sha256 {}", e.target, e.role, e.sha256),
                     identities: &[],
                     publishers: &e.publishers,
+                    map: true,
                 }),
                 Lookup::NoClaim => {}
                 Lookup::NotSearched => return Err(m.not_searched(&pkg.name).at(format!("publishers_from[{i}]"))),
@@ -120,6 +141,21 @@ pub(super) fn voices<'p>(
         }
     }
     Ok(out)
+}
+
+/// Refuses a bundle signed by policy key `key` when an index's map names the package's
+/// publishers: a key's signature names no publisher, so it cannot satisfy the map (as in an
+/// attestation set, where a registry key never satisfies an identity rule).
+pub(super) fn judge_key(voices: &[Voice<'_>], key: usize) -> Result<()> {
+    match voices.iter().find(|v| v.map) {
+        None => Ok(()),
+        Some(v) => Err(error::identity(format!(
+            "{} accepts {} ({}); the bundle is signed by policy key #{key}, which names no publisher",
+            v.who(),
+            list_publishers(v.publishers),
+            v.path("publishers")
+        ))),
+    }
 }
 
 fn list_publishers(ps: &[Publisher]) -> String {
@@ -182,20 +218,28 @@ pub(super) fn judge_certificate(
             id.san().unwrap_or("(none)")
         )));
     }
+    // Every voice is judged, so a refusal names each source and what it said, whichever one is
+    // listed first (the policy, a lock, an index's map).
     let mut matched = Vec::with_capacity(voices.len());
+    let mut refused: Vec<error::Error> = Vec::new();
     for v in voices {
         match judge(v, id) {
             Ok(m) => matched.push(m),
-            Err(e) if matched.is_empty() => return Err(e),
-            Err(e) => {
-                // Name the sources that did accept, so a disagreement reads as one.
-                let agreed: Vec<String> = matched.iter().map(|m| format!("{} ({})", m.source, m.entry)).collect();
-                return Err(error::Error {
-                    message: format!("{}; accepted by {} but every source must agree", e.message, agreed.join(", ")),
-                    ..e
-                });
-            }
+            Err(e) => refused.push(e),
         }
+    }
+    let mut refused = refused.into_iter();
+    if let Some(first) = refused.next() {
+        let mut message = first.message.clone();
+        for e in refused {
+            message.push_str("; and ");
+            message.push_str(&e.message);
+        }
+        if !matched.is_empty() {
+            let agreed: Vec<String> = matched.iter().map(|m| format!("{} ({})", m.source, m.entry)).collect();
+            message.push_str(&format!("; accepted by {} but every source must agree", agreed.join(", ")));
+        }
+        return Err(error::Error { message, ..first });
     }
     // The first voice's entry is also the decision's `identity` (its index) and `identity_list`.
     if let Some(m) = matched.first() {

@@ -82,6 +82,12 @@ impl PublisherMap {
             .unwrap_or_else(|| format!("no role {index} loaded"));
         let mut entries = BTreeMap::new();
         for t in report.targets.iter().filter(|t| t.name.starts_with(&prefix)) {
+            // Listed by another delegation and never asked for (an update refuses an asked name
+            // found so): it does not speak for the index, and is left out rather than making
+            // every policy that reads the map fail; the map then says nothing about that project.
+            if t.domain.as_deref() != Some(index.as_str()) && !report.asked.contains(&t.name) {
+                continue;
+            }
             if t.domain.as_deref() != Some(index.as_str()) {
                 return Err(error::tuf_refused(format!(
                     "the cached target {} was verified through role {}, not through the delegation {index}: \
@@ -151,7 +157,12 @@ impl PublisherMap {
 /// [`MAX_ENTRY_PUBLISHERS`] publisher objects (docs/publishers.md).
 pub fn parse_entry(bytes: &[u8], name: &str) -> Result<Vec<Publisher>> {
     let bad = |m: String| error::tuf_refused(format!("publisher map entry {name}: {m}"));
-    let v: Value = crate::json::parse(bytes, tuf_entry_limit(), name, error::Status::TufRefused)?;
+    let what = format!("publisher map entry {name}");
+    let crate::json::UniqueKeys(v) = crate::json::parse(bytes, tuf_entry_limit(), &what, error::Status::TufRefused)
+        .map_err(|e| match e.message.contains(name) {
+            true => e,
+            false => error::Error { message: format!("{what}: {}", e.message), ..e },
+        })?;
     let o = v.as_object().ok_or_else(|| bad("must be a JSON object".into()))?;
     if let Some(k) = o.keys().find(|k| *k != "publishers") {
         return Err(bad(format!("unknown key {k:?}; an entry has only \"publishers\"")));
@@ -209,11 +220,27 @@ pub fn wanted(index: &str, ecosystem: crate::subject::Ecosystem, projects: &[&st
                 && !name.split('/').any(|s| s.is_empty() || s == "." || s == "..")
                 && name.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
             if !ok {
-                return Err(error::invalid_argument(format!("{p:?} is not a package name")));
+                return Err(error::invalid_argument(format!(
+                    "{} is not a package name (expected 1 to 214 printable ASCII characters, no empty, \".\" or \"..\" path segment)",
+                    cut(&format!("{p:?}"))
+                )));
             }
             Ok(target_name(&index, &name))
         })
         .collect()
+}
+
+/// `v` for a message: its JSON, cut at 64 characters (a hostile search may hold megabytes).
+fn shown(v: &Value) -> String {
+    cut(&v.to_string())
+}
+
+/// `text` cut at 64 characters, saying how long it was.
+fn cut(text: &str) -> String {
+    match text.char_indices().nth(64) {
+        Some((i, _)) => format!("{}... ({} bytes)", &text[..i], text.len()),
+        None => text.to_owned(),
+    }
 }
 
 /// The entry target names a trust update's `"search"` object asks for:
@@ -223,10 +250,16 @@ pub fn wanted(index: &str, ecosystem: crate::subject::Ecosystem, projects: &[&st
 pub fn wanted_from_value(v: &Value) -> Result<Vec<String>> {
     let bad = |field: &str, msg: String| error::invalid_argument(msg).at(format!("search{field}"));
     let o = v.as_object().ok_or_else(|| {
-        bad("", format!("expected {{\"index\": DOMAIN, \"packages\": [NAME, ...], \"ecosystem\"?}}, found {v}"))
+        bad(
+            "",
+            format!("expected {{\"index\": DOMAIN, \"packages\": [NAME, ...], \"ecosystem\"?}}, found {}", shown(v)),
+        )
     })?;
     if let Some(k) = o.keys().find(|k| !matches!(k.as_str(), "index" | "packages" | "ecosystem")) {
-        return Err(bad(&format!(".{k}"), format!("unknown key {k:?}: a search takes index, packages and ecosystem")));
+        // The field names the key when it is short enough to repeat.
+        let field = if k.len() <= 64 { format!(".{k}") } else { String::new() };
+        let k = cut(&format!("{k:?}"));
+        return Err(bad(&field, format!("unknown key {k}: a search takes index, packages and ecosystem")));
     }
     let index = o
         .get("index")
@@ -236,7 +269,7 @@ pub fn wanted_from_value(v: &Value) -> Result<Vec<String>> {
         None => crate::subject::Ecosystem::Pypi,
         Some(Value::String(s)) if s == "pypi" => crate::subject::Ecosystem::Pypi,
         Some(Value::String(s)) if s == "npm" => crate::subject::Ecosystem::Npm,
-        Some(other) => return Err(bad(".ecosystem", format!("expected \"pypi\" or \"npm\", found {other}"))),
+        Some(other) => return Err(bad(".ecosystem", format!("expected \"pypi\" or \"npm\", found {}", shown(other)))),
     };
     let list = o
         .get("packages")
@@ -246,7 +279,9 @@ pub fn wanted_from_value(v: &Value) -> Result<Vec<String>> {
     let names = list
         .iter()
         .enumerate()
-        .map(|(i, n)| n.as_str().ok_or_else(|| bad(&format!(".packages[{i}]"), format!("expected a name, found {n}"))))
+        .map(|(i, n)| {
+            n.as_str().ok_or_else(|| bad(&format!(".packages[{i}]"), format!("expected a name, found {}", shown(n))))
+        })
         .collect::<Result<Vec<&str>>>()?;
     wanted(index, ecosystem, &names).map_err(|e| e.at("search"))
 }

@@ -118,6 +118,15 @@ pub fn update_for(cfg: &TufConfig, fetcher: &dyn Fetcher, wanted: &[String]) -> 
         changed: Vec::new(),
         asked,
     };
+    // A publisher map entry (read later as `PublisherMap::load` reads it) is judged when it
+    // arrives: a malformed one refuses the update, so the cache keeps the map it had rather than
+    // one every policy naming it would refuse.
+    for (t, bytes) in &loaded.targets {
+        let map_dir = t.domain.as_ref().map(|d| format!("{d}/{}/", crate::trust::publisher_map::MAP_DIR));
+        if map_dir.is_some_and(|p| t.name.starts_with(&p) && t.name.ends_with(".json")) {
+            crate::trust::publisher_map::parse_entry(bytes, &t.name)?;
+        }
+    }
     for (t, bytes) in loaded.targets {
         cache::write_atomic(&stage.dir.join("targets").join(&t.sha256), &bytes)?;
         report.targets.push(t);
@@ -374,9 +383,23 @@ fn load(
         let asked_set: std::collections::BTreeSet<TargetName> = asked_names.iter().cloned().collect();
         collect(&repo.targets().signed, 1, false, &asked_set, &mut names, &mut 0)?;
         for name in &asked_names {
-            if let Search::Unloaded(role) = search(&repo.targets().signed, name, 1, &mut Default::default(), &mut Vec::new()) {
+            if let Search::Unloaded(role) =
+                search(&repo.targets().signed, name, 1, &mut Default::default(), &mut Vec::new(), &mut None)
+            {
                 return Err(error::tuf_refused(format!(
-                    "the role {role} that TUF's search for {} must read was not loaded (snapshot.json does not list it), so the repository can say nothing about it",
+                    "the role {role} that TUF's search for {} must read was not loaded (snapshot.json does not list it, or a role of that name was loaded through another delegation first: TUF loads each role name once), so the repository can say nothing about it",
+                    name.raw()
+                )));
+            }
+        }
+        for name in &asked_names {
+            if let Err(why) = reaches_index(&repo.targets().signed, name) {
+                let index = name.raw().split_once('/').map_or("", |(s, _)| s);
+                return Err(error::tuf_refused(format!(
+                    "TUF's search for {} (TUF 1.0 §5.6.7: preorder, each role once, a terminating delegation \
+                     ends it) never reaches the top-level delegation {index}: {why}. Only that delegation speaks \
+                     for {index}, in what it lists and in what it leaves out, so the repository cannot say whether \
+                     {index} names a publisher for it",
                     name.raw()
                 )));
             }
@@ -455,7 +478,7 @@ fn walk(t: &Signed<Targets>, depth: u64, roles: &mut Vec<RoleReport>) {
 fn owner_of(top: &Targets, name: &TargetName) -> Option<(String, Option<String>)> {
     let mut chain = Vec::new();
     let mut visited = std::collections::BTreeSet::new();
-    if search(top, name, 1, &mut visited, &mut chain) != Search::Found {
+    if search(top, name, 1, &mut visited, &mut chain, &mut None) != Search::Found {
         return None;
     }
     let Some(first) = chain.first() else {
@@ -466,11 +489,63 @@ fn owner_of(top: &Targets, name: &TargetName) -> Option<(String, Option<String>)
     Some((chain.last().cloned().unwrap_or_default(), domain))
 }
 
+/// Whether TUF's search for the publisher map entry `name` reaches the top-level delegation named
+/// after its index (the name's first path segment). That delegation alone speaks for the index,
+/// and so alone may leave an entry out: were another role allowed to end the search first (a
+/// terminating delegation covering `pypi.org/*`, or a role of the same name visited earlier), it
+/// would turn the index's entry into "no claim". `Err` says what ends the search first. A name
+/// found before the delegation is refused by the domain binding, an unloaded role on the way as
+/// such, so both pass here.
+fn reaches_index(top: &Targets, name: &TargetName) -> std::result::Result<(), String> {
+    let index = name.raw().split_once('/').map_or("", |(s, _)| s);
+    if top.targets.contains_key(name) {
+        return Ok(());
+    }
+    let mut visited = std::collections::BTreeSet::new();
+    let mut digest = None;
+    for r in top.delegations.iter().flat_map(|d| &d.roles) {
+        if !r.paths.matches_target_name_cached(name, &mut digest) {
+            continue;
+        }
+        if r.name == index {
+            if visited.contains(r.name.as_str()) {
+                return Err(format!(
+                    "a role named {index} was already searched below another delegation, and the search visits \
+                     each role name once"
+                ));
+            }
+            return Ok(());
+        }
+        if !visited.insert(r.name.as_str()) {
+            continue;
+        }
+        let Some(rt) = &r.targets else { return Ok(()) };
+        match search(&rt.signed, name, 2, &mut visited, &mut Vec::new(), &mut digest) {
+            Search::NotHere => {}
+            Search::Stop(by) => {
+                return Err(format!(
+                    "the delegation {}, searched first, covers it and its terminating delegation {by} ends the search",
+                    r.name
+                ));
+            }
+            Search::Found | Search::Unloaded(_) => return Ok(()),
+        }
+        if r.terminating {
+            return Err(format!(
+                "the terminating delegation {}, searched first, covers it and ends the search",
+                r.name
+            ));
+        }
+    }
+    Err(format!("the top-level targets role delegates no role named {index} whose paths cover it"))
+}
+
 #[derive(PartialEq, Eq)]
 enum Search {
     Found,
     NotHere,
-    Stop,
+    /// A terminating delegation (this role) ended the search.
+    Stop(String),
     /// The search must read this role, which was not loaded (a hashed bin not asked for, or a
     /// role tough did not reach): nothing can be said.
     Unloaded(String),
@@ -525,6 +600,7 @@ fn search<'a>(
     depth: u64,
     visited: &mut std::collections::BTreeSet<&'a str>,
     chain: &mut Vec<String>,
+    digest: &mut Option<String>,
 ) -> Search {
     if t.targets.contains_key(name) {
         return Search::Found;
@@ -534,12 +610,13 @@ fn search<'a>(
     }
     let Some(d) = &t.delegations else { return Search::NotHere };
     for r in &d.roles {
-        if !r.paths.matches_target_name(name) || !visited.insert(r.name.as_str()) {
+        // The name's SHA-256 is computed once for the whole search, not per hashed prefix.
+        if !r.paths.matches_target_name_cached(name, digest) || !visited.insert(r.name.as_str()) {
             continue;
         }
         chain.push(r.name.clone());
         match &r.targets {
-            Some(rt) => match search(&rt.signed, name, depth + 1, visited, chain) {
+            Some(rt) => match search(&rt.signed, name, depth + 1, visited, chain, digest) {
                 Search::NotHere => {}
                 found_or_stop => return found_or_stop,
             },
@@ -547,7 +624,7 @@ fn search<'a>(
         }
         chain.pop();
         if r.terminating {
-            return Search::Stop;
+            return Search::Stop(r.name.clone());
         }
     }
     Search::NotHere
