@@ -33,7 +33,7 @@ from .._policy import Policy
 from . import fetch, maps, pylock_gate
 from .install import install
 from .lock import StagedFile
-from .resolve import Candidate, GateError, normalize, pip_options, report, split_args
+from .resolve import Candidate, GateError, pip_options, report, split_args
 from .verify import Indexes, judge_unattested, stage, verify
 
 __all__ = ["gate", "main", "GateError"]
