@@ -384,6 +384,34 @@ enum domainsig_status domainsig_verify_many(const struct domainsig_policy *polic
                                             struct domainsig_result **results);
 
 /**
+ * Judges a file that has NO attestation at all (its index serves none, a direct URL, a git
+ * dependency): may it be installed with a warning, or does something ask for provenance of its
+ * package? The one rule every gate uses: `DOMAINSIG_OK` when nothing asks (the result JSON's
+ * `warnings` list says what to show the user); otherwise `DOMAINSIG_ATTESTATION_MISSING`, whose
+ * `message` names each voice that asks and what it said: `domains.mode` `require`, the policy's
+ * `identities`, `publishers`, `keys` or `min_age`, a `packages` entry for the package, or a
+ * publisher map (`publishers_from`) that governs `index_domain` (that index, or a mirror
+ * `domains.mirrors` allows for it) and names publishers for the package (its target, role and
+ * digest), or any map while `first_sight` is off. Also `DOMAINSIG_TUF_MISSING` (a governing map
+ * never searched for the package), `DOMAINSIG_DOMAIN_INVALID`, `DOMAINSIG_LIMIT_EXCEEDED`.
+ *
+ * `name` is a file name or purl, as `domainsig_artifact.name` (`"attrs-24.1.0-py3-none-any.whl"`,
+ * `"pkg:npm/%40scope/name@1.0.0"`), or a bare PyPI project name (`"attrs"`). `index_domain` is
+ * where the file was fetched from, or NULL for a file no index listed, which every map governs.
+ * Unless `result` is NULL, `*result` receives the result (release it with
+ * `domainsig_result_free`); a NULL `result` only returns `DOMAINSIG_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `policy` must come from `domainsig_policy_new`; `name` must be NUL-terminated (NULL is
+ * `DOMAINSIG_INVALID_ARGUMENT`); `index_domain` must be NULL or NUL-terminated; `result` must be
+ * writable. Nothing is kept after the call returns.
+ */
+enum domainsig_status domainsig_policy_judge_unattested(const struct domainsig_policy *policy,
+                                                        const char *name,
+                                                        const char *index_domain,
+                                                        struct domainsig_result **result);
+
+/**
  * The status of a result; `DOMAINSIG_INVALID_ARGUMENT` for NULL.
  *
  * # Safety

@@ -72,6 +72,7 @@ trust=$(mktemp -d)
 mkdir "$trust/served"
 cp -r tests/tuf/doors "$trust/served/doors"
 cp -r tests/tuf/sigstore-public-good/2026-08-21 "$trust/served/public-good"
+cp -r tests/tuf/publisher-map "$trust/served/publisher-map"
 python3 -u - "$trust/served" >"$trust/port" 2>"$trust/server.log" <<'PY' &
 import functools, http.server, sys
 handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])

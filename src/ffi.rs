@@ -572,6 +572,71 @@ fn verify_batch(policy: &Policy, parsed: Vec<Result<Request<'_>, Error>>) -> Vec
         .collect()
 }
 
+/// Judges a file that has NO attestation at all (its index serves none, a direct URL, a git
+/// dependency): may it be installed with a warning, or does something ask for provenance of its
+/// package? The one rule every gate uses: `DOMAINSIG_OK` when nothing asks (the result JSON's
+/// `warnings` list says what to show the user); otherwise `DOMAINSIG_ATTESTATION_MISSING`, whose
+/// `message` names each voice that asks and what it said: `domains.mode` `require`, the policy's
+/// `identities`, `publishers`, `keys` or `min_age`, a `packages` entry for the package, or a
+/// publisher map (`publishers_from`) that governs `index_domain` (that index, or a mirror
+/// `domains.mirrors` allows for it) and names publishers for the package (its target, role and
+/// digest), or any map while `first_sight` is off. Also `DOMAINSIG_TUF_MISSING` (a governing map
+/// never searched for the package), `DOMAINSIG_DOMAIN_INVALID`, `DOMAINSIG_LIMIT_EXCEEDED`.
+///
+/// `name` is a file name or purl, as `domainsig_artifact.name` (`"attrs-24.1.0-py3-none-any.whl"`,
+/// `"pkg:npm/%40scope/name@1.0.0"`), or a bare PyPI project name (`"attrs"`). `index_domain` is
+/// where the file was fetched from, or NULL for a file no index listed, which every map governs.
+/// Unless `result` is NULL, `*result` receives the result (release it with
+/// `domainsig_result_free`); a NULL `result` only returns `DOMAINSIG_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `policy` must come from `domainsig_policy_new`; `name` must be NUL-terminated (NULL is
+/// `DOMAINSIG_INVALID_ARGUMENT`); `index_domain` must be NULL or NUL-terminated; `result` must be
+/// writable. Nothing is kept after the call returns.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn domainsig_policy_judge_unattested(
+    policy: *const domainsig_policy,
+    name: *const c_char,
+    index_domain: *const c_char,
+    result: *mut *mut domainsig_result,
+) -> Status {
+    ffi_boundary! {
+        if result.is_null() {
+            return Status::InvalidArgument;
+        }
+        // SAFETY: non-NULL and, by the caller's contract, writable. Written first so that even a
+        // caught panic leaves a defined value behind.
+        unsafe { result.write(ptr::null_mut()) };
+        let judged = (|| -> crate::Result<Vec<String>> {
+            if policy.is_null() {
+                return Err(null_argument("policy"));
+            }
+            // SAFETY: non-NULL, from domainsig_policy_new and not freed (caller's contract).
+            let policy = unsafe { &(*policy).policy };
+            // SAFETY: the caller guarantees both are NULL or NUL-terminated for this call.
+            let (name, index_domain) = unsafe { (str_arg(name, "name")?, str_arg(index_domain, "index_domain")?) };
+            let name = name.ok_or_else(|| null_argument("name"))?;
+            policy.judge_unattested(name, index_domain)
+        })();
+        let boxed = match judged {
+            Ok(warnings) => {
+                let st = Status::Ok;
+                let json = serde_json::json!({
+                    "status": st.name(), "code": st.code(), "family": st.family().name(), "warnings": warnings,
+                });
+                let text = CString::new(json.to_string()).unwrap_or_else(|_| {
+                    // serde_json escapes every control character, so a NUL byte cannot appear.
+                    CString::from(c"{\"status\":\"INTERNAL\",\"code\":99,\"family\":\"internal\"}")
+                });
+                Box::new(domainsig_result { status: st, json: text })
+            }
+            Err(e) => make_result(&Outcome::refused(e)),
+        };
+        // SAFETY: `result` is non-NULL and writable.
+        unsafe { give_result(boxed, result) }
+    }
+}
+
 /// The status of a result; `DOMAINSIG_INVALID_ARGUMENT` for NULL.
 ///
 /// # Safety

@@ -1261,3 +1261,107 @@ fn an_unbound_listing_under_the_map_is_left_out_not_fatal() {
     assert!(verify_real(&p, "pypi.org").is_ok());
     site.refused(&spec, &[PROJECT, "zzz"], Status::TufRefused, "does not speak for pypi.org");
 }
+
+/// The network of an index that serves no provenance: every URL is 404.
+struct Serves404;
+
+impl tuf::Fetcher for Serves404 {
+    fn fetch(&self, _url: &str, _max_len: u64) -> Result<tuf::Fetched, String> {
+        Ok(tuf::Fetched::NotFound)
+    }
+}
+
+/// `verify-lock` (the library's lock verifier) on a pylock.toml naming the real sdist on `index`
+/// (an index URL), where nothing serves provenance: the entry's result.
+fn lock_unattested(p: &Policy, index: &str) -> domainsig::lock::EntryResult {
+    let lock = format!(
+        "lock-version = \"1.0\"\ncreated-by = \"domainsig tests\"\n\n[[packages]]\nname = \"{PROJECT}\"\n\
+         version = \"0.0.3\"\nindex = \"{index}simple/\"\n\
+         sdist = {{ name = \"{FILE}\", url = \"{index}files/{FILE}\", size = 5679, hashes = {{ sha256 = \"{}\" }} }}\n",
+        "c1ca9b0d85df1606451098233018534497bf584362e10e4a8c21dfaea92c02a8"
+    );
+    let lock = domainsig::lock::parse(lock.as_bytes(), "pylock.toml", &Default::default()).unwrap();
+    let mut r = domainsig::lock::verify(p, &lock, &Serves404, 1, &|_| {});
+    r.entries.remove(0)
+}
+
+#[test]
+fn verify_lock_refuses_an_unattested_file_the_map_names_publishers_for() {
+    let site = Site::new("unattested-claim");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &[PROJECT]).unwrap();
+    // first_sight on and warn mode: nothing but the map asks, and the map names a publisher.
+    let p = site.policy("pypi.org", json!({"first_sight": true})).unwrap();
+    let r = lock_unattested(&p, "https://pypi.org/");
+    assert_eq!(r.verdict, domainsig::lock::Verdict::Refused, "{:?}", r.error);
+    let e = r.error.unwrap();
+    assert_eq!((e.status, e.status as i32), (Status::AttestationMissing, 71), "{e}");
+    let target = format!("pypi.org/publishers/{PROJECT}.json");
+    let role = format!("pypi.org-bin-{:x}", bin_of(&target));
+    for words in
+        ["the publisher map of pypi.org", "facutuesca/gitlab-oidc-project", &target, &role, "serves no provenance"]
+    {
+        assert!(e.message.contains(words), "expected {words:?} in: {e}");
+    }
+    assert_eq!(e.field.as_deref(), Some("publishers_from[0]"));
+    // Through a mirror the policy allows for pypi.org, the same (the verifier's mirror rule).
+    let mirrored = site
+        .policy(
+            "pypi.org",
+            json!({"first_sight": true, "domains": {"mode": "warn", "mirrors": {"pypi.corp.example": ["pypi.org"]}}}),
+        )
+        .unwrap();
+    let r = lock_unattested(&mirrored, "https://pypi.corp.example/");
+    assert_eq!(r.error.as_ref().map(|e| e.status), Some(Status::AttestationMissing), "{:?}", r.error);
+    assert_eq!(r.verdict, domainsig::lock::Verdict::Refused);
+    // A file no index listed: every map governs it.
+    let e = p.judge_unattested(FILE, None).unwrap_err();
+    assert!(e.status == Status::AttestationMissing && e.message.contains("listed by no index"), "{e}");
+}
+
+#[test]
+fn verify_lock_passes_an_unattested_file_the_map_makes_no_claim_about() {
+    let site = Site::new("unattested-noclaim");
+    site.update(&Spec::new(), &[PROJECT]).unwrap();
+    let p = site.policy("pypi.org", json!({"first_sight": true})).unwrap();
+    let r = lock_unattested(&p, "https://pypi.org/");
+    assert_eq!(r.verdict, domainsig::lock::Verdict::Unattested, "{:?}", r.error);
+    assert!(
+        r.notes.iter().any(|n| n.contains("the publisher map of pypi.org") && n.contains("makes no claim")),
+        "{:?}",
+        r.notes
+    );
+    // Without first sight an attested file of a project no source speaks for is refused, so one
+    // without provenance is too: the refusal says why.
+    let p = site.policy("pypi.org", json!({})).unwrap();
+    let r = lock_unattested(&p, "https://pypi.org/");
+    assert_eq!(r.verdict, domainsig::lock::Verdict::Refused);
+    let e = r.error.unwrap();
+    assert_eq!(e.status, Status::AttestationMissing, "{e}");
+    assert!(e.message.contains("first_sight is off") && e.field.as_deref() == Some("first_sight"), "{e}");
+    // Never searched: the map cannot say it makes no claim.
+    let p = site.policy("pypi.org", json!({"first_sight": true})).unwrap();
+    assert_eq!(p.judge_unattested("attrs", Some("pypi.org")).unwrap_err().status, Status::TufMissing);
+}
+
+#[test]
+fn a_map_for_another_index_does_not_govern_an_unattested_file() {
+    let site = Site::new("unattested-scope");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &[PROJECT]).unwrap();
+    let p = site.policy("pypi.org", json!({"first_sight": true})).unwrap();
+    // pypi.org's map names a publisher, but the file came from test.pypi.org.
+    let r = lock_unattested(&p, "https://test.pypi.org/");
+    assert_eq!(r.verdict, domainsig::lock::Verdict::Unattested, "{:?}", r.error);
+    assert!(r.notes.iter().any(|n| n.contains("governs only files fetched from pypi.org")), "{:?}", r.notes);
+    // A mirror listed for another upstream is not one of pypi.org's.
+    let p = site
+        .policy(
+            "pypi.org",
+            json!({"first_sight": true, "domains": {"mode": "warn", "mirrors": {"pypi.corp.example": ["test.pypi.org"]}}}),
+        )
+        .unwrap();
+    assert!(p.judge_unattested(FILE, Some("pypi.corp.example")).is_ok());
+}

@@ -87,6 +87,8 @@ export declare class Policy {
   verify(opts: VerifyOptions): Promise<VerificationResult>;
   /** Verifies on the calling thread; throws VerificationError when the artifact is refused. */
   verifySync(opts: VerifyOptions): VerificationResult;
+  /** Judges a file with NO attestation: returns the warnings to show when nothing asks for provenance of its package (install it); throws VerificationError otherwise (ATTESTATION_MISSING naming each voice that asks: domains.mode "require", identities, publishers, keys, min_age, packages[P], a publisher map governing indexDomain that names publishers, any map while first_sight is off; TUF_MISSING when such a map never searched for it). `name`: file name or purl (npm: `pkg:npm/%40scope/name@1.0.0`) or bare PyPI project name; `indexDomain` null for a file no index listed. */
+  judgeUnattested(name: string, indexDomain: string | null): string[];
   /** Verifies a batch natively; one result per item, refusals included (ok: false), an item with an unusable value too. Rejects with TypeError for a wrong type, and with LIMIT_EXCEEDED for more than 10,000 items. Buffers are copied at call time. */
   verifyMany(items: Iterable<VerifyOptions>, defaults?: { indexDomain?: string | null }): Promise<VerificationResult[]>;
 }

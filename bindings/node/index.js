@@ -351,6 +351,25 @@ class Policy {
   }
 
   /**
+   * Judges a file that has NO attestation (its registry serves none, a tarball URL no registry
+   * lists): returns the warnings to show when nothing asks for provenance of its package, so it
+   * may be installed; throws VerificationError otherwise: ATTESTATION_MISSING (71) naming every
+   * voice that asks and what it said (domains.mode "require", identities, publishers, keys,
+   * min_age, packages[P], a publisher map that governs indexDomain and names publishers for the
+   * package, or any map while first_sight is off), TUF_MISSING when such a map never searched
+   * for it. `name` is a file name or purl as in verify() (npm: `pkg:npm/%40scope/name@1.0.0`),
+   * or a bare PyPI project name; `indexDomain` null for a file no index listed (every map then
+   * governs it). The one rule of domainsig_policy_judge_unattested, shared by every door.
+   */
+  judgeUnattested(name, indexDomain) {
+    if (typeof name !== 'string') throw new TypeError(`name must be a string, not ${kind(name)}`);
+    cString(name, 'name');
+    const r = settle(native.judgeUnattested(this._handle, name, cString(indexDomain === undefined ? null : indexDomain, 'indexDomain')));
+    const w = r.details && r.details.warnings;
+    return Array.isArray(w) ? w.map(String) : [];
+  }
+
+  /**
    * Verifies many items in one native call on a small bounded thread pool. Resolves with one
    * result per item, in order (refusals included, `ok: false`); never rejects for a refusal.
    * At most 10,000 items (every result is held until the batch settles): a larger batch rejects

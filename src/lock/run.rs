@@ -391,15 +391,31 @@ fn judge(policy: &Policy, format: Format, e: &Entry, g: Gathered) -> EntryResult
             return r;
         }
     }
-    // No attestation: passes only where neither the policy nor the lock asks anything of it.
-    let unattested = |mut r: EntryResult, err: Error| {
-        if e.publishers.is_empty() && policy.asks_nothing_of(&name) {
-            r.verdict = Verdict::Unattested;
-            r.notes.push("the policy asks nothing of this package: passed WITHOUT an attestation".into());
-        } else if !e.publishers.is_empty() {
+    // No attestation: passes only where neither the lock (its own rule: recorded publishers make
+    // a file without provenance a downgrade) nor the policy and its maps ask anything of it, the
+    // latter judged by the one rule every door uses (Policy::judge_unattested). `index` is where
+    // the file came from; None for an entry no index lists (a git dependency, a direct URL).
+    let unattested = |mut r: EntryResult, err: Error, index: Option<&str>| {
+        if !e.publishers.is_empty() {
             r.notes.push("the lock pins publishers for this package".into());
+            r.error = Some(err);
+            return r;
         }
-        r.error = Some(err);
+        match policy.judge_unattested(&name, index) {
+            Ok(warnings) => {
+                r.verdict = Verdict::Unattested;
+                r.notes.push("the policy asks nothing of this package: passed WITHOUT an attestation".into());
+                r.notes.extend(warnings);
+                r.error = Some(err);
+            }
+            Err(why) if why.status == err.status => {
+                r.error = Some(Error { message: format!("{}; {}", err.message, why.message), ..why });
+            }
+            Err(why) => {
+                r.notes.push(err.message);
+                r.error = Some(why);
+            }
+        }
         r
     };
     match (&e.source, g) {
@@ -409,7 +425,7 @@ fn judge(policy: &Policy, format: Format, e: &Entry, g: Gathered) -> EntryResult
             r
         }
         (Source::Unverifiable { why }, _) => {
-            unattested(r, error::attestation_missing(format!("not verifiable: {why}")))
+            unattested(r, error::attestation_missing(format!("not verifiable: {why}")), None)
         }
         (_, Gathered::Nothing) => {
             r.error = Some(error::internal("nothing was fetched for an index entry"));
@@ -421,8 +437,9 @@ fn judge(policy: &Policy, format: Format, e: &Entry, g: Gathered) -> EntryResult
             r
         }
         (_, Gathered::Missing { index_domain, why }) => {
+            let index = index_domain.clone();
             r.index = Some(index_domain);
-            unattested(r, error::attestation_missing(why))
+            unattested(r, error::attestation_missing(why), Some(&index))
         }
         (source, Gathered::Doc { bytes, index_domain, note }) => {
             let digest = match source {

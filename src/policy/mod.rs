@@ -11,6 +11,7 @@ mod parse;
 mod signers;
 #[cfg(test)]
 pub(crate) mod testutil;
+mod unattested;
 
 use crate::attestation::{PredicateRule, SignedDomain};
 use crate::domain::Domain;
@@ -271,28 +272,6 @@ impl Policy {
     /// instead of now: for verifying at a past moment, e.g. against an archived repository.
     pub fn from_json_at(json: &[u8], base_dir: Option<&Path>, tuf_at: i64) -> Result<Policy> {
         parse::parse_at(json, base_dir, Some(tuf_at))
-    }
-
-    /// Whether the policy asks nothing of the package an artifact name (filename or purl) names,
-    /// so that an artifact without any attestation may pass with a warning (the gates' rule, and
-    /// verify-lock's): `domains.mode` is `warn` or `ignore`, there are no global `identities` and no
-    /// `keys`, and no `packages` pin names the package (a name that cannot be read as a package
-    /// counts as named when any pin exists).
-    pub fn asks_nothing_of(&self, artifact_name: &str) -> bool {
-        if !matches!(self.domains.mode, Mode::Warn | Mode::Ignore)
-            || !self.identities.is_empty()
-            || !self.publishers.is_empty()
-            || !self.keys.is_empty()
-        {
-            return false;
-        }
-        if self.packages.is_empty() {
-            return true;
-        }
-        match crate::subject::parse(artifact_name) {
-            Some(pkg) => !self.packages.iter().any(|pin| pkg.has_name(&pin.name)),
-            None => false,
-        }
     }
 
     /// This policy with one more source of pins for the PyPI package `package` (what a lock

@@ -111,10 +111,7 @@ pub(super) fn voices<'p>(
     }
     if let Some(f) = index {
         for (i, m) in p.maps.iter().enumerate() {
-            // test.pypi.org's map never governs pypi.org: only the index itself or its mirrors.
-            let serves =
-                m.index() == f || p.domains.mirrors.iter().any(|(mirror, ups)| mirror == f && ups.contains(m.index()));
-            if !serves {
+            if !governs(p, m.index(), f) {
                 continue;
             }
             let Some(pkg) = pkg else {
@@ -156,6 +153,13 @@ pub(super) fn judge_key(voices: &[Voice<'_>], key: usize) -> Result<()> {
             v.path("publishers")
         ))),
     }
+}
+
+/// Whether the publisher map of `map_index` governs a file fetched from `index`: the index itself,
+/// or a mirror `domains.mirrors` allows for it (test.pypi.org's map never governs pypi.org). The
+/// one place this is decided, for attested files and for files without provenance alike.
+pub(super) fn governs(p: &Policy, map_index: &crate::domain::Domain, index: &crate::domain::Domain) -> bool {
+    map_index == index || p.domains.mirrors.iter().any(|(mirror, ups)| mirror == index && ups.contains(map_index))
 }
 
 fn list_publishers(ps: &[Publisher]) -> String {

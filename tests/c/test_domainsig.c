@@ -473,6 +473,55 @@ static void test_publisher_and_min_age(void) {
     free(a);
 }
 
+/* A file with no attestation: the one rule every gate asks the library about. */
+static void test_judge_unattested(void) {
+    domainsig_policy *open = make_policy(
+        "{\"version\": 1, \"first_sight\": true, \"domains\": {\"mode\": \"warn\"},"
+        " \"packages\": {\"attrs\": {\"min_age\": \"1d\"}}}");
+    domainsig_policy *strict = make_policy(
+        "{\"version\": 1, \"first_sight\": true, \"domains\": {\"mode\": \"warn\"}, \"min_age\": \"3d\"}");
+    if (!open || !strict) return;
+    domainsig_result *r = NULL;
+    /* Nothing asks for provenance of left-pad: OK, with the warning to show. (Names here are a
+       purl and bare project names: a wheel name would compile the library's static PEP 440 regex,
+       which valgrind reports as "possibly lost".) */
+    CHECK_STATUS(domainsig_policy_judge_unattested(open, "pkg:npm/left-pad@1.3.0", "registry.npmjs.org", &r),
+                 DOMAINSIG_OK, r);
+    CHECK(r && strstr(domainsig_result_json(r), "\"warnings\":[\"left-pad, fetched from registry.npmjs.org"),
+          "warns: %s", r ? domainsig_result_json(r) : "(null)");
+    domainsig_result_free(r);
+    /* A file no index listed (NULL index domain) is judged too. */
+    CHECK_STATUS(domainsig_policy_judge_unattested(open, "requests", NULL, &r), DOMAINSIG_OK, r);
+    domainsig_result_free(r);
+    /* packages["attrs"] asks: refused, naming the entry. */
+    CHECK_STATUS(domainsig_policy_judge_unattested(open, "Attrs", "pypi.org", &r),
+                 DOMAINSIG_ATTESTATION_MISSING, r);
+    CHECK(r && strstr(domainsig_result_json(r), "\"field\":\"packages[\\\"attrs\\\"]\""), "names the entry: %s",
+          r ? domainsig_result_json(r) : "(null)");
+    domainsig_result_free(r);
+    /* min_age asks of every package (only an attestation gives a verified time). */
+    CHECK_STATUS(domainsig_policy_judge_unattested(strict, "requests", "pypi.org", &r),
+                 DOMAINSIG_ATTESTATION_MISSING, r);
+    CHECK(r && strstr(domainsig_result_json(r), "min_age 3d"), "names min_age: %s",
+          r ? domainsig_result_json(r) : "(null)");
+    domainsig_result_free(r);
+    /* Hostile or missing arguments. */
+    CHECK_STATUS(domainsig_policy_judge_unattested(open, "requests", "*.pypi.org", &r), DOMAINSIG_DOMAIN_INVALID, r);
+    domainsig_result_free(r);
+    CHECK_STATUS(domainsig_policy_judge_unattested(NULL, "requests", "pypi.org", &r), DOMAINSIG_INVALID_ARGUMENT, r);
+    CHECK(r && strstr(domainsig_result_json(r), "\"field\":\"policy\""), "names policy");
+    domainsig_result_free(r);
+    CHECK_STATUS(domainsig_policy_judge_unattested(open, NULL, "pypi.org", &r), DOMAINSIG_INVALID_ARGUMENT, r);
+    CHECK(r && strstr(domainsig_result_json(r), "\"field\":\"name\""), "names name");
+    domainsig_result_free(r);
+    CHECK_STATUS(domainsig_policy_judge_unattested(open, "\xff", "pypi.org", &r), DOMAINSIG_INVALID_ARGUMENT, r);
+    domainsig_result_free(r);
+    CHECK_STATUS(domainsig_policy_judge_unattested(open, "requests", "pypi.org", NULL), DOMAINSIG_INVALID_ARGUMENT,
+                 NULL);
+    domainsig_policy_free(open);
+    domainsig_policy_free(strict);
+}
+
 int main(int argc, char **argv) {
     vectors = argc > 1 ? argv[1] : getenv("DOMAINSIG_VECTORS");
     if (!vectors) {
@@ -502,6 +551,7 @@ int main(int argc, char **argv) {
     test_many_bounds(policy);
     test_policy_from_file();
     test_publisher_and_min_age();
+    test_judge_unattested();
 
     domainsig_policy_free(policy);
     free(bundle);

@@ -5,7 +5,8 @@
  *
  * Usage: test_trust PORT WORK_DIR VECTORS_DIR
  *   the server on 127.0.0.1:PORT serves WORK_DIR/served, which holds doors/ (tests/tuf/doors) and
- *   public-good/ (Sigstore's real 2026-08-21 state); caches go under WORK_DIR.
+ *   public-good/ (Sigstore's real 2026-08-21 state), plus publisher-map/ (tests/tuf/publisher-map,
+ *   read as a local directory); caches go under WORK_DIR.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -246,6 +247,51 @@ int main(int argc, char **argv) {
     st = update(http_fetch, &stats, json, sizeof json);
     CHECK(st == DOMAINSIG_TUF_EXPIRED, "expired real state: %s", json);
     CHECK(stats.calls >= 3, "walked the real root chain: %d fetches", stats.calls);
+
+    /* A publisher map (tests/tuf/publisher-map, copied to WORK_DIR/served by the script, read as a
+     * local directory: no fetch callback) that names
+     * sigstore's publisher for registry.npmjs.org: a file of sigstore without attestations from
+     * that registry is refused, naming the map; one of a project the map makes no claim about, or
+     * from another registry, passes with a warning (first_sight on). */
+    char map_repo[1024];
+    snprintf(map_repo, sizeof map_repo, "%s/served/publisher-map", work);
+    snprintf(config, sizeof config,
+             "{\"tuf\": {\"repo\": \"%s\", \"root\": \"%s/1.root.json\"}, \"cache\": \"%s/cache-map\","
+             " \"search\": {\"index\": \"registry.npmjs.org\", \"packages\": [\"sigstore\", \"left-pad\"],"
+             " \"ecosystem\": \"npm\"}}",
+             map_repo, map_repo, work);
+    st = update(NULL, NULL, json, sizeof json);
+    CHECK(st == DOMAINSIG_OK, "map update: %s", json);
+    snprintf(policy_json, sizeof policy_json,
+             "{\"version\": 1, \"trusted_root\": \"public-good\", \"first_sight\": true,"
+             " \"domains\": {\"mode\": \"warn\"}, \"publishers_from\": [{\"tuf\": {\"repo\": \"%s\","
+             " \"root\": \"%s/1.root.json\"}, \"cache\": \"%s/cache-map\", \"index\": \"registry.npmjs.org\"}]}",
+             map_repo, map_repo, work);
+    domainsig_policy *mapped = NULL;
+    result = NULL;
+    st = domainsig_policy_new((const uint8_t *)policy_json, strlen(policy_json), &mapped, &result);
+    CHECK_STATUS(st, DOMAINSIG_OK, result);
+    domainsig_result_free(result);
+    if (mapped) {
+        result = NULL;
+        st = domainsig_policy_judge_unattested(mapped, "pkg:npm/sigstore@1.0.0", "registry.npmjs.org", &result);
+        CHECK_STATUS(st, DOMAINSIG_ATTESTATION_MISSING, result);
+        CHECK(result && strstr(domainsig_result_json(result), "the publisher map of registry.npmjs.org") &&
+                  strstr(domainsig_result_json(result), "registry.npmjs.org/publishers/sigstore.json"),
+              "names the map and its entry: %s", result ? domainsig_result_json(result) : "(none)");
+        domainsig_result_free(result);
+        result = NULL;
+        st = domainsig_policy_judge_unattested(mapped, "pkg:npm/left-pad@1.3.0", "registry.npmjs.org", &result);
+        CHECK_STATUS(st, DOMAINSIG_OK, result);
+        CHECK(result && strstr(domainsig_result_json(result), "makes no claim about left-pad"), "no claim: %s",
+              result ? domainsig_result_json(result) : "(none)");
+        domainsig_result_free(result);
+        result = NULL;
+        st = domainsig_policy_judge_unattested(mapped, "pkg:npm/sigstore@1.0.0", "npm.other.example", &result);
+        CHECK_STATUS(st, DOMAINSIG_OK, result);
+        domainsig_result_free(result);
+        domainsig_policy_free(mapped);
+    }
 
     /* Argument errors. */
     CHECK(domainsig_trust_update((const uint8_t *)config, strlen(config), http_fetch, &stats, NULL) ==

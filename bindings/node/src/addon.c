@@ -9,6 +9,8 @@
  *   verifySync(policy, item) -> {status, json}
  *   verify(policy, item) -> Promise<{status, json}>
  *   verifyMany(policy, items[]) -> Promise<[{status, json}]>
+ *   judgeUnattested(policy, name: string, indexDomain: string|null) -> {status, json}
+ *     (domainsig_policy_judge_unattested: a file with no attestation; no cryptography, so synchronous)
  *   statusName(n: number) -> string, version() -> string
  *   trustUpdate / trustStatus: see src/trust.c
  * where item = [kind (0 bytes, 1 path, 2 digest), value (Buffer|string), name|null, bundle: Buffer,
@@ -242,6 +244,30 @@ static napi_value verify_sync(napi_env env, napi_callback_info info) {
     return r;
 }
 
+static napi_value missing_result(napi_env env);
+
+/* judgeUnattested(policy, name, indexDomain|null): may a file with no attestation pass? */
+static napi_value judge_unattested(napi_env env, napi_callback_info info) {
+    size_t argc = 3;
+    napi_value argv[3];
+    CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), NULL);
+    domainsig_policy *policy = argc == 3 ? get_policy(env, argv[0]) : NULL;
+    if (!policy) return NULL;
+    char *name = NULL, *domain = NULL;
+    if (!get_string(env, argv[1], &name, "name: expected a string without NUL characters")) return NULL;
+    if (!get_string(env, argv[2], &domain, "indexDomain: expected a string without NUL characters")) {
+        free(name);
+        return NULL;
+    }
+    domainsig_result *r = NULL;
+    domainsig_policy_judge_unattested(policy, name, domain, &r);
+    free(name);
+    free(domain);
+    napi_value out = r ? result_object(env, r) : missing_result(env);
+    domainsig_result_free(r);
+    return out;
+}
+
 /* An asynchronous verification of one item or a batch, run on the libuv pool. */
 typedef struct {
     napi_async_work work;
@@ -403,6 +429,7 @@ static napi_value init(napi_env env, napi_value exports) {
         {"verifySync", NULL, verify_sync, NULL, NULL, NULL, napi_enumerable, NULL},
         {"verify", NULL, verify_async, NULL, NULL, NULL, napi_enumerable, NULL},
         {"verifyMany", NULL, verify_many, NULL, NULL, NULL, napi_enumerable, NULL},
+        {"judgeUnattested", NULL, judge_unattested, NULL, NULL, NULL, napi_enumerable, NULL},
         {"statusName", NULL, status_name, NULL, NULL, NULL, napi_enumerable, NULL},
         {"version", NULL, version, NULL, NULL, NULL, napi_enumerable, NULL},
     };

@@ -91,6 +91,8 @@ def lib() -> ctypes.CDLL:
                 ctypes.POINTER(ResultP),
             ]
             so.domainsig_verify_bundle.restype = status
+            so.domainsig_policy_judge_unattested.argtypes = [PolicyP, c_char_p, c_char_p, ctypes.POINTER(ResultP)]
+            so.domainsig_policy_judge_unattested.restype = status
             so.domainsig_verify_many.argtypes = [PolicyP, ctypes.POINTER(Request), c_size_t, ctypes.POINTER(ResultP)]
             so.domainsig_verify_many.restype = status
             so.domainsig_result_status.argtypes = [ResultP]

@@ -386,6 +386,35 @@ class Policy:
                 answers[i] = _take_result(self._lib, results[j])
         return [r for r in answers if r is not None]
 
+    def judge_unattested(self, name: str, index_domain: Optional[str]) -> List[str]:
+        """Judges a file that has NO attestation (its index serves none, a direct URL): returns the
+        warnings to show when nothing asks for provenance of its package, so it may be installed;
+        raises :class:`VerificationError` otherwise, ``ATTESTATION_MISSING`` with a message naming
+        every voice that asks and what it said (``domains.mode`` ``require``, ``identities``,
+        ``publishers``, ``keys``, ``min_age``, ``packages[P]``, a publisher map that governs
+        ``index_domain`` and names publishers for the package, or any map while ``first_sight``
+        is off), ``TUF_MISSING`` when such a map never searched for the package.
+
+        ``name`` is a file name or purl as in :meth:`verify`, or a bare PyPI project name;
+        ``index_domain`` is where the file was fetched from, ``None`` for a file no index listed
+        (every map then governs it). The one rule of ``domainsig_policy_judge_unattested``.
+        """
+        ffi = _ffi()
+        self._check_open()
+        if not isinstance(name, str):
+            raise TypeError(f"name must be str, not {_kind(name)}")
+        raw_name = _c_string(name, "name")
+        domain = _domain(index_domain)
+        out = ffi.ResultP()
+        handle = self._acquire()
+        try:
+            self._lib.domainsig_policy_judge_unattested(handle, raw_name, domain, ffi.ctypes.byref(out))
+        finally:
+            self._release()
+        result = _take_result(self._lib, out).raise_for_status()
+        warnings = result.details.get("warnings", [])
+        return [str(w) for w in warnings] if isinstance(warnings, list) else []
+
     def _check_open(self) -> None:
         if self._closing:
             raise ValueError("the policy was closed")

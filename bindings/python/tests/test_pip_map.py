@@ -177,20 +177,48 @@ def test_a_map_policy_the_library_would_refuse_is_refused_before_pip_runs(tmp_pa
     assert r.returncode == 2 and 'domains.mode "ignore"' in r.stderr, r.stderr
 
 
-def test_which_maps_govern_a_file_without_provenance():
-    from domainsig.pip import maps
+def test_which_maps_govern_a_file_without_provenance(tmp_path):
+    # The library's rule (Policy.judge_unattested, with the verifier's mirror rule), as the gate
+    # calls it for each file without provenance.
+    import domainsig
+    from domainsig import trust
     from domainsig.pip.resolve import Candidate
+    from domainsig.pip.verify import judge_unattested
 
-    said = maps.Said(claims={"pypi.org": {"attrs": "pypi.org/publishers/attrs.json"}},
-                     mirrors=maps._mirrors({"domains": {"mirrors": {"https://Mirror.Example:443/": ["PyPI.org"]}}}))
+    repo = tmp_path / "publisher-map"
+    shutil.copytree(TUF / "publisher-map", repo)
+    cache = tmp_path / "cache"
+    trust.update(repo, repo / "1.root.json", str(cache),
+                 search={"index": "pypi.org", "packages": ["gitlab-oidc-project", "other"], "ecosystem": "pypi"})
 
-    def from_(domain, name="Attrs"):
-        c = Candidate(name, "1", "u", "attrs-1.tar.gz")
+    def policy(**extra):
+        doc = {"version": 1, "trusted_root": "public-good", "first_sight": True,
+               "domains": {"mode": "warn", "mirrors": {"https://Mirror.Example:443/": ["PyPI.org"]}},
+               "publishers_from": [{"tuf": {"repo": str(repo), "root": str(repo / "1.root.json")},
+                                    "cache": str(cache), "index": "pypi.org"}]}
+        doc.update(extra)
+        return domainsig.Policy.from_dict(doc)
+
+    p = policy()
+
+    def from_(domain, name="Gitlab_OIDC.project", filename=SDIST, p=p):
+        c = Candidate(name, "0.0.3", "u", filename)
         c.index_domain = domain
-        return said.downgrade(c)
+        return judge_unattested(p, c)
 
-    assert "the publisher map of pypi.org" in (from_("pypi.org") or "")
-    assert "the publisher map of pypi.org" in (from_("mirror.example") or "")
-    assert "listed by no index" in (from_(None) or "")
-    assert from_("test.pypi.org") is None
-    assert from_("pypi.org", "other") is None
+    target = "pypi.org/publishers/gitlab-oidc-project.json"
+    for domain in ("pypi.org", "mirror.example", "https://PyPI.org/"):
+        why = from_(domain)[0] or ""
+        assert "ATTESTATION_MISSING" in why and "the publisher map of pypi.org" in why and target in why, why
+        assert REAL in why and "downgrade" in why, why
+    assert "listed by no index" in (from_(None)[0] or "")
+    # test.pypi.org is not pypi.org, nor a mirror the policy allows for it.
+    why, notes = from_("test.pypi.org")
+    assert why is None and any("governs only files fetched from pypi.org" in n for n in notes), notes
+    # No claim: installed with a note, under first_sight; refused without it.
+    why, notes = from_("pypi.org", "other", "other-1.0.tar.gz")
+    assert why is None and any("makes no claim about other" in n for n in notes), notes
+    why = from_("pypi.org", "other", "other-1.0.tar.gz", policy(first_sight=False))[0] or ""
+    assert "first_sight is off" in why, why
+    # A file whose name gives the claimed project is judged under it too, whatever pip calls it.
+    assert "the publisher map of pypi.org" in (from_("pypi.org", "other")[0] or "")

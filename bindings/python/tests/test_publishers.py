@@ -45,11 +45,17 @@ def test_min_age_counts_from_the_verified_signing_time():
     assert e.value.code == "POLICY_INVALID"
 
 
-def test_the_pip_gate_counts_publishers_and_min_age_as_asking_something():
-    # A file without provenance passes the gate only where the policy asks nothing of its package.
-    from domainsig.pip import allows_unattested as _policy_allows_unattested
-
+def test_publishers_and_min_age_ask_for_provenance_of_every_package():
+    # A file without provenance passes only where nothing asks for it (the library's one rule,
+    # Policy.judge_unattested, which the gates call): min_age too, since only an attestation
+    # gives a verified signing time.
     base = {"version": 1, "domains": {"mode": "warn"}, "first_sight": True}
-    assert _policy_allows_unattested(base, "attrs")
-    assert not _policy_allows_unattested(dict(base, publishers=[GITLAB]), "attrs")
-    assert not _policy_allows_unattested(dict(base, min_age="3d"), "attrs")
+    warnings = domainsig.Policy.from_dict(base).judge_unattested("attrs", "pypi.org")
+    assert warnings and warnings[0].startswith("attrs, fetched from pypi.org, has no attestation"), warnings
+    for extra, words in (({"publishers": [GITLAB]}, "facutuesca/gitlab-oidc-project"), ({"min_age": "3d"}, "min_age 3d")):
+        with pytest.raises(domainsig.VerificationError) as e:
+            domainsig.Policy.from_dict(dict(base, **extra)).judge_unattested("attrs-24.1.0.tar.gz", None)
+        assert (e.value.code, e.value.status) == ("ATTESTATION_MISSING", 71)
+        assert words in e.value.details["message"] and "listed by no index" in e.value.details["message"]
+    with pytest.raises(TypeError):
+        domainsig.Policy.from_dict(base).judge_unattested(b"attrs", None)  # type: ignore[arg-type]

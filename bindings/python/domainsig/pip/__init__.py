@@ -33,8 +33,8 @@ from .._policy import Policy
 from . import fetch, maps, pylock_gate
 from .install import install
 from .lock import StagedFile
-from .resolve import Candidate, GateError, normalize, pip_options, report, split_args
-from .verify import Indexes, allows_unattested, stage, verify
+from .resolve import Candidate, GateError, pip_options, report, split_args
+from .verify import Indexes, judge_unattested, stage, verify
 
 __all__ = ["gate", "main", "GateError"]
 
@@ -100,7 +100,7 @@ def _gate(policy: Optional[Policy], policy_doc: Dict[str, Any], args: List[str],
     stage(candidates, staging, budget)
     verify(policy, candidates, Indexes(options.index_urls, budget))
 
-    refused, warnings, locked = judge(policy_doc, candidates, maps_said=said)
+    refused, warnings, locked = judge(policy, candidates)
     if not announce(refused, warnings, len(candidates)):
         return 1
     return install(locked, options.install_args, work)
@@ -116,12 +116,12 @@ def compile_policy(policy_doc: Dict[str, Any], what: str = "the policy") -> Poli
         raise GateError(f"{what} cannot be compiled: {code}: {getattr(e, 'message', e)}") from None
 
 
-def judge(policy_doc: Dict[str, Any], candidates: Sequence[Candidate],
-          downgrade: Optional[Callable[[Candidate], Optional[str]]] = None,
-          maps_said: Optional[maps.Said] = None) -> Tuple[List[str], List[str], List[StagedFile]]:
-    """Each file's verdict: (refusals, warnings, the files to install). ``downgrade`` says why a file
-    without provenance is refused whatever the policy allows (a lock recorded its publishers), as
-    ``maps_said`` does (a publisher map names its publishers: :mod:`.maps`)."""
+def judge(policy: Policy, candidates: Sequence[Candidate],
+          downgrade: Optional[Callable[[Candidate], Optional[str]]] = None) -> Tuple[List[str], List[str], List[StagedFile]]:
+    """Each file's verdict: (refusals, warnings, the files to install). A file without provenance
+    is judged by the library (``policy``: the policy with its maps, without a lock's pins:
+    :func:`.verify.judge_unattested`); ``downgrade`` says why such a file is refused whatever the
+    policy allows (a lock recorded its publishers)."""
     refused: List[str] = []
     warnings: List[str] = []
     locked: List[StagedFile] = []
@@ -144,13 +144,14 @@ def judge(policy_doc: Dict[str, Any], candidates: Sequence[Candidate],
                 refused.append(f"{label} from {c.index_domain}: {c.verdict.code} ({c.verdict.status}): {msg}")
         elif downgrade is not None and (why := downgrade(c)):
             refused.append(f"{label}: no provenance: {c.why_unattested}; {why}")
-        elif maps_said is not None and (why := maps_said.downgrade(c)):
-            refused.append(f"{label}: no provenance: {c.why_unattested}; {why}")
-        elif allows_unattested(policy_doc, normalize(c.name)):
-            warnings.append(f"{label}: installed WITHOUT provenance ({c.why_unattested}); the policy does not require it")
-            locked.append(StagedFile(c.name, c.path, c.sha256))
         else:
-            refused.append(f"{label}: no provenance: {c.why_unattested}; the policy requires a verified attestation")
+            why, notes = judge_unattested(policy, c)
+            if why is None:
+                warnings.append(f"{label}: installed WITHOUT provenance ({c.why_unattested}); the policy does not require it")
+                warnings += [f"{label}: {n}" for n in notes]
+                locked.append(StagedFile(c.name, c.path, c.sha256))
+            else:
+                refused.append(f"{label}: no provenance: {c.why_unattested}; the policy requires a verified attestation: {why}")
     return refused, warnings, locked
 
 

@@ -7,17 +7,13 @@ report, or the lock's packages) it runs, for each map, a TUF update through the 
 those names, and only then compiles the policy. A refused update refuses the install with its
 reason; the library leaves the cache as it was.
 
-What a map means for a file *without* provenance (the library judges only attested files):
-
-- a map that governs the file (fetched from the map's index, or from a mirror ``domains.mirrors``
-  allows for it) and **names publishers** for its project: refused, a downgrade (the index says the
-  project is published with attestations);
-- a file that no index listed (a direct URL): every map counts, so any map naming publishers for
-  the project refuses it;
-- **no claim**: the map asks nothing of the file, and the rest of the policy decides, with one
-  addition: unless ``first_sight`` is on, a policy with a map asks for provenance
-  (:func:`domainsig.pip.verify.allows_unattested`), since an attested file of a project no map
-  claims is then refused too, and taking the provenance away must not do better.
+What a map means for a file *without* provenance is the library's to say, one rule for every
+door (:meth:`domainsig.Policy.judge_unattested`, called by :func:`.verify.judge_unattested`): a map
+that governs the file (its index, or a mirror ``domains.mirrors`` allows for it; every map for a
+file no index listed) and names publishers for its project refuses it as a downgrade; where it
+makes no claim it asks nothing by itself, but without ``first_sight`` any map asks for provenance
+(an attested file of a project no source speaks for is refused then, and taking the provenance
+away must not do better).
 """
 
 from __future__ import annotations
@@ -62,26 +58,10 @@ class MapSpec:
 
 @dataclass
 class Said:
-    """What the maps said about the names the gate searched: per map index, the projects it
-    names publishers for (project -> where: target, role, digest)."""
+    """What :func:`refresh` leaves for the gate: the policy to compile, its maps named exactly as
+    they were updated (the library reads what each map says from the cache)."""
 
-    claims: Dict[str, Dict[str, str]] = field(default_factory=dict)
-    mirrors: Dict[str, List[str]] = field(default_factory=dict)
-    #: The policy to compile: its maps named exactly as they were updated.
     policy: Dict[str, Any] = field(default_factory=dict)
-
-    def downgrade(self, c: Candidate) -> Optional[str]:
-        """Why ``c``, a file without provenance, is refused by a map (None: no map claims it)."""
-        project = normalize(c.name)
-        domain = _domain(c.index_domain) if c.index_domain else None
-        for index, claims in self.claims.items():
-            if project not in claims:
-                continue
-            if domain is None or domain == index or index in self.mirrors.get(domain, []):
-                fetched = f"fetched from {c.index_domain}" if domain else "listed by no index"
-                return (f"the publisher map of {index} names its publisher(s) ({claims[project]}), so a file "
-                        f"{fetched} without provenance is a downgrade and is refused")
-        return None
 
 
 def _domain(text: str) -> str:
@@ -165,13 +145,13 @@ def searched_names(candidates: Iterable[Candidate]) -> List[str]:
         if c.local:
             continue  # the user's own file: installed as given, never judged
         names.setdefault(normalize(c.name))
-        stem = _project_of(c.filename)
+        stem = project_of(c.filename)
         if stem is not None:
             names.setdefault(normalize(stem))
     return list(names)
 
 
-def _project_of(filename: str) -> Optional[str]:
+def project_of(filename: str) -> Optional[str]:
     # Wheel: {distribution}-{version}(-{build})?-{python}-{abi}-{platform}.whl (PEP 427); sdist:
     # {name}-{version}.tar.gz (PEP 625). Only the part before the first '-' of a wheel, and before
     # the last '-' of an sdist.
@@ -191,7 +171,7 @@ def refresh(policy: Mapping[str, Any], names: Sequence[str]) -> Said:
     searched (before any update) or an update is refused (the library leaves that cache as it
     was): the command then installs and locks nothing."""
     maps = specs(policy)
-    said = Said(mirrors=_mirrors(policy), policy=dict(policy))
+    said = Said(policy=dict(policy))
     if not maps:
         return said
     said.policy["publishers_from"] = [m.entry for m in maps]
@@ -215,17 +195,4 @@ def refresh(policy: Mapping[str, Any], names: Sequence[str]) -> Said:
         missing = [n for n in wanted if f"{prefix}{n}.json" not in asked]
         if missing:
             raise GateError(f"the publisher map of {m.index} ({m.at}) was not searched for {', '.join(missing[:5])}")
-        claims = said.claims.setdefault(index, {})
-        for t in report.get("targets", []) or []:
-            name = t.get("name", "") if isinstance(t, dict) else ""
-            if name.startswith(prefix) and name.endswith(".json") and t.get("domain") == index:
-                claims[name[len(prefix) : -len(".json")]] = f"{name} in role {t.get('role')}, sha256 {t.get('sha256')}"
     return said
-
-
-def _mirrors(policy: Mapping[str, Any]) -> Dict[str, List[str]]:
-    domains = policy.get("domains")
-    mirrors = domains.get("mirrors") if isinstance(domains, dict) else None
-    if not isinstance(mirrors, dict):
-        return {}
-    return {_domain(str(k)): [_domain(str(u)) for u in v] for k, v in mirrors.items() if isinstance(v, list)}

@@ -206,7 +206,8 @@ def install_lock(policy_doc: Dict[str, Any], args: List[str], work: str) -> int:
         return (f"{os.path.basename(path)} records its publisher(s) {', '.join(map(identities.describe, rec))}, "
                 "so a file without provenance is a downgrade and is refused")
 
-    refused, warnings, locked = judge(policy_doc, candidates, downgrade, said)
+    # The lock's own rule (``downgrade``) first; then the policy and its maps, without the lock's pins.
+    refused, warnings, locked = judge(_compile(said.policy, False), candidates, downgrade)
     if not announce(refused, warnings, len(candidates)):
         return 1
     return install(locked, options.install_args, work, in_process=True)
@@ -256,7 +257,7 @@ def lock(policy_doc: Dict[str, Any], args: List[str], work: str) -> int:
 
     from . import announce, judge
 
-    refused, warnings, _ = judge(policy_doc, candidates, maps_said=said)
+    refused, warnings, _ = judge(_compile(said.policy, False), candidates)
     if not announce(refused, warnings, len(candidates), what="locked"):
         print("domainsig.pip: no lock was written", file=sys.stderr)
         return 1

@@ -191,23 +191,26 @@ def verify(policy: Policy, candidates: Sequence[Candidate], indexes: Indexes,
                 c.verdict = r
 
 
-def allows_unattested(policy: Dict[str, Any], project: str) -> bool:
-    """A file without provenance passes, with a warning, only where the policy asks nothing of its
-    package: ``domains.mode`` is ``warn`` or ``ignore``, there are no global ``identities``,
-    ``publishers``, ``min_age`` or ``keys``, no ``publishers_from`` unless ``first_sight`` is on, and
-    ``packages`` has no entry for it (signers pinned for some packages only). Under ``require``, or
-    with any signer rule that covers the package, it is refused."""
-    domains = policy.get("domains")
-    mode = domains.get("mode", "require") if isinstance(domains, dict) else "require"
-    if mode not in ("warn", "ignore") or policy.get("identities") or policy.get("keys"):
-        return False
-    # Publisher pins and a cool-down ask something of every package too (docs/publishers.md).
-    if policy.get("publishers") or policy.get("min_age"):
-        return False
-    # A publisher map accepts only the signers it names: where it makes no claim, an attested file
-    # is refused unless first_sight, so an unattested one must be too (a map that names publishers
-    # refuses it in any case: maps.Said.downgrade).
-    if policy.get("publishers_from") and policy.get("first_sight") is not True:
-        return False
-    packages = policy.get("packages")
-    return not (isinstance(packages, dict) and any(normalize(str(n)) == project for n in packages))
+def judge_unattested(policy: Policy, c: Candidate) -> Tuple[Optional[str], List[str]]:
+    """Judges ``c``, a file without provenance, by the library's one rule
+    (:meth:`domainsig.Policy.judge_unattested`: the policy's signer rules, ``min_age``, its
+    ``packages`` entries, ``domains.mode``, and the publisher maps that govern the index it came
+    from, with the verifier's own mirror rule). Returns (why it is refused, None when it may be
+    installed; the library's notes to show). The file is judged under the project pip names and,
+    when its file name gives another, under that one too (the library judges an attested file
+    under its file name's project; the maps searched both: :func:`.maps.searched_names`)."""
+    from .._status import VerificationError
+    from .maps import project_of
+
+    names = [normalize(c.name)]
+    stem = project_of(c.filename)
+    if stem is not None and normalize(stem) not in names:
+        names.append(normalize(stem))
+    notes: List[str] = []
+    for n in names:
+        try:
+            notes += policy.judge_unattested(n, c.index_domain)[1:]
+        except VerificationError as e:
+            return f"{e.code} ({e.status}): {e.message}", []
+    return None, notes
+
