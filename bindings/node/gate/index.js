@@ -15,17 +15,37 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { Policy } = require('..');
+const { Policy, VerificationError } = require('..');
 const { Budget, GateError } = require('./fetch');
 const { splitArgs, workspaceFolders, lockOnly, npmConfig, npmPrefix, lockedPackages, declaredAliases } = require('./resolve');
-const { fetchAll, verifyAll, allowsUnattested } = require('./verify');
+const { fetchAll, verifyAll, registryDomain, purl } = require('./verify');
 const { install } = require('./install');
 const trustfile = require('./trustfile');
 const maps = require('./maps');
 
 const USAGE = 'usage: domainsig-npm install [npm install args...] --policy P.json  (or DOMAINSIG_POLICY=P.json)';
 
-function judge(policyDoc, pkgs, downgrade = () => null) {
+/**
+ * What the library says of a package without attestations, fetched from each of its domains (its
+ * registry's and its tarball's host; none for a tarball no registry lists): warnings when nothing
+ * asks for provenance of it there, else the refusal naming each voice that asks
+ * (`Policy.judgeUnattested`, the one rule of every door: docs/gates.md).
+ */
+function judgeUnattested(policy, p) {
+  const domains = p.registry ? [registryDomain(p.registry), ...(p.fetchDomain ? [p.fetchDomain] : [])] : [null];
+  const notes = [];
+  for (const d of domains) {
+    try {
+      notes.push(...policy.judgeUnattested(purl(p.name, p.version), d).slice(1));
+    } catch (e) {
+      if (!(e instanceof VerificationError)) throw e;
+      return { refusal: `${e.code} (${e.status}): ${(e.details && e.details.message) || e.message}` };
+    }
+  }
+  return { notes };
+}
+
+function judge(policy, pkgs, downgrade = () => null) {
   const refused = [];
   const warnings = [];
   for (const p of pkgs) {
@@ -40,10 +60,13 @@ function judge(policyDoc, pkgs, downgrade = () => null) {
       }
     } else if (downgrade(p)) {
       refused.push(`${label}: no attestations: ${p.unattested}; ${downgrade(p)}`);
-    } else if (allowsUnattested(policyDoc, p.name)) {
-      warnings.push(`${label}: installed WITHOUT attestations (${p.unattested}); the policy does not require them`);
     } else {
-      refused.push(`${label}: no attestations: ${p.unattested}; the policy requires verified attestations`);
+      const { refusal, notes } = judgeUnattested(policy, p);
+      if (refusal) refused.push(`${label}: no attestations: ${p.unattested}; ${refusal}`);
+      else {
+        warnings.push(`${label}: installed WITHOUT attestations (${p.unattested}); the policy does not require them`);
+        for (const n of notes) warnings.push(`${label}: ${n}`);
+      }
     }
   }
   return { refused, warnings };
@@ -132,10 +155,10 @@ async function gate(argv) {
 
   const acceptCommand = (name) => ['domainsig-npm', ...trustfile.splitAccept(argv).rest, trustfile.FLAG, name]
     .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ');
-  // A package without attestations never reaches the library: the trust file and each map that
-  // names its publishers refuse it here.
-  const unattested = (p) => [maps.claims(mapList, p), trustfile.downgrade(trust, accept, p, acceptCommand)].filter(Boolean).join('; ') || null;
-  const { refused, warnings } = judge(policyDoc, pkgs, unattested);
+  // A package without attestations: the trust file's record refuses it first (with the command
+  // that accepts it), then the library judges it (the policy, each map that governs it).
+  const unattested = (p) => trustfile.downgrade(trust, accept, p, acceptCommand);
+  const { refused, warnings } = judge(policy, pkgs, unattested);
   const { hints, notes, next, changed } = trustfile.reconcile(trust, pkgs, accept, acceptCommand);
   const fetched = pkgs.filter((p) => !p.local && !p.bundledIn).length;
   for (const w of warnings) console.error(`domainsig-npm: warning: ${w}`);

@@ -138,7 +138,7 @@ function describe(m) {
 
 /**
  * Runs each map's TUF update, searching it for the name of every fetched package it governs, one
- * map after another (two maps may share a cache). Each map keeps what its report says.
+ * map after another (two maps may share a cache).
  */
 async function update(maps, pkgs, policyDoc, fetchFn) {
   const mirrors = (policyDoc.domains && policyDoc.domains.mirrors) || {};
@@ -148,14 +148,9 @@ async function update(maps, pkgs, policyDoc, fetchFn) {
     m.searched = names;
     const search = { index: m.index, packages: [...names].sort(), ecosystem: 'npm' };
     try {
-      const report = await trust.update({ ...m.where, search, fetch: fetchFn });
-      // What the map says, by entry name (src/trust/publisher_map.rs target_name:
-      // `<index>/publishers/<project>.json`): each name searched, and each entry found through
-      // the delegation named after the index.
-      const index = normalize(m.index);
-      m.entryName = (project) => `${index}/publishers/${project}.json`;
-      m.asked = new Set(report.asked || []);
-      m.found = new Map((report.targets || []).filter((t) => t.domain === index).map((t) => [t.name, t]));
+      // The library reads what the map says from the verified cache (policy load, verification
+      // and Policy.judgeUnattested for a package without attestations).
+      await trust.update({ ...m.where, search, fetch: fetchFn });
     } catch (e) {
       const why = typeof e.status === 'number' ? `${e.code} (${e.status}): ${(e.details && e.details.message) || e.message}` : e.message;
       throw new GateError(`${m.at}: the TUF update of ${describe(m)} was refused: ${why}`);
@@ -163,27 +158,4 @@ async function update(maps, pkgs, policyDoc, fetchFn) {
   }
 }
 
-/**
- * What the maps say about a package the library never judges (no attestations at all): the words
- * of each map that names publishers for it, or null when none does (no claim: the other voices
- * decide). A map's answer is read from its verified update report: its entry is a target found
- * through the delegation named after the index.
- */
-function claims(maps, p) {
-  const said = [];
-  for (const m of maps) {
-    if (!m.searched || !m.searched.has(p.name)) continue;
-    const name = m.entryName(p.name);
-    // The report lists the entries the library searched: one spelled otherwise here would read
-    // as "no claim", so it refuses instead.
-    if (!m.asked.has(name)) {
-      said.push(`${describe(m)} was searched for ${p.name}, but its update report does not list ${name}, so what it says is unknown`);
-      continue;
-    }
-    const t = m.found.get(name);
-    if (t) said.push(`${describe(m)} names the publishers of ${p.name} (${t.name} in role ${t.role}, sha256 ${t.sha256}), so it must come with provenance from one of them`);
-  }
-  return said.length ? said.join('; ') : null;
-}
-
-module.exports = { read, withoutMaps, withMaps, normalize, governs, fetcher, update, claims, describe };
+module.exports = { read, withoutMaps, withMaps, normalize, governs, fetcher, update, describe };

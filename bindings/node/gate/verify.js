@@ -123,14 +123,4 @@ async function verifyAll(policy, pkgs) {
   }));
 }
 
-/** Same rule as the pip gate: see docs/gates.md. */
-function allowsUnattested(policy, name) {
-  const mode = (policy.domains && policy.domains.mode) || 'require';
-  if (!['warn', 'ignore'].includes(mode)) return false;
-  if ((policy.identities && policy.identities.length) || (policy.keys && policy.keys.length)) return false;
-  // Publisher pins and a cool-down ask something of every package too (docs/publishers.md).
-  if ((policy.publishers && policy.publishers.length) || policy.min_age) return false;
-  return !(policy.packages && Object.prototype.hasOwnProperty.call(policy.packages, name));
-}
-
-module.exports = { limits, fetchAll, verifyAll, allowsUnattested, checkIntegrity, registryDomain, purl };
+module.exports = { limits, fetchAll, verifyAll, checkIntegrity, registryDomain, purl };
