@@ -316,10 +316,18 @@ fn one_page_per_project_and_unattested_only_where_the_policy_asks_nothing() {
         docs: [("https://i.example/simple/p/".to_owned(), page.to_string().into_bytes())].into(),
         asked: Default::default(),
     };
-    // Asks nothing of `p`: warn mode, no identities or keys, a pin only for another package.
-    let lenient = policy(
-        serde_json::json!({"domains": {"mode": "warn"}, "packages": {"other": {"identities": [{"issuer": "https://x.example", "san": "s"}]}}}),
-    );
+    // A pin only for another package and first sight off: the policy accepts no signer for `p`, so
+    // an attested `p` would be refused, and one without provenance may not do better.
+    let pinned_other = serde_json::json!({"domains": {"mode": "warn"}, "packages": {"other": {"identities": [{"issuer": "https://x.example", "san": "s"}]}}});
+    let r = verify(&policy(pinned_other.clone()), &lock, &host, 1, &|_| {});
+    assert!(r.entries.iter().all(|e| e.status() == Status::AttestationMissing), "{}", r.to_json());
+    assert!(r.to_json().contains("first_sight is off and no source names a signer for p"), "{}", r.to_json());
+    host.asked.lock().unwrap().clear();
+    // Asks nothing of `p`: warn mode, no identities or keys, a pin only for another package, and
+    // first sight (which would accept an attested `p`'s first signer).
+    let mut lenient = pinned_other;
+    lenient["first_sight"] = true.into();
+    let lenient = policy(lenient);
     let r = verify(&lenient, &lock, &host, 2, &|_| {});
     assert!(r.ok());
     assert_eq!(r.count(Verdict::Unattested), 2);

@@ -16,9 +16,11 @@
 //!   so a file without them is a downgrade. A file no index listed (`index_domain` `None`) is
 //!   governed by every map. A map the cache never searched for the package cannot say it makes
 //!   no claim: `TUF_MISSING`, as for an attested file;
-//! - a map that makes no claim (or governs another index) asks nothing by itself, but while
-//!   `first_sight` is off a policy with a map accepts no signer for a package no source speaks for,
-//!   so an attested file of that package would be refused: without `first_sight`, any map asks.
+//! - a map that makes no claim (or governs another index) asks nothing by itself;
+//! - `first_sight` off, when no voice above speaks for the package: the policy then accepts no
+//!   signer for it, so an attested file of it would be refused, and one without provenance may not
+//!   do better (a policy pinning `packages` for some packages only, or with a map that makes no
+//!   claim, installs the others without provenance only with `first_sight` on).
 
 use super::signers::{governs, package_pin};
 use super::{Mode, Policy};
@@ -70,7 +72,20 @@ impl Policy {
         let mut asks = Vec::new();
         let mut notes = Vec::new();
         self.policy_asks(&pkgs, &mut asks)?;
-        self.maps_ask(&pkgs, index.as_ref(), &what, &mut asks, &mut notes)?;
+        self.maps_ask(&pkgs, index.as_ref(), &mut asks, &mut notes)?;
+        if asks.is_empty() && !self.first_sight {
+            // No voice names a signer for the package, so without first sight an attested file of
+            // it would be refused: one without provenance may not do better.
+            asks.push(Ask {
+                path: "first_sight".into(),
+                said: format!(
+                    "first_sight is off and no source names a signer for {what} (no identities, publishers or \
+                     keys, no packages entry{}), so an attested file of it would be refused and one without \
+                     provenance may not do better (set first_sight to install it with a warning)",
+                    if self.maps.is_empty() { "" } else { ", no publisher map claims it" }
+                ),
+            });
+        }
         let from = match (&index, index_domain) {
             (Some(f), _) => format!("fetched from {f}"),
             (None, Some(s)) => format!("fetched from {s}"),
@@ -159,11 +174,9 @@ impl Policy {
         &self,
         pkgs: &[PackageRef],
         index: Option<&Domain>,
-        what: &str,
         asks: &mut Vec<Ask>,
         notes: &mut Vec<String>,
     ) -> Result<()> {
-        let mut claimed = false;
         for (i, m) in self.maps.iter().enumerate() {
             let at = format!("publishers_from[{i}]");
             if let Some(f) = index.filter(|f| !governs(self, m.index(), f)) {
@@ -175,7 +188,6 @@ impl Policy {
                 continue;
             }
             if pkgs.is_empty() {
-                claimed = true;
                 asks.push(Ask {
                     path: at,
                     said: format!("{} cannot be asked about a name read as no package", m.describe()),
@@ -185,7 +197,6 @@ impl Policy {
             for pkg in pkgs {
                 match m.lookup(&pkg.name) {
                     Lookup::Claim(e) => {
-                        claimed = true;
                         asks.push(Ask {
                             path: at.clone(),
                             said: format!(
@@ -205,17 +216,6 @@ impl Policy {
                     Lookup::NotSearched => return Err(m.not_searched(&pkg.name).at(at)),
                 }
             }
-        }
-        if !claimed && !self.maps.is_empty() && !self.first_sight {
-            asks.push(Ask {
-                path: "first_sight".into(),
-                said: format!(
-                    "publishers_from names {} map(s) and first_sight is off, so an attested file of {what} would be \
-                     refused unless a source named its signer, and one without provenance may not do better \
-                     (set first_sight to install it with a warning)",
-                    self.maps.len()
-                ),
-            });
         }
         Ok(())
     }

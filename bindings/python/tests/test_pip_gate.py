@@ -275,10 +275,15 @@ def test_file_without_provenance_is_refused_under_identities(tmp_path, serve):
 
 
 def test_file_without_provenance_passes_with_a_warning_when_the_policy_requires_nothing(tmp_path, serve):
-    # Signers pinned for another package only, domains in `warn`: rfc8785 is not covered.
+    # Signers pinned for another package only, domains in `warn`: rfc8785 is not covered. Without
+    # first sight the policy accepts no signer for it, so an attested rfc8785 would be refused, and
+    # one without provenance may not do better.
     index = serve({WHEEL: ((RFC8785 / "artifact").read_bytes(), None)})
     p = policy(index.port, identities=False)
     p.update(identities=[], packages={"sampleproject": {"identities": [IDENTITY]}})
+    refused(*gate(tmp_path, index, p, target="no-first-sight"), "ATTESTATION_MISSING",
+            "first_sight is off and no source names a signer for rfc8785")
+    p["first_sight"] = True
     run, installed = gate(tmp_path, index, p)
     assert run.returncode == 0, run.stderr
     assert "rfc8785" in installed

@@ -11,9 +11,9 @@ What a map means for a file *without* provenance is the library's to say, one ru
 door (:meth:`domainsig.Policy.judge_unattested`, called by :func:`.verify.judge_unattested`): a map
 that governs the file (its index, or a mirror ``domains.mirrors`` allows for it; every map for a
 file no index listed) and names publishers for its project refuses it as a downgrade; where it
-makes no claim it asks nothing by itself, but without ``first_sight`` any map asks for provenance
-(an attested file of a project no source speaks for is refused then, and taking the provenance
-away must not do better).
+makes no claim it asks nothing by itself; then, as for any package no source speaks for, the file
+passes (with a warning) only with ``first_sight`` on (an attested file of such a project is refused
+without it, and taking the provenance away must not do better).
 """
 
 from __future__ import annotations
