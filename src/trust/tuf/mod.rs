@@ -120,7 +120,7 @@ pub fn update_for(cfg: &TufConfig, fetcher: &dyn Fetcher, wanted: &[String]) -> 
         asked,
     };
     for (t, bytes) in loaded.targets {
-        cache::write_atomic(&stage.dir.join("targets").join(&t.sha256), &bytes)?;
+        cache::write_staged(&stage.dir.join("targets").join(&t.sha256), &bytes)?;
         report.targets.push(t);
     }
     report.changed = changes(previous.as_ref(), &report);
@@ -138,7 +138,7 @@ pub fn update_for(cfg: &TufConfig, fetcher: &dyn Fetcher, wanted: &[String]) -> 
             limits::MAX_TUF_METADATA_BYTES
         )));
     }
-    cache::write_atomic(&stage.dir.join("report.json"), &json)?;
+    cache::write_staged(&stage.dir.join("report.json"), &json)?;
     stage.publish()?;
     report.mark_expired(now());
     Ok(report)
