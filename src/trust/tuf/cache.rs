@@ -550,8 +550,9 @@ mod tests {
     use super::*;
     use std::sync::Mutex;
 
-    /// What [`sync_tree`] synced, per stage folder: files, then folders.
-    static SYNCED: Mutex<Vec<(PathBuf, Vec<PathBuf>, Vec<PathBuf>)>> = Mutex::new(Vec::new());
+    /// A stage folder, the files [`sync_tree`] synced in it, then its folders.
+    type Synced = (PathBuf, Vec<PathBuf>, Vec<PathBuf>);
+    static SYNCED: Mutex<Vec<Synced>> = Mutex::new(Vec::new());
 
     pub(super) fn synced(dir: &Path, files: &[PathBuf], dirs: &[PathBuf]) {
         SYNCED.lock().unwrap().push((dir.to_owned(), files.to_vec(), dirs.to_vec()));
