@@ -26,6 +26,12 @@
 //! last to finish cannot roll the cache back. The lock is never held while the host fetches, so
 //! a nested update cannot wait for itself.
 //!
+//! Files of a generation being built are written without fsync; publishing first syncs every
+//! file and folder of it (in parallel, so journal commits are shared), then renames `current`,
+//! syncs the repository's folder, and only then stamps the old generation retired. A crash at
+//! any point leaves `current` naming a complete generation: the old one, intact, until the new
+//! one is durable.
+//!
 //! A generation that stops being live is stamped `retired` with the time, and removed once it has
 //! been retired for ten minutes, so a reader that resolved `current` just before a swap still
 //! finds its files. A generation whose `lock` is held (an update still building it) is never
@@ -78,8 +84,9 @@ pub(crate) fn write_atomic(p: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Writes `bytes` to `p` inside a staging generation: no temporary file and no fsync. Nothing
 /// reads a stage before it is published, and [`Stage::publish`] syncs every file of it first, in
-/// one pass: an fsync per file as it is written cost about 4 ms each, 9 s for the 2,200 files of a
-/// 1,000-project publisher map update (issue 18).
+/// one pass: an fsync per file as it was written cost 4 to 6 ms each on a shared machine, 5.5 to
+/// 11.5 s for the 2,250 files of a 1,000-project publisher map update (issue 18,
+/// `benches/publisher_map.rs`).
 pub(crate) fn write_staged(p: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(p, bytes).map_err(|e| error::tuf_cache(format!("cannot write {}: {e}", p.display())))
 }
