@@ -127,7 +127,7 @@ fn sync_tree(dir: &Path) -> Result<()> {
                 loop {
                     let i = at.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(p) = files.get(i) else { break };
-                    if let Err(e) = File::open(p).and_then(|f| f.sync_all()) {
+                    if let Err(e) = open_to_sync(p).and_then(|f| f.sync_all()) {
                         if let Ok(mut f) = failed.lock() {
                             f.get_or_insert(io(p, e));
                         }
@@ -146,6 +146,16 @@ fn sync_tree(dir: &Path) -> Result<()> {
     #[cfg(test)]
     tests::synced(dir, &files, &dirs);
     Ok(())
+}
+
+/// A file opened so that it can be synced: reading is enough on Unix, Windows' FlushFileBuffers
+/// needs write access.
+fn open_to_sync(p: &Path) -> std::io::Result<File> {
+    #[cfg(unix)]
+    let f = File::open(p);
+    #[cfg(not(unix))]
+    let f = std::fs::OpenOptions::new().write(true).open(p);
+    f
 }
 
 /// Makes `d`'s entries (files created, renamed or removed in it) durable.
