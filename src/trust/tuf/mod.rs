@@ -128,7 +128,7 @@ pub fn update_for(cfg: &TufConfig, fetcher: &dyn Fetcher, wanted: &[String]) -> 
         }
     }
     for (t, bytes) in loaded.targets {
-        cache::write_atomic(&stage.dir.join("targets").join(&t.sha256), &bytes)?;
+        cache::write_staged(&stage.dir.join("targets").join(&t.sha256), &bytes)?;
         report.targets.push(t);
     }
     report.changed = changes(previous.as_ref(), &report);
@@ -156,7 +156,7 @@ pub fn update_for(cfg: &TufConfig, fetcher: &dyn Fetcher, wanted: &[String]) -> 
             limits::MAX_TUF_REPORT_BYTES
         )));
     }
-    cache::write_atomic(&stage.dir.join("report.json"), &json)?;
+    cache::write_staged(&stage.dir.join("report.json"), &json)?;
     stage.publish()?;
     report.mark_expired(now());
     Ok(report)

@@ -133,13 +133,13 @@ impl Reuse {
         }
     }
 
-    /// Writes the kept metadata into generation `gen`.
+    /// Writes the kept metadata into staging generation `generation`.
     pub(crate) fn save(&self, generation: &Path) -> Result<()> {
         let dir = generation.join(DIR);
         std::fs::create_dir_all(&dir).map_err(|e| error::tuf_cache(format!("cannot create {}: {e}", dir.display())))?;
         let kept = self.kept.lock().map_err(|_| error::internal("the reuse record was poisoned"))?;
         for (name, bytes) in kept.iter() {
-            cache::write_atomic(&dir.join(name), bytes)?;
+            cache::write_staged(&dir.join(name), bytes)?;
         }
         Ok(())
     }
