@@ -151,14 +151,15 @@ def test_a_file_without_provenance_under_a_map_that_names_its_publisher_is_refus
 
 def test_hostile_names_are_refused_before_any_update(tmp_path):
     from domainsig.pip import maps
+    from domainsig.pip.fetch import Budget
     from domainsig.pip.resolve import Candidate, GateError
 
     policy = {"publishers_from": [{"tuf": {"repo": str(tmp_path / "nowhere")}, "cache": str(tmp_path / "c"), "index": "pypi.org"}]}
     for name in ["../../etc/passwd", "a/b", "evil\\x", "x\n", "caf\u00e9", "-a", "a" * 215, ""]:
         with pytest.raises(GateError, match="cannot be looked up in a publisher map"):
-            maps.refresh(policy, [name])
+            maps.refresh(policy, [name], Budget())
     with pytest.raises(GateError, match=f"at most {maps.MAX_NAMES}"):
-        maps.refresh(policy, [f"p{i}" for i in range(maps.MAX_NAMES + 1)])
+        maps.refresh(policy, [f"p{i}" for i in range(maps.MAX_NAMES + 1)], Budget())
     assert not (tmp_path / "c").exists()
     # Names that normalise alike are searched once; a file name's project is searched too (the
     # library judges a file under it), a file name that is no plain name adds nothing.
@@ -194,3 +195,73 @@ def test_which_maps_govern_a_file_without_provenance():
     assert "listed by no index" in (from_(None) or "")
     assert from_("test.pypi.org") is None
     assert from_("pypi.org", "other") is None
+
+
+class _TufFiles:
+    """A map's TUF repository served over HTTP on 127.0.0.1, counting the bytes it sends."""
+
+    def __init__(self, folder):
+        import functools
+        import http.server
+        import threading
+
+        owner = self
+        self.sent = 0
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def copyfile(self, source, outputfile):
+                data = source.read()
+                owner.sent += len(data)
+                outputfile.write(data)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_map_update_spends_the_gates_byte_budget(tmp_path, serve):
+    # The map's repository is as hostile as an index: what its update fetches counts against the
+    # run's one byte cap (DOMAINSIG_GATE_MAX_BYTES) and deadline, like the page, the file and its
+    # provenance. The cap here holds those with 4 KiB to spare, less than the map's metadata (its
+    # pypi.org role alone is 6 KiB): the run must be stopped, and nothing installed.
+    import subprocess
+    import sys
+
+    from pip_index import environ
+
+    index = sdist_index(serve)
+    policy = map_policy(tmp_path, index)
+    tuf = _TufFiles(tmp_path / "tuf" / "publisher-map")
+    try:
+        policy["publishers_from"][0]["tuf"]["repo"] = tuf.url
+        cap = len((GITLAB / "artifact").read_bytes()) + len(provenance(GITLAB)) + 4096
+        env = dict(environ(), DOMAINSIG_GATE_MAX_BYTES=str(cap))
+        r = subprocess.run([sys.executable, "-m", "domainsig.pip", "install", "--index-url", index.url, NO_ISOLATION,
+                            "--target", str(tmp_path / "target"), "--policy", write_policy(tmp_path, policy),
+                            "gitlab-oidc-project==0.0.3"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+        assert tuf.sent > 4096, tuf.sent
+        t = tmp_path / "target"
+        refused(r, sorted(p.name for p in t.iterdir()) if t.exists() else [], "DOMAINSIG_GATE_MAX_BYTES")
+        # A cap below the map's own metadata stops the update itself (a first update, into a new
+        # cache), the cache left unwritten.
+        env["DOMAINSIG_GATE_MAX_BYTES"] = "4096"
+        policy["publishers_from"][0]["cache"] = "cache2"
+        r = subprocess.run([sys.executable, "-m", "domainsig.pip", "install", "--index-url", index.url, NO_ISOLATION,
+                            "--target", str(tmp_path / "target"), "--policy", write_policy(tmp_path, policy),
+                            "gitlab-oidc-project==0.0.3"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+        refused(r, sorted(p.name for p in t.iterdir()) if t.exists() else [],
+                "the publisher map of pypi.org (publishers_from[0]) could not be updated", "DOMAINSIG_GATE_MAX_BYTES")
+        assert not (tmp_path / "cache2").exists() or not any((tmp_path / "cache2").rglob("report.json"))
+        # With room for it, the same install goes through the served map.
+        r, installed = gate_install(tmp_path, index, policy, "t2")
+        assert r.returncode == 0 and "gitlab_oidc_project" in installed, r.stderr
+    finally:
+        tuf.close()

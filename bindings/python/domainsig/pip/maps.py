@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 from .. import trust
+from . import fetch
 from .._status import VerificationError
 from .resolve import Candidate, GateError, normalize
 from .verify import host_port
@@ -185,11 +186,16 @@ def _project_of(filename: str) -> Optional[str]:
     return stem if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?", stem) else None
 
 
-def refresh(policy: Mapping[str, Any], names: Sequence[str]) -> Said:
+def refresh(policy: Mapping[str, Any], names: Sequence[str], budget: "fetch.Budget") -> Said:
     """Updates every map of ``policy`` searching ``names`` (pip's names; the library normalises
     them as PEP 503 does), then reads what each map said. Raises GateError when a name cannot be
     searched (before any update) or an update is refused (the library leaves that cache as it
-    was): the command then installs and locks nothing."""
+    was): the command then installs and locks nothing.
+
+    Each update fetches through ``budget``, the run's one byte cap and deadline
+    (``DOMAINSIG_GATE_MAX_BYTES``, ``DOMAINSIG_GATE_DEADLINE``): a map's repository is as hostile
+    as an index, and a huge or slow one must not hold the gate past the limits every other
+    download keeps."""
     maps = specs(policy)
     said = Said(mirrors=_mirrors(policy), policy=dict(policy))
     if not maps:
@@ -204,7 +210,8 @@ def refresh(policy: Mapping[str, Any], names: Sequence[str]) -> Said:
         raise GateError(f"{len(wanted)} packages to look up in a publisher map; one update searches at most {MAX_NAMES}")
     for m in maps:
         try:
-            report = trust.update(m.repo, m.root, m.cache, search={"index": m.index, "packages": wanted, "ecosystem": "pypi"})
+            report = trust.update(m.repo, m.root, m.cache, lambda url, n: fetch.read_tuf(budget, url, n),
+                                  search={"index": m.index, "packages": wanted, "ecosystem": "pypi"})
         except VerificationError as e:
             raise GateError(f"the publisher map of {m.index} ({m.at}) could not be updated: {e.code}: {e.message}") from None
         index = _domain(m.index)
