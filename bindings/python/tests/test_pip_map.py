@@ -265,3 +265,36 @@ def test_a_map_update_spends_the_gates_byte_budget(tmp_path, serve):
         assert r.returncode == 0 and "gitlab_oidc_project" in installed, r.stderr
     finally:
         tuf.close()
+
+
+def test_two_gates_sharing_a_cache_each_keep_the_names_they_searched(tmp_path, monkeypatch):
+    # Two gates update one map cache at once (two CI jobs sharing ~/.cache). Gate B's whole update
+    # runs while gate A's is under way (inside A's first fetch, so the order is fixed); B then
+    # compiles its policy and verifies. If A published its state, searched only for A's names,
+    # over B's, B's package would read "never searched" (TUF_MISSING) and be refused.
+    from domainsig import trust
+    from domainsig.pip import fetch, maps
+
+    shutil.copytree(TUF / "publisher-map", tmp_path / "repo")
+    tuf = _TufFiles(tmp_path / "repo")
+    try:
+        policy = {"version": 1, "trusted_root": "public-good", "domains": {"mode": "warn"},
+                  "publishers_from": [{"tuf": {"repo": tuf.url, "root": str(tmp_path / "repo" / "1.root.json")},
+                                       "cache": str(tmp_path / "cache"), "index": "pypi.org"}]}
+        real = fetch.read_tuf
+        started = []
+
+        def interleaved(budget, url, n):
+            if not started:
+                started.append(url)
+                maps.refresh(policy, ["gitlab-oidc-project"], fetch.Budget())  # gate B, start to end
+            return real(budget, url, n)
+
+        monkeypatch.setattr(fetch, "read_tuf", interleaved)
+        maps.refresh(policy, ["attrs"], fetch.Budget())  # gate A
+        assert started
+        asked = trust.status(tuf.url, None, str(tmp_path / "cache"))["asked"]
+        assert "pypi.org/publishers/gitlab-oidc-project.json" in asked, asked
+        assert "pypi.org/publishers/attrs.json" in asked, asked
+    finally:
+        tuf.close()
