@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod support;
 #[path = "support/tree.rs"]
 mod tree;
 use tree::digest;
@@ -389,6 +390,52 @@ fn overlapping_updates_keep_the_names_each_searched() {
         "publishers_from": [{"tuf": {"repo": base}, "cache": site.cache, "index": "pypi.org"}]});
     let o = verify_real(&Policy::from_json(policy.to_string().as_bytes(), None).unwrap(), "pypi.org");
     assert!(o.is_ok(), "{}", o.to_json());
+}
+
+/// A hostile index lists a file of a project the map names under a name that reads as no package:
+/// pip installs sdists in `.tar.xz`, `.tar.bz2` and `.tar` too (its finder takes the project from
+/// the part before the version, whatever the archive), but the library reads as PyPI's only
+/// wheels and `.tar.gz`/`.zip` sdists. Signed by the attacker's own identity, for that very file
+/// name, it named no package, so no map was consulted and first sight accepted the attacker.
+#[test]
+fn a_file_named_as_no_package_does_not_escape_the_map() {
+    let site = Site::new("noname");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &[PROJECT]).unwrap();
+    let mut vs = support::VirtualSigstore::new();
+    let mut policy = vs.policy(&[]);
+    policy.as_object_mut().unwrap().remove("identities");
+    policy["first_sight"] = json!(true);
+    policy["domains"] = json!({"mode": "warn"});
+    policy["publishers_from"] = json!([{"tuf": {"repo": site.repo}, "cache": site.cache, "index": "pypi.org"}]);
+    let p = Policy::from_json(policy.to_string().as_bytes(), None).unwrap();
+    let a = b"the attacker's sdist".to_vec();
+    for name in
+        ["gitlab_oidc_project-0.0.4.tar.xz", "gitlab_oidc_project-0.0.4.tar.bz2", "gitlab_oidc_project-0.0.4.tar"]
+    {
+        let st = support::Statement::new("https://docs.pypi.org/attestations/publish/v1").subject(name, &a);
+        let b = vs
+            .dsse(&st)
+            .san_uri("https://github.com/evil/gitlab-oidc-project/.github/workflows/release.yml@refs/tags/v1")
+            .issuer("https://token.actions.githubusercontent.com")
+            .mint()
+            .bytes();
+        let verify = |index: &str| {
+            p.verify(&Request {
+                artifact: Artifact::Bytes(&a),
+                name: Some(name),
+                bundle: &b,
+                index_domain: Some(index),
+            })
+        };
+        let o = verify("pypi.org");
+        assert_eq!(o.status(), Status::SubjectMismatch, "{name}: {}", o.to_json());
+        let m = o.error.unwrap().message;
+        assert!(m.contains(name) && m.contains("the publisher map of pypi.org"), "{m}");
+        // From an index no map governs, the name is the policy's business as before.
+        assert!(verify("elsewhere.example").is_ok(), "{name}");
+    }
 }
 
 #[test]

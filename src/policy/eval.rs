@@ -58,7 +58,7 @@ pub(super) fn evaluate(p: &Policy, vb: &VerifiedBundle, ctx: &Context<'_>) -> Re
     let pkg = pinned_package(p, &[vb], name)?;
 
     // 1. Signer.
-    check_signer(p, vb, pkg.as_ref(), index.as_ref(), &mut d)?;
+    check_signer(p, vb, pkg.as_ref(), name, index.as_ref(), &mut d)?;
 
     // 2. Subject binding.
     if let Some(n) = name {
@@ -80,6 +80,7 @@ fn check_signer(
     p: &Policy,
     vb: &VerifiedBundle,
     pkg: Option<&PackageRef>,
+    name: Option<&str>,
     index: Option<&Domain>,
     d: &mut Decision,
 ) -> Result<()> {
@@ -95,7 +96,7 @@ fn check_signer(
             Ok(())
         }
         Signer::Certificate { identity, .. } => {
-            let voices = super::signers::voices(p, pkg, index)?;
+            let voices = super::signers::voices(p, pkg, name, index)?;
             super::signers::judge_certificate(p, &voices, identity, d)
         }
     }
@@ -427,7 +428,7 @@ pub(super) fn evaluate_set(p: &Policy, members: &[Member<'_>], ctx: &Context<'_>
     };
 
     // 1. Signers. Registry keys were matched by the verifier; identities judge certificates only.
-    let voices = super::signers::voices(p, pkg.as_ref(), index.as_ref())?;
+    let voices = super::signers::voices(p, pkg.as_ref(), name, index.as_ref())?;
     let mut accepted = vec![false; members.len()];
     let mut reports: Vec<super::AttestationReport> = members
         .iter()

@@ -64,14 +64,45 @@ pub(super) fn package_pin<'p>(p: &'p Policy, pkg: Option<&PackageRef>) -> Result
     }
 }
 
+/// Whether `m` speaks for a file fetched from `f`: test.pypi.org's map never governs pypi.org,
+/// only the index itself or a mirror `domains.mirrors` allows for it.
+fn serves(p: &Policy, m: &crate::trust::publisher_map::PublisherMap, f: &crate::domain::Domain) -> bool {
+    m.index() == f || p.domains.mirrors.iter().any(|(mirror, ups)| mirror == f && ups.contains(m.index()))
+}
+
 /// Every source of pins that speaks for `pkg`, in order: the policy's, the package's sources, then
 /// the publisher map of each index the file was fetched from (`index`: that index, or a mirror
 /// `domains.mirrors` allows for it). A map that never searched for the package refuses.
+///
+/// A file from an index a map governs must name one package (`name`, read as `pkg`): one that
+/// names none (a `.tar.xz` sdist, which pip installs but no PyPI attestation names, signed by
+/// whoever for that very name) or could name several would otherwise be judged with no map at
+/// all, and first sight would accept whoever signed it.
 pub(super) fn voices<'p>(
     p: &'p Policy,
     pkg: Option<&PackageRef>,
+    name: Option<&str>,
     index: Option<&crate::domain::Domain>,
 ) -> Result<Vec<Voice<'p>>> {
+    if let (None, Some(f)) = (pkg, index) {
+        if let Some((i, m)) = p.maps.iter().enumerate().find(|(_, m)| serves(p, m, f)) {
+            let Some(name) = name else {
+                return Err(error::invalid_argument(format!(
+                    "{} governs files fetched from {f}, so the artifact's name is required to find its project, \
+                     but no name was given",
+                    m.describe()
+                ))
+                .at("name"));
+            };
+            return Err(error::subject(format!(
+                "{} governs files fetched from {f} and names publishers per project, so the artifact's name must \
+                 read as one package (a wheel, a .tar.gz or .zip sdist, an npm purl or tarball); {name:?} names \
+                 none, or could name several",
+                m.describe()
+            ))
+            .at(format!("publishers_from[{i}]")));
+        }
+    }
     let pin = package_pin(p, pkg)?;
     let mut out = Vec::new();
     match pin {
@@ -101,10 +132,7 @@ pub(super) fn voices<'p>(
     }
     if let (Some(pkg), Some(f)) = (pkg, index) {
         for (i, m) in p.maps.iter().enumerate() {
-            // test.pypi.org's map never governs pypi.org: only the index itself or its mirrors.
-            let serves =
-                m.index() == f || p.domains.mirrors.iter().any(|(mirror, ups)| mirror == f && ups.contains(m.index()));
-            if !serves {
+            if !serves(p, m, f) {
                 continue;
             }
             match m.lookup(&pkg.name) {
