@@ -298,3 +298,36 @@ def test_two_gates_sharing_a_cache_each_keep_the_names_they_searched(tmp_path, m
         assert "pypi.org/publishers/attrs.json" in asked, asked
     finally:
         tuf.close()
+
+
+def test_an_attested_file_named_as_another_project_is_refused_before_verification():
+    # pip installs sdists in .tar.bz2 (and .tgz, .tar.xz, .tar), and its finder takes the project
+    # from the part before the version. The library reads `pytest-cov-5.0.tar.bz2` as the conda
+    # package `pytest`, `pytest_cov-5.0.0.tgz` as the npm package `pytest_cov`: a file of
+    # pytest-cov, which the map names publishers for, would be judged under a project the map
+    # makes no claim for (pytest, installed too, searched and absent), and first sight would
+    # accept whoever the index had sign it. Refused before it reaches the library.
+    import importlib
+
+    from domainsig.pip.resolve import Candidate
+
+    verify = importlib.import_module("domainsig.pip.verify")  # the package exports a function of that name
+
+    judged = []
+
+    class Policy:
+        def verify_many(self, items, domain):
+            judged.extend(name for _, _, name in items)
+            return ["judged" for _ in items]
+
+    class Listed:
+        def locate(self, c):
+            c.index_domain, c.provenance = "pypi.org", b"{}"
+
+    names = ["pytest-cov-5.0.tar.bz2", "pytest_cov-5.0.0.tgz", "pytest_cov-5.0.tar.xz", "pytest_cov-5.0.tar",
+             "pytest-5.0-py3-none-any.whl", "pytest_cov-5.0.tar.gz", "pytest_cov-5.0-py3-none-any.whl", "Pytest.Cov-5.0.zip"]
+    cands = [Candidate("pytest-cov", "5.0", f"http://x/{n}", n, path=f"/t/{n}") for n in names]
+    verify.verify(Policy(), cands, Listed())
+    assert judged == names[5:]
+    for c in cands[:5]:
+        assert c.verdict is None and "is not a wheel or a .tar.gz/.zip sdist of pytest-cov" in c.refusal, c.filename

@@ -172,6 +172,22 @@ def searched_names(candidates: Iterable[Candidate]) -> List[str]:
     return list(names)
 
 
+def misnamed(c: Candidate) -> Optional[str]:
+    """Why an attested file cannot be judged as the project pip or the lock resolved (None: it can).
+
+    The library judges a file under the project its name reads as, and reads as PyPI's only
+    wheels and ``.tar.gz``/``.zip`` sdists (the forms PEP 740 attests). pip also installs sdists in
+    ``.tar.bz2``, ``.tgz``, ``.tar.xz``, ``.tar``..., which the library reads as a conda package
+    (``pytest-cov-5.0.tar.bz2`` is conda's ``pytest``), an npm tarball, or nothing: an index could
+    then have a file of a project the map names judged under another project the map makes no
+    claim for, signed by whoever the index chose."""
+    project = _project_of(c.filename)
+    if project is not None and normalize(project) == normalize(c.name):
+        return None
+    return (f"{c.filename!r} is not a wheel or a .tar.gz/.zip sdist of {c.name}, so its provenance would be judged "
+            f"as another project's than the one resolved (and a publisher map or pin asked about that one)")
+
+
 def _project_of(filename: str) -> Optional[str]:
     # Wheel: {distribution}-{version}(-{build})?-{python}-{abi}-{platform}.whl (PEP 427); sdist:
     # {name}-{version}.tar.gz (PEP 625). Only the part before the first '-' of a wheel, and before
