@@ -331,3 +331,18 @@ def test_an_attested_file_named_as_another_project_is_refused_before_verificatio
     assert judged == names[5:]
     for c in cands[:5]:
         assert c.verdict is None and "is not a wheel or a .tar.gz/.zip sdist of pytest-cov" in c.refusal, c.filename
+
+
+def test_a_mirror_named_with_a_path_is_a_usage_error(tmp_path, serve):
+    # The gate judges a file for its index's host[:port]. A mirror written with a path (as a
+    # policy may name an npm registry) matched no file: the map naming another publisher never
+    # spoke, and first sight installed the file. Refused before pip runs, nothing installed.
+    index = sdist_index(serve)
+    policy = map_policy(tmp_path, index, "publisher-map-other", first_sight=True)
+    policy["domains"]["mirrors"] = {f"127.0.0.1:{index.port}/simple": ["pypi.org"]}
+    r, installed = gate_install(tmp_path, index, policy)
+    assert r.returncode == 2 and installed == [], r.stderr
+    assert "has a path" in r.stderr and f"127.0.0.1:{index.port}/simple" in r.stderr, r.stderr
+    # Named by host[:port], the mirror is governed: the map's other publisher refuses the file.
+    policy["domains"]["mirrors"] = {f"http://127.0.0.1:{index.port}/": ["pypi.org"]}
+    refused(*gate_install(tmp_path, index, policy, "t2"), "IDENTITY_MISMATCH", "the publisher map of pypi.org", OTHER)

@@ -108,6 +108,16 @@ def specs(policy: Mapping[str, Any]) -> List[MapSpec]:
         # The library refuses this too, but only once the maps are updated: said before pip runs.
         raise ValueError("publishers_from: a publisher map governs only files fetched from its index, but "
                          "domains.mode \"ignore\" drops the index domain; use \"require\" or \"warn\"")
+    mirrors = domains.get("mirrors") if isinstance(domains, dict) else None
+    indexes = {_domain(m["index"]) for m in raw if isinstance(m, dict) and isinstance(m.get("index"), str)}
+    for key, ups in mirrors.items() if isinstance(mirrors, dict) else []:
+        # The gate judges a file for its index's host[:port] (verify.host_port), never a path: a
+        # mirror of a map's index named with one (DESIGN.md's `mirror.corp.example:8443/pypi`)
+        # matches no file, so the map would never govern what pip fetches from it, silently.
+        governed = isinstance(ups, list) and any(_domain(str(u)) in indexes for u in ups)
+        if governed and "/" in str(key).split("://", 1)[-1].rstrip("/"):
+            raise ValueError(f"domains.mirrors: {key!r} has a path, but the pip gate judges each file for its index's "
+                             "host[:port], so a map would never govern files from it; name the mirror by host[:port]")
     out = []
     for i, m in enumerate(raw):
         at = f"publishers_from[{i}]"
