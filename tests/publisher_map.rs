@@ -5,7 +5,7 @@
 //!
 //! Keys, canonical JSON and the top-level metadata are tests/support/tuf_repo.rs's.
 
-use domainsig::trust::tuf::{self, Expiry, NoNetwork, Repo, TufConfig};
+use domainsig::trust::tuf::{self, Expiry, Fetched, Fetcher, NoNetwork, Repo, TufConfig};
 use domainsig::{Artifact, Policy, Request, Status};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -360,6 +360,108 @@ fn absent_is_no_claim_and_never_searched_is_refused() {
         m.contains("never searched for gitlab-oidc-project") && m.contains("--packages gitlab-oidc-project"),
         "{m}"
     );
+}
+
+/// Serves a folder for URLs under `base`, without a socket; `hook` runs once, at the first
+/// request, inside the fetch (where a second install gate's update can run meanwhile).
+struct Served<'a> {
+    base: &'a str,
+    dir: PathBuf,
+    hook: std::cell::RefCell<Option<Box<dyn FnOnce() + 'a>>>,
+}
+
+impl Fetcher for Served<'_> {
+    fn fetch(&self, url: &str, _max_len: u64) -> Result<Fetched, String> {
+        if let Some(h) = self.hook.borrow_mut().take() {
+            h();
+        }
+        let rel = url.strip_prefix(self.base).ok_or_else(|| format!("unexpected URL {url}"))?;
+        Ok(std::fs::read(self.dir.join(rel)).map_or(Fetched::NotFound, Fetched::Bytes))
+    }
+}
+
+/// Two install gates update one cache at once (two CI jobs sharing ~/.cache): gate B's update
+/// runs from start to end while gate A's is under way. If A then published its state, searched
+/// for A's names only, B's package would be "never searched" (TUF_MISSING) when B verifies it.
+/// A starts again from B's state instead, so the cache keeps both.
+#[test]
+fn overlapping_updates_keep_the_names_each_searched() {
+    let site = Site::new("overlap");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    let root = spec.write(&site.repo);
+    let base = "https://tuf.example/";
+    let cfg = TufConfig {
+        repo: Repo::Custom { url_or_dir: base.to_owned(), root: Some(root) },
+        cache: site.cache.clone(),
+        expiry: Expiry::Enforce,
+    };
+    let ours = format!("pypi.org/publishers/{PROJECT}.json");
+    let gate_b = Served { base, dir: site.repo.clone(), hook: Default::default() };
+    let gate_a = Served {
+        base,
+        dir: site.repo.clone(),
+        hook: std::cell::RefCell::new(Some(Box::new(|| {
+            tuf::update_for(&cfg, &gate_b, std::slice::from_ref(&ours)).unwrap();
+        }))),
+    };
+    tuf::update_for(&cfg, &gate_a, &["pypi.org/publishers/attrs.json".to_owned()]).unwrap();
+    assert!(gate_a.hook.borrow().is_none(), "gate B's update ran");
+    let asked = tuf::status(&cfg).unwrap().asked;
+    assert!(asked.contains(&ours) && asked.contains(&"pypi.org/publishers/attrs.json".to_owned()), "{asked:?}");
+    // Gate B then verifies its package: judged by the map's entry, not refused as never searched.
+    let policy = json!({"version": 1,
+        "trusted_root": {"path": manifest().join("tests/vectors/_roots/public-good-production.trusted_root.json")},
+        "domains": {"mode": "warn"},
+        "publishers_from": [{"tuf": {"repo": base}, "cache": site.cache, "index": "pypi.org"}]});
+    let o = verify_real(&Policy::from_json(policy.to_string().as_bytes(), None).unwrap(), "pypi.org");
+    assert!(o.is_ok(), "{}", o.to_json());
+}
+
+/// A hostile index lists a file of a project the map names under a name that reads as no package:
+/// pip installs sdists in `.tar.xz`, `.tar.bz2` and `.tar` too (its finder takes the project from
+/// the part before the version, whatever the archive), but the library reads as PyPI's only
+/// wheels and `.tar.gz`/`.zip` sdists. Signed by the attacker's own identity, for that very file
+/// name, it named no package, so no map was consulted and first sight accepted the attacker.
+#[test]
+fn a_file_named_as_no_package_does_not_escape_the_map() {
+    let site = Site::new("noname");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &[PROJECT]).unwrap();
+    let mut vs = support::VirtualSigstore::new();
+    let mut policy = vs.policy(&[]);
+    policy.as_object_mut().unwrap().remove("identities");
+    policy["first_sight"] = json!(true);
+    policy["domains"] = json!({"mode": "warn"});
+    policy["publishers_from"] = json!([{"tuf": {"repo": site.repo}, "cache": site.cache, "index": "pypi.org"}]);
+    let p = Policy::from_json(policy.to_string().as_bytes(), None).unwrap();
+    let a = b"the attacker's sdist".to_vec();
+    for name in
+        ["gitlab_oidc_project-0.0.4.tar.xz", "gitlab_oidc_project-0.0.4.tar.bz2", "gitlab_oidc_project-0.0.4.tar"]
+    {
+        let st = support::Statement::new("https://docs.pypi.org/attestations/publish/v1").subject(name, &a);
+        let b = vs
+            .dsse(&st)
+            .san_uri("https://github.com/evil/gitlab-oidc-project/.github/workflows/release.yml@refs/tags/v1")
+            .issuer("https://token.actions.githubusercontent.com")
+            .mint()
+            .bytes();
+        let verify = |index: &str| {
+            p.verify(&Request {
+                artifact: Artifact::Bytes(&a),
+                name: Some(name),
+                bundle: &b,
+                index_domain: Some(index),
+            })
+        };
+        let o = verify("pypi.org");
+        assert_eq!(o.status(), Status::SubjectMismatch, "{name}: {}", o.to_json());
+        let m = o.error.unwrap().message;
+        assert!(m.contains(name) && m.contains("the publisher map of pypi.org"), "{m}");
+        // From an index no map governs, the name is the policy's business as before.
+        assert!(verify("elsewhere.example").is_ok(), "{name}");
+    }
 }
 
 #[test]

@@ -134,6 +134,19 @@ for (const omit of [false, true]) {
     assertRefused(r, "(its tarball's host): DOMAIN_MISMATCH (43)");
   });
 
+  test(`a tarball the registry redirects to another host is judged for that host too (${mode})`, async () => {
+    // dist.tarball names the registry itself, which answers 302 to another host: npm follows it,
+    // so that host is a place npm fetches from, as if dist.tarball had named it.
+    const tarball = (base, n, v, ports) => `${base}/redirect/${encodeURIComponent(`http://127.0.0.1:${ports.other}/files/x1/${n}/${v}.tgz`)}`;
+    const r = await gate(sigstore040(), { omit, other: sigstore040(), tarball, mirrors: (p) => [`127.0.0.1:${p.registry}`] });
+    assertRefused(r, "(its tarball's host): DOMAIN_MISMATCH (43)");
+    assert.ok(r.otherHits.length > 0, 'the redirect was not followed');
+    const ok = await gate(sigstore040(), { omit, other: sigstore040(), tarball,
+      mirrors: (p) => [`127.0.0.1:${p.registry}`, `127.0.0.1:${p.other}`] });
+    assert.strictEqual(ok.status, 0, ok.stderr);
+    assert.ok(installed(ok));
+  });
+
   test(`a registry cannot choose the index domain by pointing its tarballs at another registry (${mode})`, async () => {
     // The configured registry is not allowed; the one its packument points at is.
     const tarball = (base, n, v, ports) => `http://127.0.0.1:${ports.other}/${n}/-/${n}-${v}.tgz`;

@@ -33,13 +33,17 @@ function manifest(tgz) {
  * A registry: packages[name][version] = {meta (package.json the packument shows), tgz, document}.
  * `tarball(base, name, v)` says where its packuments put each tarball (default: the registry's
  * usual `<registry>/<name>/-/<name>-<v>.tgz`); `body` serves tarballs as an `endless` stream or a
- * `trickle`. Tarballs are also served at /files/<anything>/<name>/<v>.tgz (another layout).
+ * `trickle`. Tarballs are also served at /files/<anything>/<name>/<v>.tgz (another layout), and
+ * /redirect/<percent-encoded URL> answers 302 to that URL.
  */
 function registry(packages, { tarball, body } = {}) {
   const sockets = new Set();
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent(req.url.split('?')[0]);
     server.hits.push(url);
+    // /redirect/<URL, percent-encoded>: a 302 to that URL.
+    const redirect = /^\/redirect\/([^/?]+)$/.exec(req.url);
+    if (redirect) { res.writeHead(302, { location: decodeURIComponent(redirect[1]) }); return res.end(); }
     const send = (data, type) => { res.writeHead(200, { 'content-type': type }); res.end(data); };
     const sendTgz = (data) => {
       if (!body) return send(data, 'application/octet-stream');

@@ -41,8 +41,8 @@ class Budget {
 
 /**
  * GETs `url` and streams its body: each chunk is counted against `limit` and the budget, fed to
- * `onChunk`. Returns false when the status is one of `missing` (404), true otherwise; throws a
- * GateError for anything else.
+ * `onChunk`. Returns false when the status is one of `missing` (404), otherwise the URL the body
+ * came from once redirects were followed (as npm follows them); throws a GateError for anything else.
  */
 async function stream(budget, url, limit, onChunk, headers = {}, missing = [404]) {
   try {
@@ -56,7 +56,7 @@ async function stream(budget, url, limit, onChunk, headers = {}, missing = [404]
       if (size > limit) throw new GateError(`${url}: larger than ${limit} bytes`);
       onChunk(chunk);
     }
-    return true;
+    return res.url || url;
   } catch (e) {
     throw budget.why(url, e);
   }
@@ -69,12 +69,15 @@ async function fetchDocument(budget, url, limit, headers, missing) {
   return found ? Buffer.concat(chunks) : null;
 }
 
-/** A tarball, hashed with each algorithm in `algorithms` as it streams and then dropped: { algo: base64 digest }, or null on 404. */
+/**
+ * A tarball, hashed with each algorithm in `algorithms` as it streams and then dropped:
+ * { digests: { algo: base64 digest }, from: the URL it came from after redirects }, or null on 404.
+ */
 async function fetchDigests(budget, url, algorithms) {
   const hashes = Object.fromEntries(algorithms.map((a) => [a, crypto.createHash(a)]));
-  const found = await stream(budget, url, budget.maxBytes, (c) => { for (const h of Object.values(hashes)) h.update(c); });
-  if (!found) return null;
-  return Object.fromEntries(Object.entries(hashes).map(([a, h]) => [a, h.digest('base64')]));
+  const from = await stream(budget, url, budget.maxBytes, (c) => { for (const h of Object.values(hashes)) h.update(c); });
+  if (!from) return null;
+  return { digests: Object.fromEntries(Object.entries(hashes).map(([a, h]) => [a, h.digest('base64')])), from };
 }
 
 async function pool(items, limit, fn) {

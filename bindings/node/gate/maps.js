@@ -115,9 +115,9 @@ function governs(index, domain, mirrors) {
     && Array.isArray(ups) && ups.some((u) => typeof u === 'string' && normalize(u) === want));
 }
 
-/** The index domains a package is fetched from: its registry's, and its tarball's host when that differs (verify.js). */
+/** The index domains a package is fetched from: its registry's, and its tarball's hosts (after redirects) when they differ (verify.js). */
 function domainsOf(p) {
-  return [registryDomain(p.registry), ...(p.fetchDomain ? [p.fetchDomain] : [])];
+  return [registryDomain(p.registry), ...(p.fetchDomains || [])];
 }
 
 /** The packages the gate fetches from a registry (local and bundled entries are not). */

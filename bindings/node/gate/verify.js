@@ -82,15 +82,18 @@ async function fetchAll(budget, pkgs) {
       p.tarball = p.fetchURL(got.tarball);
     }
     const algorithms = [...new Set(['sha512', ...wanted.map((w) => w[1])])];
-    const digests = await fetchDigests(budget, p.tarball, algorithms);
-    if (!digests) { p.refusal = `${p.tarball}: not found`; return; }
+    const fetched = await fetchDigests(budget, p.tarball, algorithms);
+    if (!fetched) { p.refusal = `${p.tarball}: not found`; return; }
+    const { digests } = fetched;
     const bad = checkIntegrity(p.integrity, digests);
     if (bad) { p.refusal = bad; return; }
     p.sha512 = Buffer.from(digests.sha512, 'base64').toString('hex');
     // A tarball on another host than the registry: npm connects there too, so that host is judged
-    // as well (it must be the registry's domain or a mirror the policy allows for it).
-    const tarballHost = new URL(p.tarball).host;
-    if (tarballHost !== new URL(p.registry).host) p.fetchDomain = tarballHost;
+    // as well (it must be the registry's domain or a mirror the policy allows for it). So is the
+    // host a redirect sent the download to, which npm follows as this fetch did: the registry's
+    // own tarball URL answering 302 to elsewhere is a tarball served elsewhere.
+    const registryHost = new URL(p.registry).host;
+    p.fetchDomains = [...new Set([new URL(p.tarball).host, new URL(fetched.from).host])].filter((h) => h !== registryHost);
     // The registry's attestations endpoint, as npm's registry names it in `dist.attestations.url`:
     // GET <registry>/-/npm/v1/attestations/<name>@<version>  (scoped names keep their `/`).
     const url = `${p.registry}-/npm/v1/attestations/${p.name}@${p.version}`;
@@ -108,7 +111,7 @@ async function verifyAll(policy, pkgs) {
     p.domain = registryDomain(p.registry);
     p.results = [];
     add(p.domain, p);
-    if (p.fetchDomain) add(p.fetchDomain, p);
+    for (const d of p.fetchDomains || []) add(d, p);
   }
   await Promise.all([...byDomain].map(async ([indexDomain, group]) => {
     for (let at = 0; at < group.length; at += limits.batch) {

@@ -151,14 +151,15 @@ def test_a_file_without_provenance_under_a_map_that_names_its_publisher_is_refus
 
 def test_hostile_names_are_refused_before_any_update(tmp_path):
     from domainsig.pip import maps
+    from domainsig.pip.fetch import Budget
     from domainsig.pip.resolve import Candidate, GateError
 
     policy = {"publishers_from": [{"tuf": {"repo": str(tmp_path / "nowhere")}, "cache": str(tmp_path / "c"), "index": "pypi.org"}]}
     for name in ["../../etc/passwd", "a/b", "evil\\x", "x\n", "caf\u00e9", "-a", "a" * 215, ""]:
         with pytest.raises(GateError, match="cannot be looked up in a publisher map"):
-            maps.refresh(policy, [name])
+            maps.refresh(policy, [name], Budget())
     with pytest.raises(GateError, match=f"at most {maps.MAX_NAMES}"):
-        maps.refresh(policy, [f"p{i}" for i in range(maps.MAX_NAMES + 1)])
+        maps.refresh(policy, [f"p{i}" for i in range(maps.MAX_NAMES + 1)], Budget())
     assert not (tmp_path / "c").exists()
     # Names that normalise alike are searched once; a file name's project is searched too (the
     # library judges a file under it), a file name that is no plain name adds nothing.
@@ -222,3 +223,154 @@ def test_which_maps_govern_a_file_without_provenance(tmp_path):
     assert "first_sight is off" in why, why
     # A file whose name gives the claimed project is judged under it too, whatever pip calls it.
     assert "the publisher map of pypi.org" in (from_("pypi.org", "other")[0] or "")
+
+
+class _TufFiles:
+    """A map's TUF repository served over HTTP on 127.0.0.1, counting the bytes it sends."""
+
+    def __init__(self, folder):
+        import functools
+        import http.server
+        import threading
+
+        owner = self
+        self.sent = 0
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def copyfile(self, source, outputfile):
+                data = source.read()
+                owner.sent += len(data)
+                outputfile.write(data)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_map_update_spends_the_gates_byte_budget(tmp_path, serve):
+    # The map's repository is as hostile as an index: what its update fetches counts against the
+    # run's one byte cap (DOMAINSIG_GATE_MAX_BYTES) and deadline, like the page, the file and its
+    # provenance. The cap here holds those with 4 KiB to spare, less than the map's metadata (its
+    # pypi.org role alone is 6 KiB): the run must be stopped, and nothing installed.
+    import subprocess
+    import sys
+
+    from pip_index import environ
+
+    index = sdist_index(serve)
+    policy = map_policy(tmp_path, index)
+    tuf = _TufFiles(tmp_path / "tuf" / "publisher-map")
+    try:
+        policy["publishers_from"][0]["tuf"]["repo"] = tuf.url
+        cap = len((GITLAB / "artifact").read_bytes()) + len(provenance(GITLAB)) + 4096
+        env = dict(environ(), DOMAINSIG_GATE_MAX_BYTES=str(cap))
+        r = subprocess.run([sys.executable, "-m", "domainsig.pip", "install", "--index-url", index.url, NO_ISOLATION,
+                            "--target", str(tmp_path / "target"), "--policy", write_policy(tmp_path, policy),
+                            "gitlab-oidc-project==0.0.3"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+        assert tuf.sent > 4096, tuf.sent
+        t = tmp_path / "target"
+        refused(r, sorted(p.name for p in t.iterdir()) if t.exists() else [], "DOMAINSIG_GATE_MAX_BYTES")
+        # A cap below the map's own metadata stops the update itself (a first update, into a new
+        # cache), the cache left unwritten.
+        env["DOMAINSIG_GATE_MAX_BYTES"] = "4096"
+        policy["publishers_from"][0]["cache"] = "cache2"
+        r = subprocess.run([sys.executable, "-m", "domainsig.pip", "install", "--index-url", index.url, NO_ISOLATION,
+                            "--target", str(tmp_path / "target"), "--policy", write_policy(tmp_path, policy),
+                            "gitlab-oidc-project==0.0.3"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+        refused(r, sorted(p.name for p in t.iterdir()) if t.exists() else [],
+                "the publisher map of pypi.org (publishers_from[0]) could not be updated", "DOMAINSIG_GATE_MAX_BYTES")
+        assert not (tmp_path / "cache2").exists() or not any((tmp_path / "cache2").rglob("report.json"))
+        # With room for it, the same install goes through the served map.
+        r, installed = gate_install(tmp_path, index, policy, "t2")
+        assert r.returncode == 0 and "gitlab_oidc_project" in installed, r.stderr
+    finally:
+        tuf.close()
+
+
+def test_two_gates_sharing_a_cache_each_keep_the_names_they_searched(tmp_path, monkeypatch):
+    # Two gates update one map cache at once (two CI jobs sharing ~/.cache). Gate B's whole update
+    # runs while gate A's is under way (inside A's first fetch, so the order is fixed); B then
+    # compiles its policy and verifies. If A published its state, searched only for A's names,
+    # over B's, B's package would read "never searched" (TUF_MISSING) and be refused.
+    from domainsig import trust
+    from domainsig.pip import fetch, maps
+
+    shutil.copytree(TUF / "publisher-map", tmp_path / "repo")
+    tuf = _TufFiles(tmp_path / "repo")
+    try:
+        policy = {"version": 1, "trusted_root": "public-good", "domains": {"mode": "warn"},
+                  "publishers_from": [{"tuf": {"repo": tuf.url, "root": str(tmp_path / "repo" / "1.root.json")},
+                                       "cache": str(tmp_path / "cache"), "index": "pypi.org"}]}
+        real = fetch.read_tuf
+        started = []
+
+        def interleaved(budget, url, n):
+            if not started:
+                started.append(url)
+                maps.refresh(policy, ["gitlab-oidc-project"], fetch.Budget())  # gate B, start to end
+            return real(budget, url, n)
+
+        monkeypatch.setattr(fetch, "read_tuf", interleaved)
+        maps.refresh(policy, ["attrs"], fetch.Budget())  # gate A
+        assert started
+        asked = trust.status(tuf.url, None, str(tmp_path / "cache"))["asked"]
+        assert "pypi.org/publishers/gitlab-oidc-project.json" in asked, asked
+        assert "pypi.org/publishers/attrs.json" in asked, asked
+    finally:
+        tuf.close()
+
+
+def test_an_attested_file_named_as_another_project_is_refused_before_verification():
+    # pip installs sdists in .tar.bz2 (and .tgz, .tar.xz, .tar), and its finder takes the project
+    # from the part before the version. The library reads `pytest-cov-5.0.tar.bz2` as the conda
+    # package `pytest`, `pytest_cov-5.0.0.tgz` as the npm package `pytest_cov`: a file of
+    # pytest-cov, which the map names publishers for, would be judged under a project the map
+    # makes no claim for (pytest, installed too, searched and absent), and first sight would
+    # accept whoever the index had sign it. Refused before it reaches the library.
+    import importlib
+
+    from domainsig.pip.resolve import Candidate
+
+    verify = importlib.import_module("domainsig.pip.verify")  # the package exports a function of that name
+
+    judged = []
+
+    class Policy:
+        def verify_many(self, items, domain):
+            judged.extend(name for _, _, name in items)
+            return ["judged" for _ in items]
+
+    class Listed:
+        def locate(self, c):
+            c.index_domain, c.provenance = "pypi.org", b"{}"
+
+    names = ["pytest-cov-5.0.tar.bz2", "pytest_cov-5.0.0.tgz", "pytest_cov-5.0.tar.xz", "pytest_cov-5.0.tar",
+             "pytest-5.0-py3-none-any.whl", "pytest_cov-5.0.tar.gz", "pytest_cov-5.0-py3-none-any.whl", "Pytest.Cov-5.0.zip"]
+    cands = [Candidate("pytest-cov", "5.0", f"http://x/{n}", n, path=f"/t/{n}") for n in names]
+    verify.verify(Policy(), cands, Listed())
+    assert judged == names[5:]
+    for c in cands[:5]:
+        assert c.verdict is None and "is not a wheel or a .tar.gz/.zip sdist of pytest-cov" in c.refusal, c.filename
+
+
+def test_a_mirror_named_with_a_path_is_a_usage_error(tmp_path, serve):
+    # The gate judges a file for its index's host[:port]. A mirror written with a path (as a
+    # policy may name an npm registry) matched no file: the map naming another publisher never
+    # spoke, and first sight installed the file. Refused before pip runs, nothing installed.
+    index = sdist_index(serve)
+    policy = map_policy(tmp_path, index, "publisher-map-other", first_sight=True)
+    policy["domains"]["mirrors"] = {f"127.0.0.1:{index.port}/simple": ["pypi.org"]}
+    r, installed = gate_install(tmp_path, index, policy)
+    assert r.returncode == 2 and installed == [], r.stderr
+    assert "has a path" in r.stderr and f"127.0.0.1:{index.port}/simple" in r.stderr, r.stderr
+    # Named by host[:port], the mirror is governed: the map's other publisher refuses the file.
+    policy["domains"]["mirrors"] = {f"http://127.0.0.1:{index.port}/": ["pypi.org"]}
+    refused(*gate_install(tmp_path, index, policy, "t2"), "IDENTITY_MISMATCH", "the publisher map of pypi.org", OTHER)

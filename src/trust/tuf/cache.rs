@@ -375,10 +375,18 @@ impl Stage {
     /// Names this generation in `current`, unless another update meanwhile published a state
     /// newer in some role (`TUF_REFUSED`: publishing this one would roll the cache back), then
     /// removes generations retired long enough ago.
+    ///
+    /// Returns `false`, publishing nothing, when the state another update published meanwhile
+    /// searched publisher map names this one did not (`forgotten`: the names this state chose to
+    /// stop searching, which it may lack). Publishing would make them "never searched" again
+    /// just after that update reported them searched, so a process sharing the cache (another
+    /// install gate) would read `TUF_MISSING` for the packages it is installing. The caller
+    /// updates again from the newer state, which then remembers them.
+    ///
     /// Every file of the stage is made durable before `current` names it (files were written
     /// without fsync, [`write_staged`]), and `current`'s rename before the old generation is
     /// stamped retired: a crash at any point leaves `current` naming a complete generation.
-    pub(crate) fn publish(mut self) -> Result<()> {
+    pub(crate) fn publish(mut self, forgotten: &[String]) -> Result<bool> {
         // Outside the repository lock: other updates need not wait for this one's disk.
         sync_tree(&self.dir)?;
         let _repo = lock(&self.repo_dir.join(LOCK))?;
@@ -386,6 +394,9 @@ impl Stage {
         if now_live.is_some() && now_live != self.began_with {
             let live_dir = self.repo_dir.join(now_live.as_deref().unwrap_or_default());
             not_older(&self.dir, &live_dir)?;
+            if searched_elsewhere(&self.dir, &live_dir, forgotten)? {
+                return Ok(false);
+            }
         }
         let name = self.dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
         write_atomic(&self.repo_dir.join(CURRENT), name.as_bytes())?;
@@ -399,7 +410,7 @@ impl Stage {
             let _ = write_atomic(&self.repo_dir.join(old).join(RETIRED), unix_secs().to_string().as_bytes());
         }
         self.sweep();
-        Ok(())
+        Ok(true)
     }
 
     /// Removes generations retired for longer than [`GRACE`] and abandoned staging folders;
@@ -429,16 +440,26 @@ impl Stage {
 }
 
 /// Refuses `ours` when any role the live generation also has is at an older version in it.
-fn not_older(ours: &Path, live: &Path) -> Result<()> {
-    use crate::trust::tuf::report::Report;
-    let read = |d: &Path| -> Result<Option<Report>> {
-        let Some(b) = read_bounded(&d.join("report.json"), crate::limits::MAX_TUF_REPORT_BYTES)? else {
-            return Ok(None);
-        };
-        serde_json::from_slice(&b)
-            .map(Some)
-            .map_err(|e| error::tuf_cache(format!("{}/report.json is unreadable: {e}", d.display())))
+/// A generation's report.json, if it has one.
+fn read_report(d: &Path) -> Result<Option<crate::trust::tuf::report::Report>> {
+    let Some(b) = read_bounded(&d.join("report.json"), crate::limits::MAX_TUF_REPORT_BYTES)? else {
+        return Ok(None);
     };
+    serde_json::from_slice(&b)
+        .map(Some)
+        .map_err(|e| error::tuf_cache(format!("{}/report.json is unreadable: {e}", d.display())))
+}
+
+/// Whether the live state searched a publisher map name that ours neither searched nor chose to
+/// forget (see [`Stage::publish`]).
+fn searched_elsewhere(ours: &Path, live: &Path, forgotten: &[String]) -> Result<bool> {
+    let (Some(ours), Some(live_r)) = (read_report(ours)?, read_report(live)?) else { return Ok(false) };
+    let have: std::collections::BTreeSet<&str> = ours.asked.iter().chain(forgotten).map(String::as_str).collect();
+    Ok(live_r.asked.iter().any(|n| !have.contains(n.as_str())))
+}
+
+fn not_older(ours: &Path, live: &Path) -> Result<()> {
+    let read = read_report;
     let (Some(ours), Some(live_r)) = (read(ours)?, read(live)?) else {
         return Err(error::tuf_cache(format!(
             "another update published {} while this one ran, and the two states cannot be compared",
@@ -590,7 +611,7 @@ mod tests {
         let repo_dir = root.join("repo");
         let (first, _) = Stage::begin(&repo_dir).unwrap();
         write_staged(&first.dir.join("report.json"), b"{}").unwrap();
-        first.publish().unwrap();
+        assert!(first.publish(&[]).unwrap());
         let (stage, live) = Stage::begin(&repo_dir).unwrap();
         assert!(live.is_some());
         let dir = stage.dir.clone();
@@ -609,7 +630,7 @@ mod tests {
         }
         on_disk.extend([dir.join("report.json"), dir.join(LOCK)]);
         assert_eq!(live_name(&repo_dir).unwrap().map(|n| repo_dir.join(n)), live);
-        stage.publish().unwrap();
+        assert!(stage.publish(&[]).unwrap());
         assert_eq!(live_name(&repo_dir).unwrap().map(|n| repo_dir.join(n)), Some(dir.clone()));
         let log = SYNCED.lock().unwrap();
         let (_, files, dirs) = log.iter().find(|(d, _, _)| *d == dir).expect("the stage was synced");

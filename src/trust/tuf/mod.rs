@@ -65,6 +65,27 @@ pub fn update(cfg: &TufConfig, fetcher: &dyn Fetcher) -> Result<Report> {
 /// into it, and of a bin's targets only the wanted ones are downloaded. The report's `asked`
 /// lists every name searched, found or not; only for those can the cache say "no entry".
 pub fn update_for(cfg: &TufConfig, fetcher: &dyn Fetcher, wanted: &[String]) -> Result<Report> {
+    // Another update of the same cache (a second install gate) may publish while this one runs;
+    // when its state searched names this one did not, this one starts again from it (see
+    // `Stage::publish`), a bounded number of times.
+    for _ in 0..MAX_UPDATE_RACES {
+        if let Some(report) = update_once(cfg, fetcher, wanted)? {
+            return Ok(report);
+        }
+    }
+    Err(error::tuf_cache(format!(
+        "other updates of the TUF cache {} published a new state {MAX_UPDATE_RACES} times while this one ran; \
+         the cache keeps theirs, update again",
+        cfg.repo_dir().display()
+    )))
+}
+
+/// How many times [`update_for`] starts again when another update of the cache published first.
+const MAX_UPDATE_RACES: usize = 4;
+
+/// One attempt of [`update_for`]: `None` when another update published a state that searched
+/// names this one did not, so this one was not published.
+fn update_once(cfg: &TufConfig, fetcher: &dyn Fetcher, wanted: &[String]) -> Result<Option<Report>> {
     let base = cfg.base_url()?;
     let repo_dir = cfg.repo_dir();
     if cfg.bootstrap_root().is_none() && cache::live(&repo_dir)?.is_none() {
@@ -157,9 +178,11 @@ pub fn update_for(cfg: &TufConfig, fetcher: &dyn Fetcher, wanted: &[String]) -> 
         )));
     }
     cache::write_staged(&stage.dir.join("report.json"), &json)?;
-    stage.publish()?;
+    if !stage.publish(&forgotten)? {
+        return Ok(None);
+    }
     report.mark_expired(now());
-    Ok(report)
+    Ok(Some(report))
 }
 
 /// The names an update searches, most recently asked for first, and those it forgets: `wanted`

@@ -92,7 +92,7 @@ def _gate(policy: Optional[Policy], policy_doc: Dict[str, Any], args: List[str],
         raise GateError("cannot stage: " + "; ".join(options.unstageable))
     budget = fetch.Budget()
     candidates: List[Candidate] = report(args, work)
-    said = maps.refresh(policy_doc, maps.searched_names(candidates))
+    said = maps.refresh(policy_doc, maps.searched_names(candidates), budget)
     if policy is None:
         policy = compile_policy(said.policy)
     staging = os.path.join(work, "staged")

@@ -13,6 +13,7 @@ import io
 import os
 import threading
 import time
+import urllib.error
 import urllib.request
 from typing import BinaryIO, Dict, Optional, Tuple
 
@@ -70,8 +71,14 @@ def _env_float(name: str, default: float) -> float:
     return v if v > 0 else default
 
 
-def _stream(budget: Budget, url: str, out: BinaryIO, limit: int, headers: Dict[str, str]) -> Tuple[str, str]:
-    """Copies ``url`` to ``out``; returns (sha256 hex, Content-Type)."""
+class NotFound(FetchError):
+    """The server answered with one of the statuses the caller reads as "no such file"."""
+
+
+def _stream(budget: Budget, url: str, out: BinaryIO, limit: int, headers: Dict[str, str],
+            missing: Tuple[int, ...] = ()) -> Tuple[str, str]:
+    """Copies ``url`` to ``out``; returns (sha256 hex, Content-Type). A status in ``missing``
+    raises :class:`NotFound`."""
     h = hashlib.sha256()
     req = urllib.request.Request(url, headers=headers)
     size = 0
@@ -93,6 +100,10 @@ def _stream(budget: Budget, url: str, out: BinaryIO, limit: int, headers: Dict[s
                 out.write(chunk)
     except FetchError:
         raise
+    except urllib.error.HTTPError as e:
+        if e.code in missing:
+            raise NotFound(f"{url}: HTTP {e.code}") from None
+        raise FetchError(f"{url}: {e}") from None
     except (OSError, ValueError) as e:  # URLError, HTTPError, timeouts, resets, bad URLs
         raise FetchError(f"{url}: {e}") from None
     return h.hexdigest(), ctype
@@ -103,6 +114,18 @@ def read(budget: Budget, url: str, limit: int, accept: Optional[str] = None) -> 
     buf = io.BytesIO()
     _, ctype = _stream(budget, url, buf, limit, {"Accept": accept} if accept else {})
     return buf.getvalue(), ctype
+
+
+def read_tuf(budget: Budget, url: str, max_len: int) -> Optional[bytes]:
+    """A TUF file for :func:`domainsig.trust.update` (its ``fetch(url, max_len)``), under the run's
+    budget and deadline like every other download: 404 or 403 is "not found" (``None``), as TUF
+    reads them; a body over ``max_len`` fails the fetch (the update is then refused, ``TUF_FETCH``)."""
+    buf = io.BytesIO()
+    try:
+        _stream(budget, url, buf, max_len, {}, missing=(403, 404))
+    except NotFound:
+        return None
+    return buf.getvalue()
 
 
 def download(budget: Budget, url: str, dest: str) -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 from .. import trust
+from . import fetch
 from .._status import VerificationError
 from .resolve import Candidate, GateError, normalize
 from .verify import host_port
@@ -87,6 +88,16 @@ def specs(policy: Mapping[str, Any]) -> List[MapSpec]:
         # The library refuses this too, but only once the maps are updated: said before pip runs.
         raise ValueError("publishers_from: a publisher map governs only files fetched from its index, but "
                          "domains.mode \"ignore\" drops the index domain; use \"require\" or \"warn\"")
+    mirrors = domains.get("mirrors") if isinstance(domains, dict) else None
+    indexes = {_domain(m["index"]) for m in raw if isinstance(m, dict) and isinstance(m.get("index"), str)}
+    for key, ups in mirrors.items() if isinstance(mirrors, dict) else []:
+        # The gate judges a file for its index's host[:port] (verify.host_port), never a path: a
+        # mirror of a map's index named with one (DESIGN.md's `mirror.corp.example:8443/pypi`)
+        # matches no file, so the map would never govern what pip fetches from it, silently.
+        governed = isinstance(ups, list) and any(_domain(str(u)) in indexes for u in ups)
+        if governed and "/" in str(key).split("://", 1)[-1].rstrip("/"):
+            raise ValueError(f"domains.mirrors: {key!r} has a path, but the pip gate judges each file for its index's "
+                             "host[:port], so a map would never govern files from it; name the mirror by host[:port]")
     out = []
     for i, m in enumerate(raw):
         at = f"publishers_from[{i}]"
@@ -151,6 +162,22 @@ def searched_names(candidates: Iterable[Candidate]) -> List[str]:
     return list(names)
 
 
+def misnamed(c: Candidate) -> Optional[str]:
+    """Why an attested file cannot be judged as the project pip or the lock resolved (None: it can).
+
+    The library judges a file under the project its name reads as, and reads as PyPI's only
+    wheels and ``.tar.gz``/``.zip`` sdists (the forms PEP 740 attests). pip also installs sdists in
+    ``.tar.bz2``, ``.tgz``, ``.tar.xz``, ``.tar``..., which the library reads as a conda package
+    (``pytest-cov-5.0.tar.bz2`` is conda's ``pytest``), an npm tarball, or nothing: an index could
+    then have a file of a project the map names judged under another project the map makes no
+    claim for, signed by whoever the index chose."""
+    project = project_of(c.filename)
+    if project is not None and normalize(project) == normalize(c.name):
+        return None
+    return (f"{c.filename!r} is not a wheel or a .tar.gz/.zip sdist of {c.name}, so its provenance would be judged "
+            f"as another project's than the one resolved (and a publisher map or pin asked about that one)")
+
+
 def project_of(filename: str) -> Optional[str]:
     # Wheel: {distribution}-{version}(-{build})?-{python}-{abi}-{platform}.whl (PEP 427); sdist:
     # {name}-{version}.tar.gz (PEP 625). Only the part before the first '-' of a wheel, and before
@@ -165,11 +192,16 @@ def project_of(filename: str) -> Optional[str]:
     return stem if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?", stem) else None
 
 
-def refresh(policy: Mapping[str, Any], names: Sequence[str]) -> Said:
+def refresh(policy: Mapping[str, Any], names: Sequence[str], budget: "fetch.Budget") -> Said:
     """Updates every map of ``policy`` searching ``names`` (pip's names; the library normalises
     them as PEP 503 does), then reads what each map said. Raises GateError when a name cannot be
     searched (before any update) or an update is refused (the library leaves that cache as it
-    was): the command then installs and locks nothing."""
+    was): the command then installs and locks nothing.
+
+    Each update fetches through ``budget``, the run's one byte cap and deadline
+    (``DOMAINSIG_GATE_MAX_BYTES``, ``DOMAINSIG_GATE_DEADLINE``): a map's repository is as hostile
+    as an index, and a huge or slow one must not hold the gate past the limits every other
+    download keeps."""
     maps = specs(policy)
     said = Said(policy=dict(policy))
     if not maps:
@@ -184,7 +216,8 @@ def refresh(policy: Mapping[str, Any], names: Sequence[str]) -> Said:
         raise GateError(f"{len(wanted)} packages to look up in a publisher map; one update searches at most {MAX_NAMES}")
     for m in maps:
         try:
-            report = trust.update(m.repo, m.root, m.cache, search={"index": m.index, "packages": wanted, "ecosystem": "pypi"})
+            report = trust.update(m.repo, m.root, m.cache, lambda url, n: fetch.read_tuf(budget, url, n),
+                                  search={"index": m.index, "packages": wanted, "ecosystem": "pypi"})
         except VerificationError as e:
             raise GateError(f"the publisher map of {m.index} ({m.at}) could not be updated: {e.code}: {e.message}") from None
         index = _domain(m.index)

@@ -158,8 +158,8 @@ def pathlib_uri(path: str) -> str:
 
 
 def _verify(policy_doc: Dict[str, Any], pins: Dict[str, List[Dict[str, Any]]], files: Sequence[pylock.LockedFile],
-            candidates: List[Candidate], index_urls: Sequence[str], work: str, first_sight: bool) -> None:
-    budget = fetch.Budget()
+            candidates: List[Candidate], index_urls: Sequence[str], work: str, first_sight: bool,
+            budget: fetch.Budget) -> None:
     staging = os.path.join(work, "staged")
     os.mkdir(staging)
     stage(candidates, staging, budget)
@@ -196,8 +196,10 @@ def install_lock(policy_doc: Dict[str, Any], args: List[str], work: str) -> int:
     files = pylock.selected_files(doc, path)
     pins = {f.name: f.identities for f in files if f.identities}
     candidates = _candidates(files, os.path.dirname(os.path.abspath(path)))
-    said = maps.refresh(policy_doc, maps.searched_names(candidates))
-    _verify(said.policy, pins, files, candidates, options.index_urls, work, first_sight=False)
+    # One budget for the run: the maps' updates, then the files and their provenance.
+    budget = fetch.Budget()
+    said = maps.refresh(policy_doc, maps.searched_names(candidates), budget)
+    _verify(said.policy, pins, files, candidates, options.index_urls, work, first_sight=False, budget=budget)
 
     def downgrade(c: Candidate) -> Optional[str]:
         rec = pins.get(c.name)
@@ -252,8 +254,9 @@ def lock(policy_doc: Dict[str, Any], args: List[str], work: str) -> int:
         if f.identities:
             recorded[f.name] = f.identities
     candidates = _candidates(files, os.path.dirname(os.path.abspath(output)))
-    said = maps.refresh(policy_doc, maps.searched_names(candidates))
-    _verify(said.policy, recorded, files, candidates, index_urls, work, first_sight=True)
+    budget = fetch.Budget()
+    said = maps.refresh(policy_doc, maps.searched_names(candidates), budget)
+    _verify(said.policy, recorded, files, candidates, index_urls, work, first_sight=True, budget=budget)
 
     from . import announce, judge
 

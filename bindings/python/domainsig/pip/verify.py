@@ -179,6 +179,11 @@ def verify(policy: Policy, candidates: Sequence[Candidate], indexes: Indexes,
     with ThreadPoolExecutor(max_workers=fetch.PARALLEL) as pool:
         for f in [pool.submit((indexes_for(c) if indexes_for else indexes).locate, c) for c in todo]:
             f.result()
+    from .maps import misnamed  # maps imports this module
+
+    for c in todo:
+        if c.provenance is not None and (why := misnamed(c)):
+            c.refusal = why
     by_domain: Dict[str, List[Candidate]] = {}
     for c in candidates:
         if not c.refusal and c.provenance is not None and c.index_domain is not None:
