@@ -392,8 +392,10 @@ enum domainsig_status domainsig_verify_many(const struct domainsig_policy *polic
  * `identities`, `publishers`, `keys` or `min_age`, a `packages` entry for the package, or a
  * publisher map (`publishers_from`) that governs `index_domain` (that index, or a mirror
  * `domains.mirrors` allows for it) and names publishers for the package (its target, role and
- * digest), or any map while `first_sight` is off. Also `DOMAINSIG_TUF_MISSING` (a governing map
- * never searched for the package), `DOMAINSIG_DOMAIN_INVALID`, `DOMAINSIG_LIMIT_EXCEEDED`.
+ * digest), or, when none of these speaks, `first_sight` off (an attested file would be refused,
+ * so one without provenance may not do better). Also `DOMAINSIG_TUF_MISSING` (a governing map
+ * never searched for the package), `DOMAINSIG_POLICY_INVALID` (two `packages` entries name it),
+ * `DOMAINSIG_DOMAIN_INVALID`, `DOMAINSIG_LIMIT_EXCEEDED`.
  *
  * `name` is a file name or purl, as `domainsig_artifact.name` (`"attrs-24.1.0-py3-none-any.whl"`,
  * `"pkg:npm/%40scope/name@1.0.0"`), or a bare PyPI project name (`"attrs"`). `index_domain` is
@@ -460,7 +462,8 @@ const char *domainsig_version(void);
  * to look up projects in an index's publisher map (docs/publisher-map.md), `"search": {"index":
  * "pypi.org", "packages": ["attrs", ...], "ecosystem": "pypi" | "npm"}`: only the hashed bins
  * those names fall in are fetched, and every name once searched is searched again by later
- * updates of the same cache (at most 4,096 in all). A
+ * updates of the same cache (the 4,096 most recently asked for; only a search of more names is
+ * `DOMAINSIG_LIMIT_EXCEEDED`). A
  * repository that is a local directory or a `file://` URL is read by the library itself; for an
  * `http(s)` repository the library calls `fetch(user_data, url, max_len, reply)` for each file it
  * needs (see `domainsig_fetch_fn`). `fetch` may be NULL when the repository is local.
