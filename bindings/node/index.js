@@ -356,7 +356,7 @@ class Policy {
    * may be installed; throws VerificationError otherwise: ATTESTATION_MISSING (71) naming every
    * voice that asks and what it said (domains.mode "require", identities, publishers, keys,
    * min_age, packages[P], a publisher map that governs indexDomain and names publishers for the
-   * package, or any map while first_sight is off), TUF_MISSING when such a map never searched
+   * package, or first_sight off when none of these speaks), TUF_MISSING when such a map never searched
    * for it. `name` is a file name or purl as in verify() (npm: `pkg:npm/%40scope/name@1.0.0`),
    * or a bare PyPI project name; `indexDomain` null for a file no index listed (every map then
    * governs it). The one rule of domainsig_policy_judge_unattested, shared by every door.

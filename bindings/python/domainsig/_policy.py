@@ -392,8 +392,8 @@ class Policy:
         raises :class:`VerificationError` otherwise, ``ATTESTATION_MISSING`` with a message naming
         every voice that asks and what it said (``domains.mode`` ``require``, ``identities``,
         ``publishers``, ``keys``, ``min_age``, ``packages[P]``, a publisher map that governs
-        ``index_domain`` and names publishers for the package, or any map while ``first_sight``
-        is off), ``TUF_MISSING`` when such a map never searched for the package.
+        ``index_domain`` and names publishers for the package, or, when none of these speaks,
+        ``first_sight`` off), ``TUF_MISSING`` when such a map never searched for the package.
 
         ``name`` is a file name or purl as in :meth:`verify`, or a bare PyPI project name;
         ``index_domain`` is where the file was fetched from, ``None`` for a file no index listed
