@@ -172,7 +172,8 @@ typedef enum domainsig_status {
      */
     DOMAINSIG_LOCK_INVALID = 70,
     /**
-     * A locked artifact that the policy asks about has no attestation at its index (verify-lock).
+     * A file the policy asks provenance of has no attestation (`Policy::judge_unattested`: the
+     * gates, every door and verify-lock).
      */
     DOMAINSIG_ATTESTATION_MISSING = 71,
     /**

@@ -85,7 +85,8 @@ pub enum Status {
     /// A lockfile is malformed, of an unsupported format or version, or names an entry that
     /// cannot be read (verify-lock).
     LockInvalid = 70,
-    /// A locked artifact that the policy asks about has no attestation at its index (verify-lock).
+    /// A file the policy asks provenance of has no attestation (`Policy::judge_unattested`: the
+    /// gates, every door and verify-lock).
     AttestationMissing = 71,
     /// An input exceeds one of domainsig's resource limits.
     LimitExceeded = 90,
