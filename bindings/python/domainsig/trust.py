@@ -243,7 +243,8 @@ def update(
 
     ``search`` (``{"index": "pypi.org", "packages": [...], "ecosystem": "pypi" | "npm"}``) also
     looks these projects up in the index's publisher map (docs/publisher-map.md), fetching only
-    the hashed bins their names fall in; names once searched are searched by every later update.
+    the hashed bins their names fall in; names once searched are searched again by later updates
+    (the 4,096 most recently asked for; docs/publisher-map.md).
 
     Returns the report (each role's version and expiry, each target with its SHA-256, what
     changed). Raises :class:`VerificationError` (``TUF_REFUSED``, ``TUF_EXPIRED``, ``TUF_FETCH``...)
