@@ -3,8 +3,8 @@
 Loading a policy that names a map reads the verified TUF cache only, and a project the cache was
 never asked about is refused (``TUF_MISSING``). So once the gate knows what it installs (pip's
 report, or the lock's packages) it runs, for each map, a TUF update through the installer's network
-(:func:`domainsig.trust.update`'s urllib fetch; a local directory needs none) that searches exactly
-those names, and only then compiles the policy. A refused update refuses the install with its
+(:func:`domainsig.trust.update` fetching with the run's byte budget and deadline,
+:func:`.fetch.read_tuf`; a local directory needs none) that searches exactly those names, and only then compiles the policy. A refused update refuses the install with its
 reason; the library leaves the cache as it was.
 
 What a map means for a file *without* provenance is the library's to say, one rule for every
