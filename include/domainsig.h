@@ -461,7 +461,8 @@ const char *domainsig_version(void);
  * `config_json` is `{"tuf": "public-good" | "staging" | {"repo": URL_OR_DIR, "root":
  * PATH_OR_INLINE_ROOT_JSON}, "cache": DIR}` (the words a policy's `trusted_root` takes), plus,
  * to look up projects in an index's publisher map (docs/publisher-map.md), `"search": {"index":
- * "pypi.org", "packages": ["attrs", ...], "ecosystem": "pypi" | "npm"}`: only the hashed bins
+ * "pypi.org", "packages": ["attrs", ...], "ecosystem": "pypi" | "npm"}` (`ecosystem` optional,
+ * `"pypi"` when left out): only the hashed bins
  * those names fall in are fetched, and every name once searched is searched again by later
  * updates of the same cache (the 4,096 most recently asked for; only a search of more names is
  * `DOMAINSIG_LIMIT_EXCEEDED`). A
