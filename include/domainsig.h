@@ -462,11 +462,10 @@ const char *domainsig_version(void);
  * PATH_OR_INLINE_ROOT_JSON}, "cache": DIR}` (the words a policy's `trusted_root` takes), plus,
  * to look up projects in an index's publisher map (docs/publisher-map.md), `"search": {"index":
  * "pypi.org", "packages": ["attrs", ...], "ecosystem": "pypi" | "npm"}` (`ecosystem` optional,
- * `"pypi"` when left out): only the hashed bins
- * those names fall in are fetched, and every name once searched is searched again by later
- * updates of the same cache (the 4,096 most recently asked for; only a search of more names is
- * `DOMAINSIG_LIMIT_EXCEEDED`). A
- * repository that is a local directory or a `file://` URL is read by the library itself; for an
+ * `"pypi"` when left out): only the hashed bins those names fall in are fetched, and every name
+ * once searched is searched again by later updates of the same cache (the 4,096 most recently
+ * asked for; only a search of more names is `DOMAINSIG_LIMIT_EXCEEDED`). A repository that is a
+ * local directory or a `file://` URL is read by the library itself; for an
  * `http(s)` repository the library calls `fetch(user_data, url, max_len, reply)` for each file it
  * needs (see `domainsig_fetch_fn`). `fetch` may be NULL when the repository is local.
  *
