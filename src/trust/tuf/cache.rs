@@ -439,7 +439,6 @@ impl Stage {
     }
 }
 
-/// Refuses `ours` when any role the live generation also has is at an older version in it.
 /// A generation's report.json, if it has one.
 fn read_report(d: &Path) -> Result<Option<crate::trust::tuf::report::Report>> {
     let Some(b) = read_bounded(&d.join("report.json"), crate::limits::MAX_TUF_REPORT_BYTES)? else {
@@ -458,6 +457,7 @@ fn searched_elsewhere(ours: &Path, live: &Path, forgotten: &[String]) -> Result<
     Ok(live_r.asked.iter().any(|n| !have.contains(n.as_str())))
 }
 
+/// Refuses `ours` when any role the live generation also has is at an older version in it.
 fn not_older(ours: &Path, live: &Path) -> Result<()> {
     let read = read_report;
     let (Some(ours), Some(live_r)) = (read(ours)?, read(live)?) else {
