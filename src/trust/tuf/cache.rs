@@ -23,8 +23,10 @@
 //! Overlapping updates (two processes, or a nested update from inside the host's fetcher) each
 //! verify against the state live when they began. Publishing re-reads `current` under the
 //! repository's lock and refuses a state older in any role than the one live by then, so the
-//! last to finish cannot roll the cache back. The lock is never held while the host fetches, so
-//! a nested update cannot wait for itself.
+//! last to finish cannot roll the cache back; nor is a state published that never searched a
+//! publisher map name the live one did (the update starts again from it, `update_for`), so the
+//! last to finish cannot drop the other's names. The lock is never held while the host fetches,
+//! so a nested update cannot wait for itself.
 //!
 //! Files of a generation being built are written without fsync; publishing first syncs every
 //! file and folder of it (in parallel, so journal commits are shared), then renames `current`,
