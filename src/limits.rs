@@ -45,6 +45,11 @@ pub const MAX_TUF_CONFIG_BYTES: usize = 4 << 20;
 /// Most bytes fetched in one TUF update, metadata and targets together (an archived copy of
 /// Sigstore's public-good repository, every root version and target included, is under 400 KiB).
 pub const MAX_TUF_UPDATE_BYTES: u64 = 32 << 20;
+/// Bytes one update may take beyond [`MAX_TUF_UPDATE_BYTES`] for each publisher map name it
+/// searches: a name loads at most a level-1 role, a bin and an entry, about 9 KB at PyPI's
+/// scale (16,384 bins of ~37 projects, docs/publisher-map.md); 32 KiB leaves room for larger
+/// bins. 4,096 names allow 160 MiB in all.
+pub const MAX_TUF_UPDATE_BYTES_PER_MAP_NAME: u64 = 32 << 10;
 /// Deepest JSON nesting accepted in any input (arrays and objects).
 pub const MAX_JSON_DEPTH: usize = 64;
 /// Most certificates in a bundle's chain, or a CA's chain in the trusted root.

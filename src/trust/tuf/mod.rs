@@ -118,7 +118,7 @@ fn update_once(cfg: &TufConfig, fetcher: &dyn Fetcher, wanted: &[String]) -> Res
     let (tx, rx) = mpsc::channel();
     let meta_dir = stage.dir.join("metadata");
     let expiry = cfg.expiry;
-    let bridge = transport::Bridge::new(tx, reuse.clone());
+    let bridge = transport::Bridge::new(tx, reuse.clone(), asked.len());
     let loaded = std::thread::scope(|s| {
         let worker = s.spawn(move || load(root, base, meta_dir, expiry, bridge, asked_for_load));
         transport::serve(rx, fetcher);

@@ -7,7 +7,7 @@
 //! read here, in bounded chunks, without the host.
 
 use super::{Fetched, Fetcher};
-use crate::limits::{MAX_TUF_FILE_BYTES, MAX_TUF_UPDATE_BYTES};
+use crate::limits::{MAX_TUF_FILE_BYTES, MAX_TUF_UPDATE_BYTES, MAX_TUF_UPDATE_BYTES_PER_MAP_NAME};
 use bytes::Bytes;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,9 +23,9 @@ pub(crate) type Request = (String, mpsc::Sender<Result<Fetched, String>>);
 pub(crate) struct Bridge {
     requests: mpsc::Sender<Request>,
     /// Bytes this update has taken so far, whatever the URL and whether the network or the
-    /// cache gave them: a repository gets at most [`MAX_TUF_UPDATE_BYTES`] of work per update,
-    /// however many roles and targets it lists.
-    fetched: Arc<AtomicU64>,
+    /// cache gave them: a repository gets at most `limit` of work per update, however many
+    /// roles and targets it lists.
+    fetched: Arc<Budget>,
     /// Unchanged files from the live generation instead of the network (see `reuse`).
     reuse: Arc<super::reuse::Reuse>,
 }
@@ -33,19 +33,39 @@ pub(crate) struct Bridge {
 impl Bridge {
     /// A bridge for one update, sending http(s) requests to `requests` and answering unchanged
     /// files from `reuse`.
-    pub(crate) fn new(requests: mpsc::Sender<Request>, reuse: Arc<super::reuse::Reuse>) -> Bridge {
-        Bridge { requests, fetched: Arc::new(AtomicU64::new(0)), reuse }
+    /// `map_names` publisher map names are searched: each may load a level-1 role, a bin and an
+    /// entry, so the budget grows with them (see [`update_budget`]).
+    pub(crate) fn new(requests: mpsc::Sender<Request>, reuse: Arc<super::reuse::Reuse>, map_names: usize) -> Bridge {
+        let fetched = Arc::new(Budget { spent: AtomicU64::new(0), limit: update_budget(map_names) });
+        Bridge { requests, fetched, reuse }
     }
 }
 
+/// The bytes one update may take: [`MAX_TUF_UPDATE_BYTES`] for the repository itself, plus
+/// [`MAX_TUF_UPDATE_BYTES_PER_MAP_NAME`] per publisher map name searched. A cache remembering
+/// thousands of names loads as many bins; with a fixed limit, its every refresh would be refused
+/// once they outgrew it (at PyPI's scale, 4,096 names take about 30 MB).
+pub(crate) fn update_budget(map_names: usize) -> u64 {
+    MAX_TUF_UPDATE_BYTES.saturating_add(MAX_TUF_UPDATE_BYTES_PER_MAP_NAME.saturating_mul(map_names as u64))
+}
+
+/// What one update has taken, and may take.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    spent: AtomicU64,
+    limit: u64,
+}
+
 /// Counts `n` more bytes against the update's budget; past it, the fetch fails.
-fn spend(fetched: &AtomicU64, url: &Url, n: u64) -> Result<(), TransportError> {
-    let total = fetched.fetch_add(n, Ordering::Relaxed).saturating_add(n);
-    if total > MAX_TUF_UPDATE_BYTES {
+fn spend(fetched: &Budget, url: &Url, n: u64) -> Result<(), TransportError> {
+    let total = fetched.spent.fetch_add(n, Ordering::Relaxed).saturating_add(n);
+    if total > fetched.limit {
         return Err(other(
             url,
             &format!(
-                "this update has taken {total} bytes (fetched or from the cache), above the limit of {MAX_TUF_UPDATE_BYTES} per update"
+                "this update has taken {total} bytes (fetched or from the cache), above the limit of {} for this update \
+                 ({MAX_TUF_UPDATE_BYTES}, plus {MAX_TUF_UPDATE_BYTES_PER_MAP_NAME} per publisher map name searched)",
+                fetched.limit
             ),
         ));
     }
@@ -147,7 +167,7 @@ const CHUNK: usize = 64 << 10;
 
 /// Reads a local file lazily in pieces; tough stops pulling once its size limit is passed, so an
 /// endless file (a FIFO, `/dev/zero`) costs at most one limit plus one piece.
-fn read_file(url: &Url, fetched: Arc<AtomicU64>) -> Result<TransportStream, TransportError> {
+fn read_file(url: &Url, fetched: Arc<Budget>) -> Result<TransportStream, TransportError> {
     // The file name comes from metadata (a role's name, a target's name). Percent-decoding turns
     // `%2F` back into `/`, so a segment that decodes into a path is refused rather than followed.
     for seg in url.path_segments().into_iter().flatten() {
@@ -245,3 +265,23 @@ impl std::fmt::Display for HostError {
 }
 
 impl std::error::Error for HostError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cache remembering the most names a cache keeps still refreshes at PyPI's scale: the bench
+    /// (benches/publisher_map.rs) measures 8.8 MB for 1,000 names beyond the plain walk, so 4,096
+    /// names take about 36 MB, above the fixed 32 MiB an update was once held to.
+    #[test]
+    fn the_budget_grows_with_the_names_searched() {
+        assert_eq!(update_budget(0), MAX_TUF_UPDATE_BYTES);
+        let full = update_budget(crate::limits::MAX_TUF_MAP_NAMES);
+        assert!(full >= MAX_TUF_UPDATE_BYTES + 3 * 36_000_000, "{full}");
+        let url = Url::parse("https://tuf.example/x").unwrap();
+        let b = Budget { spent: AtomicU64::new(0), limit: update_budget(1) };
+        assert!(spend(&b, &url, MAX_TUF_UPDATE_BYTES).is_ok());
+        assert!(spend(&b, &url, MAX_TUF_UPDATE_BYTES_PER_MAP_NAME).is_ok());
+        assert!(spend(&b, &url, 1).is_err());
+    }
+}
