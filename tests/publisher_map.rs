@@ -1467,3 +1467,31 @@ fn a_map_for_another_index_does_not_govern_an_unattested_file() {
         .unwrap();
     assert!(p.judge_unattested(FILE, Some("pypi.corp.example")).is_ok());
 }
+
+/// The map names its index by host (docs/publisher-map.md: "no scheme, port or path"): a file
+/// fetched from a path of that host (`https://pypi.org/simple/`, as a caller may pass the index
+/// URL) is fetched from the index the map governs. It was judged as from another index, so the
+/// map's claim never spoke and the file was installed without provenance.
+#[test]
+fn a_map_governs_files_fetched_from_a_path_of_its_index() {
+    let site = Site::new("unattested-spellings");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &[PROJECT]).unwrap();
+    let p = site.policy("pypi.org", json!({"first_sight": true})).unwrap();
+    for d in ["PyPI.org.", "https://pypi.org:443/", "pypi.org/simple", "https://pypi.org/simple/"] {
+        let e = p.judge_unattested(FILE, Some(d)).unwrap_err();
+        assert_eq!(e.status, Status::AttestationMissing, "{d}: {e}");
+        assert!(e.message.contains("the publisher map of pypi.org names its publisher"), "{d}: {e}");
+    }
+    // Another port is another server, and a mirror's path is that mirror's (the policy names it).
+    assert!(p.judge_unattested(FILE, Some("pypi.org:8443")).is_ok());
+    let mirrored = site
+        .policy(
+            "pypi.org",
+            json!({"first_sight": true, "domains": {"mode": "warn", "mirrors": {"m.example/pypi": ["pypi.org"]}}}),
+        )
+        .unwrap();
+    assert_eq!(mirrored.judge_unattested(FILE, Some("m.example/pypi")).unwrap_err().status, Status::AttestationMissing);
+    assert!(mirrored.judge_unattested(FILE, Some("m.example/other")).is_ok());
+}
