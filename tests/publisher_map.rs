@@ -1495,3 +1495,37 @@ fn a_map_governs_files_fetched_from_a_path_of_its_index() {
     assert_eq!(mirrored.judge_unattested(FILE, Some("m.example/pypi")).unwrap_err().status, Status::AttestationMissing);
     assert!(mirrored.judge_unattested(FILE, Some("m.example/other")).is_ok());
 }
+
+/// A package-lock.json entry of a registry package whose `resolved` tarball sits on another host
+/// (a lock is as hostile as what it copies): without attestations it is judged for the registry
+/// too, as the npm gate judges a redirected tarball. verify-lock judged it only for the tarball's
+/// host, which the registry's map does not govern, so the map's claim never spoke and the file
+/// passed WITHOUT provenance.
+#[test]
+fn verify_lock_judges_an_unattested_npm_tarball_on_another_host_for_its_registry_too() {
+    let site = Site::new("unattested-npm-host");
+    let mut spec = Spec::new();
+    spec.put(NPM_ROLE_NAME, "sigstore", &[SIGSTORE_JS]);
+    *site.root.borrow_mut() = Some(spec.write(&site.repo));
+    tuf::update_for(&site.cfg(), &NoNetwork, &["registry.npmjs.org/publishers/sigstore.json".to_owned()]).unwrap();
+    let p = site.policy(NPM_ROLE_NAME, json!({"first_sight": true})).unwrap();
+    let lock_of = |resolved: &str| {
+        json!({"name": "app", "lockfileVersion": 3, "packages": {
+            "": {"name": "app", "version": "1.0.0"},
+            "node_modules/sigstore": {"version": "1.0.0", "resolved": resolved,
+                "integrity": format!("sha512-{}", base64_sha512("a"))}}})
+        .to_string()
+    };
+    for resolved in [
+        "https://registry.npmjs.org/sigstore/-/sigstore-1.0.0.tgz",
+        "https://evil.example/sigstore/-/sigstore-1.0.0.tgz",
+    ] {
+        let lock =
+            domainsig::lock::parse(lock_of(resolved).as_bytes(), "package-lock.json", &Default::default()).unwrap();
+        let r = domainsig::lock::verify(&p, &lock, &Serves404, 1, &|_| {}).entries.remove(0);
+        assert_eq!(r.verdict, domainsig::lock::Verdict::Refused, "{resolved}: {:?} {:?}", r.error, r.notes);
+        let e = r.error.unwrap();
+        assert_eq!(e.status, Status::AttestationMissing, "{resolved}: {e}");
+        assert!(e.message.contains("the publisher map of registry.npmjs.org names its publisher"), "{resolved}: {e}");
+    }
+}
