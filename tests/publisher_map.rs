@@ -1467,3 +1467,65 @@ fn a_map_for_another_index_does_not_govern_an_unattested_file() {
         .unwrap();
     assert!(p.judge_unattested(FILE, Some("pypi.corp.example")).is_ok());
 }
+
+/// The map names its index by host (docs/publisher-map.md: "no scheme, port or path"): a file
+/// fetched from a path of that host (`https://pypi.org/simple/`, as a caller may pass the index
+/// URL) is fetched from the index the map governs. It was judged as from another index, so the
+/// map's claim never spoke and the file was installed without provenance.
+#[test]
+fn a_map_governs_files_fetched_from_a_path_of_its_index() {
+    let site = Site::new("unattested-spellings");
+    let mut spec = Spec::new();
+    spec.put("pypi.org", PROJECT, &[GITLAB]);
+    site.update(&spec, &[PROJECT]).unwrap();
+    let p = site.policy("pypi.org", json!({"first_sight": true})).unwrap();
+    for d in ["PyPI.org.", "https://pypi.org:443/", "pypi.org/simple", "https://pypi.org/simple/"] {
+        let e = p.judge_unattested(FILE, Some(d)).unwrap_err();
+        assert_eq!(e.status, Status::AttestationMissing, "{d}: {e}");
+        assert!(e.message.contains("the publisher map of pypi.org names its publisher"), "{d}: {e}");
+    }
+    // Another port is another server, and a mirror's path is that mirror's (the policy names it).
+    assert!(p.judge_unattested(FILE, Some("pypi.org:8443")).is_ok());
+    let mirrored = site
+        .policy(
+            "pypi.org",
+            json!({"first_sight": true, "domains": {"mode": "warn", "mirrors": {"m.example/pypi": ["pypi.org"]}}}),
+        )
+        .unwrap();
+    assert_eq!(mirrored.judge_unattested(FILE, Some("m.example/pypi")).unwrap_err().status, Status::AttestationMissing);
+    assert!(mirrored.judge_unattested(FILE, Some("m.example/other")).is_ok());
+}
+
+/// A package-lock.json entry of a registry package whose `resolved` tarball sits on another host
+/// (a lock is as hostile as what it copies): without attestations it is judged for the registry
+/// too, as the npm gate judges a redirected tarball. verify-lock judged it only for the tarball's
+/// host, which the registry's map does not govern, so the map's claim never spoke and the file
+/// passed WITHOUT provenance.
+#[test]
+fn verify_lock_judges_an_unattested_npm_tarball_on_another_host_for_its_registry_too() {
+    let site = Site::new("unattested-npm-host");
+    let mut spec = Spec::new();
+    spec.put(NPM_ROLE_NAME, "sigstore", &[SIGSTORE_JS]);
+    *site.root.borrow_mut() = Some(spec.write(&site.repo));
+    tuf::update_for(&site.cfg(), &NoNetwork, &["registry.npmjs.org/publishers/sigstore.json".to_owned()]).unwrap();
+    let p = site.policy(NPM_ROLE_NAME, json!({"first_sight": true})).unwrap();
+    let lock_of = |resolved: &str| {
+        json!({"name": "app", "lockfileVersion": 3, "packages": {
+            "": {"name": "app", "version": "1.0.0"},
+            "node_modules/sigstore": {"version": "1.0.0", "resolved": resolved,
+                "integrity": format!("sha512-{}", base64_sha512("a"))}}})
+        .to_string()
+    };
+    for resolved in [
+        "https://registry.npmjs.org/sigstore/-/sigstore-1.0.0.tgz",
+        "https://evil.example/sigstore/-/sigstore-1.0.0.tgz",
+    ] {
+        let lock =
+            domainsig::lock::parse(lock_of(resolved).as_bytes(), "package-lock.json", &Default::default()).unwrap();
+        let r = domainsig::lock::verify(&p, &lock, &Serves404, 1, &|_| {}).entries.remove(0);
+        assert_eq!(r.verdict, domainsig::lock::Verdict::Refused, "{resolved}: {:?} {:?}", r.error, r.notes);
+        let e = r.error.unwrap();
+        assert_eq!(e.status, Status::AttestationMissing, "{resolved}: {e}");
+        assert!(e.message.contains("the publisher map of registry.npmjs.org names its publisher"), "{resolved}: {e}");
+    }
+}

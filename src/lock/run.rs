@@ -401,7 +401,29 @@ fn judge(policy: &Policy, format: Format, e: &Entry, g: Gathered) -> EntryResult
             r.error = Some(err);
             return r;
         }
-        match policy.judge_unattested(&name, index) {
+        // A file no index vouched for may read as another package than the entry's (a pylock
+        // `sdist` named `q-1.tar.gz` under `p`; an index's file is checked by file_is_package): it
+        // is judged as both, so `p`'s pins still speak, as the pip gate judges under pip's name
+        // and the file's.
+        let own = Some(e.name.as_str()).filter(|n| matches!(e.source, Source::Unverifiable { .. }) && *n != name);
+        // A registry tarball the lock places on another host is fetched from there but is the
+        // registry's package: it is judged for the registry too (its map's claim speaks), as the
+        // npm gate judges a tarball for its registry and the host it is fetched from.
+        let registry = match &e.source {
+            Source::Registry { registry, .. } => url::Url::parse(registry).ok().map(|u| registry_domain(&u)),
+            _ => None,
+        };
+        let also = registry.as_deref().filter(|r| index.is_some_and(|i| i != *r));
+        let judged = policy.judge_unattested(&name, index).and_then(|mut w| {
+            if let Some(n) = own {
+                w.extend(policy.judge_unattested(n, index)?.into_iter().skip(1));
+            }
+            if let Some(r) = also {
+                w.extend(policy.judge_unattested(&name, Some(r))?.into_iter().skip(1));
+            }
+            Ok(w)
+        });
+        match judged {
             Ok(warnings) => {
                 r.verdict = Verdict::Unattested;
                 r.notes.push("the policy asks nothing of this package: passed WITHOUT an attestation".into());

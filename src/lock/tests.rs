@@ -349,3 +349,30 @@ fn pep503_names_and_path_segments() {
     assert_eq!(index::segment("a/b"), "a%2Fb");
     assert_eq!(index::segment(".."), "%2E%2E");
 }
+
+/// An entry no index vouches for (no sha256, a local path) whose file reads as another package:
+/// the lock lists it under `p`, so the policy's pins for `p` must speak, not only those of the
+/// package its file name reads as (pinned `p` passed WITHOUT provenance as `q`).
+#[test]
+fn an_unverifiable_file_named_as_another_package_is_judged_as_the_entrys_package_too() {
+    for file in [
+        "{ name = \"q-1.tar.gz\", url = \"https://f/q\", hashes = { md5 = \"00\" } }",
+        "{ path = \"dist/q-1.tar.gz\", hashes = { sha256 = \"SHA\" } }",
+    ] {
+        let text = format!(
+            "lock-version = \"1.0\"\n[[packages]]\nname = \"p\"\nversion = \"1\"\nsdist = {}\n",
+            file.replace("SHA", SHA)
+        );
+        let lock = parse(text.as_bytes(), "pylock.toml", &opts()).unwrap();
+        let host = Memory { docs: Default::default(), asked: Default::default() };
+        let pinned = policy(serde_json::json!({"first_sight": true, "domains": {"mode": "warn"},
+            "packages": {"P": {"identities": [{"issuer": "https://x.example", "san": "s"}]}}}));
+        let r = verify(&pinned, &lock, &host, 1, &|_| {});
+        assert!(!r.ok(), "{}", r.to_json());
+        assert_eq!(r.entries[0].status(), Status::AttestationMissing, "{}", r.to_json());
+        assert!(r.to_json().contains("packages[\\\"P\\\"]"), "{}", r.to_json());
+        // Nothing asks anything of p or q: still passes without provenance.
+        let lenient = policy(serde_json::json!({"first_sight": true, "domains": {"mode": "warn"}}));
+        assert!(verify(&lenient, &lock, &host, 1, &|_| {}).ok());
+    }
+}

@@ -155,11 +155,16 @@ pub(super) fn judge_key(voices: &[Voice<'_>], key: usize) -> Result<()> {
     }
 }
 
-/// Whether the publisher map of `map_index` governs a file fetched from `index`: the index itself,
-/// or a mirror `domains.mirrors` allows for it (test.pypi.org's map never governs pypi.org). The
+/// Whether the publisher map of `map_index` governs a file fetched from `index`: the index itself
+/// (any path of its host), or a mirror `domains.mirrors` allows for it (test.pypi.org's map never governs pypi.org). The
 /// one place this is decided, for attested files and for files without provenance alike.
 pub(super) fn governs(p: &Policy, map_index: &crate::domain::Domain, index: &crate::domain::Domain) -> bool {
-    map_index == index || p.domains.mirrors.iter().any(|(mirror, ups)| mirror == index && ups.contains(map_index))
+    // A map names its index by host (docs/publisher-map.md: no scheme, port or path), so a file
+    // fetched from a path of that host (`pypi.org/simple`, a caller passing the index URL) is
+    // fetched from that index; a mirror named with a path is matched as the policy names it.
+    let origin = index.as_str().split('/').next().unwrap_or_default();
+    let from = |d: &crate::domain::Domain| d == index || d.as_str() == origin;
+    from(map_index) || p.domains.mirrors.iter().any(|(mirror, ups)| from(mirror) && ups.contains(map_index))
 }
 
 fn list_publishers(ps: &[Publisher]) -> String {
