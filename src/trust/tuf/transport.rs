@@ -63,7 +63,7 @@ fn spend(fetched: &Budget, url: &Url, n: u64) -> Result<(), TransportError> {
         return Err(other(
             url,
             &format!(
-                "this update has taken {total} bytes (fetched or from the cache), above the limit of {} for this update \
+                "this update has taken {total} bytes (fetched or from the cache), above the limit of {} per update \
                  ({MAX_TUF_UPDATE_BYTES}, plus {MAX_TUF_UPDATE_BYTES_PER_MAP_NAME} per publisher map name searched)",
                 fetched.limit
             ),
