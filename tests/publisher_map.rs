@@ -785,6 +785,14 @@ fn cli(args: &[&str]) -> (Option<i32>, String, String) {
     (o.status.code(), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
 }
 
+/// `domainsig trust update --repo REPO --cache CACHE --index INDEX --lock LOCK` and `extra`.
+fn cli_update_lock(site: &Site, index: &str, lock: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
+    let (repo, cache) = (site.repo.to_str().unwrap(), site.cache.to_str().unwrap());
+    let base =
+        ["trust", "update", "--repo", repo, "--cache", cache, "--index", index, "--lock", lock.to_str().unwrap()];
+    cli(&base.iter().copied().chain(extra.iter().copied()).collect::<Vec<_>>())
+}
+
 /// A pylock.toml of `packages`: (name as the lock spells it, files it locks).
 fn pylock(packages: &[(&str, usize)]) -> String {
     let mut s = String::from("lock-version = \"1.0\"\ncreated-by = \"test\"\n");
@@ -889,21 +897,8 @@ fn cli_update_with_an_npm_lock_searches_its_registry_names() {
     std::fs::create_dir_all(&dir).unwrap();
     let lock_file = dir.join("package-lock.json");
     std::fs::write(&lock_file, lock.to_string()).unwrap();
-    let (code, out, err) = cli(&[
-        "trust",
-        "update",
-        "--repo",
-        site.repo.to_str().unwrap(),
-        "--root",
-        root_file.to_str().unwrap(),
-        "--cache",
-        site.cache.to_str().unwrap(),
-        "--index",
-        NPM_ROLE_NAME,
-        "--lock",
-        lock_file.to_str().unwrap(),
-        "--json",
-    ]);
+    let (code, out, err) =
+        cli_update_lock(&site, NPM_ROLE_NAME, &lock_file, &["--root", root_file.to_str().unwrap(), "--json"]);
     assert_eq!(code, Some(0), "{out}{err}");
     let r: Value = serde_json::from_str(&out).unwrap();
     // npm names as written, scoped ones included; the linked workspace folder comes from no registry.
@@ -913,20 +908,7 @@ fn cli_update_with_an_npm_lock_searches_its_registry_names() {
         "{out}"
     );
     // --ecosystem is the lock's kind, never the user's.
-    let (code, _, err) = cli(&[
-        "trust",
-        "update",
-        "--repo",
-        site.repo.to_str().unwrap(),
-        "--cache",
-        site.cache.to_str().unwrap(),
-        "--index",
-        NPM_ROLE_NAME,
-        "--lock",
-        lock_file.to_str().unwrap(),
-        "--ecosystem",
-        "pypi",
-    ]);
+    let (code, _, err) = cli_update_lock(&site, NPM_ROLE_NAME, &lock_file, &["--ecosystem", "pypi"]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("--ecosystem is for --packages"), "{err}");
 }
@@ -944,7 +926,6 @@ fn cli_update_refuses_a_malformed_lock_with_the_parsers_message_and_leaves_the_c
     spec.put("pypi.org", PROJECT, &[GITLAB]);
     site.update(&spec, &[PROJECT]).unwrap();
     let before = digest(&site.cache);
-    let (repo, cache) = (site.repo.to_str().unwrap(), site.cache.to_str().unwrap());
     let bad = [
         ("pylock.toml", "lock-version = \"2.0\"\n".to_owned(), "expected lock-version 1.x"),
         ("pylock.toml", "lock-version = \n".to_owned(), "found a TOML error"),
@@ -959,18 +940,7 @@ fn cli_update_refuses_a_malformed_lock_with_the_parsers_message_and_leaves_the_c
         std::fs::create_dir_all(&d).unwrap();
         let f = d.join(name);
         std::fs::write(&f, text).unwrap();
-        let (code, out, err) = cli(&[
-            "trust",
-            "update",
-            "--repo",
-            repo,
-            "--cache",
-            cache,
-            "--index",
-            "pypi.org",
-            "--lock",
-            f.to_str().unwrap(),
-        ]);
+        let (code, out, err) = cli_update_lock(&site, "pypi.org", &f, &[]);
         assert_eq!(code, Some(2), "{name}: {out}{err}");
         assert!(err.contains(words) && err.contains(f.to_str().unwrap()), "{name}: expected {words:?} in: {err}");
         assert_eq!(digest(&site.cache), before, "{name}: a refused lock changed the cache");
@@ -979,18 +949,7 @@ fn cli_update_refuses_a_malformed_lock_with_the_parsers_message_and_leaves_the_c
     let f = site.dir.join("big").join("pylock.toml");
     std::fs::create_dir_all(f.parent().unwrap()).unwrap();
     std::fs::write(&f, vec![b' '; domainsig::limits::MAX_LOCK_BYTES + 1]).unwrap();
-    let (code, _, err) = cli(&[
-        "trust",
-        "update",
-        "--repo",
-        repo,
-        "--cache",
-        cache,
-        "--index",
-        "pypi.org",
-        "--lock",
-        f.to_str().unwrap(),
-    ]);
+    let (code, _, err) = cli_update_lock(&site, "pypi.org", &f, &[]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("LIMIT_EXCEEDED") || err.contains("limit"), "{err}");
     assert_eq!(digest(&site.cache), before);
